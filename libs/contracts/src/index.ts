@@ -1,0 +1,25 @@
+export {
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  type SubmitAck,
+  sessionRoom,
+} from './events.ts';
+export type { JobState, JobStatus, QueryJob, SessionSchema } from './job.ts';
+export {
+  type QueryRequest,
+  type QuerySubmit,
+  queryRequestSchema,
+  type SampleData,
+  sampleDataSchema,
+  sessionIdSchema,
+} from './query-request.ts';
+export type {
+  Column,
+  QueryLimits,
+  QueryOutcome,
+  QueryResult,
+  ResultSet,
+  SandboxState,
+  SqlError,
+} from './result.ts';
+export { type SandboxTarget, targetKey } from './sandbox-target.ts';

@@ -1,0 +1,32 @@
+import type { EngineName } from '@sqlfleet/core';
+import type { SampleData } from './query-request.ts';
+import type { QueryLimits, QueryResult } from './result.ts';
+
+/** One query as it waits in a session's mailbox. */
+export interface QueryJob {
+  jobId: string;
+  sessionId: string;
+  engine: EngineName;
+  query: string;
+  limits: QueryLimits;
+  room?: string;
+  /** Socket.IO id of the submitting client, so the result reaches it directly. */
+  socketId?: string;
+  submittedAt: number;
+}
+
+/** The schema a session's sandbox is built from; changing it rebuilds the sandbox. */
+export interface SessionSchema {
+  dbml: string;
+  data?: SampleData;
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed';
+
+export interface JobStatus {
+  jobId: string;
+  sessionId: string;
+  state: JobState;
+  result?: QueryResult;
+  error?: { code: string; message: string };
+}

@@ -1,0 +1,28 @@
+import { ENGINE_NAMES } from '@sqlfleet/core';
+import { z } from 'zod';
+
+/** Sample data beside DBML Records: `{ "table": [ { "col": value } ] }`. */
+export const sampleDataSchema = z.record(z.string(), z.array(z.record(z.string(), z.unknown())));
+export type SampleData = z.infer<typeof sampleDataSchema>;
+
+/** Session ids are unguessable (server-made) but a client may bring one it was given. */
+export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'a session id from a previous answer');
+
+export const queryRequestSchema = z.object({
+  sessionId: sessionIdSchema.optional(),
+  engine: z.enum(ENGINE_NAMES),
+  dbml: z.string().optional(),
+  data: sampleDataSchema.optional(),
+  query: z.string(),
+  wait: z.boolean().default(true),
+  timeoutMs: z.number().int().positive().optional(),
+  room: z
+    .string()
+    .max(64)
+    .regex(/^[\w.:-]+$/)
+    .optional(),
+});
+
+export type QueryRequest = z.infer<typeof queryRequestSchema>;
+/** The Socket.IO `query:submit` payload: the POST body without `wait`. */
+export type QuerySubmit = Omit<QueryRequest, 'wait'>;

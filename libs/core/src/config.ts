@@ -1,0 +1,210 @@
+import { z } from 'zod';
+import { AppError } from './errors.ts';
+
+/**
+ * The one configuration schema of sqlfleet. Only an app's main.ts calls `loadConfig`;
+ * libraries take the parts they need through their constructors.
+ * Every variable is documented in docs/configuration.md (a test keeps them in step).
+ */
+
+const int = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+/** Environment variable name → schema. Names are the variables' own names. */
+export const ENV_SCHEMA = {
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(3000),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Prefix for every name sqlfleet makes (queues, Redis keys, databases, logins, container labels). */
+  FLEET_ID: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,15}$/, 'lowercase letters and digits, at most 16, starting with a letter')
+    .default('sqlfleet'),
+
+  PG_ADMIN_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
+  MYSQL_ADMIN_URL: z.string().default('mysql://root@127.0.0.1:3306/mysql'),
+  /** Empty: SQL Server is not available on this deployment. */
+  MSSQL_URL: z.string().default(''),
+  ENGINES: z.string().default('postgres,mysql,mssql'),
+
+  SANDBOX_PROVISIONER: z.enum(['server', 'docker']).default('server'),
+  DOCKER_HOST: z.string().default(''),
+  SANDBOX_IMAGE_POSTGRES: z.string().default('localhost/sqlfleet/postgres:15'),
+  SANDBOX_IMAGE_MYSQL: z.string().default('localhost/sqlfleet/mariadb:10.11'),
+  SANDBOX_IMAGE_MSSQL: z.string().default('mcr.microsoft.com/mssql/server:2022-latest'),
+  SANDBOX_NETWORK: z.string().default('sqlfleet-sandboxes'),
+  SANDBOX_READINESS_MS: int(60_000),
+  SANDBOX_MEMORY_MB: int(256),
+  SANDBOX_CPUS: z.coerce.number().positive().default(0.5),
+  SANDBOX_PIDS: int(256),
+
+  SESSION_TTL_MS: int(60 * 60_000),
+  RESULT_TTL_MS: int(60 * 60_000),
+  REAPER_INTERVAL_MS: int(5 * 60_000),
+  WORKER_CONCURRENCY: int(8),
+  /** Job lock; a dead worker's job is taken again after about this long. Every worker must agree. */
+  WORKER_LOCK_MS: int(30_000),
+  RATE_LIMIT_PER_MINUTE: int(600),
+  WAIT_TIMEOUT_MS: int(60_000),
+  METRICS: bool(true),
+
+  QUERY_TIMEOUT_MS: int(5_000),
+  QUERY_TIMEOUT_MAX_MS: int(30_000),
+  MAX_ROWS: int(10_000),
+  MAX_ROWS_CEILING: int(100_000),
+  MAX_RESULT_BYTES: int(8 * 1024 * 1024),
+  MAX_RESULT_BYTES_CEILING: int(32 * 1024 * 1024),
+  MAX_QUERY_BYTES: int(256 * 1024),
+  MAX_DBML_BYTES: int(2 * 1024 * 1024),
+  MAX_BODY_BYTES: int(4 * 1024 * 1024),
+  MAX_SESSIONS_PER_CLIENT: int(20),
+} as const;
+
+const envSchema = z.object(ENV_SCHEMA);
+type Env = z.infer<typeof envSchema>;
+
+export interface LimitPair {
+  default: number;
+  ceiling: number;
+}
+
+export const ENGINE_NAMES = ['postgres', 'mysql', 'mssql'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  http: { host: string; port: number };
+  redisUrl: string;
+  fleetId: string;
+  engines: {
+    enabled: readonly EngineName[];
+    postgresAdminUrl: string;
+    mysqlAdminUrl: string;
+    mssqlUrl: string;
+  };
+  sandbox: {
+    provisioner: 'server' | 'docker';
+    dockerHost: string;
+    images: Record<EngineName, string>;
+    network: string;
+    readinessMs: number;
+    memoryMb: number;
+    cpus: number;
+    pids: number;
+  };
+  sessionTtlMs: number;
+  resultTtlMs: number;
+  reaperIntervalMs: number;
+  worker: { concurrency: number; lockMs: number };
+  rateLimitPerMinute: number;
+  waitTimeoutMs: number;
+  metrics: boolean;
+  limits: {
+    queryTimeMs: LimitPair;
+    rows: LimitPair;
+    resultBytes: LimitPair;
+    queryBytes: number;
+    dbmlBytes: number;
+    bodyBytes: number;
+    sessionsPerClient: number;
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Reads, validates and freezes the configuration; throws CONFIG_INVALID listing every problem. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  if (parsed.success) problems.push(...crossChecks(parsed.data));
+  if (!parsed.success || problems.length > 0) {
+    throw new AppError('CONFIG_INVALID', `Invalid configuration:\n  ${problems.join('\n  ')}`, {
+      details: { problems },
+    });
+  }
+  return deepFreeze(toConfig(parsed.data));
+}
+
+function crossChecks(env: Env): string[] {
+  const problems: string[] = [];
+  const pairs: [string, number, string, number][] = [
+    ['QUERY_TIMEOUT_MS', env.QUERY_TIMEOUT_MS, 'QUERY_TIMEOUT_MAX_MS', env.QUERY_TIMEOUT_MAX_MS],
+    ['MAX_ROWS', env.MAX_ROWS, 'MAX_ROWS_CEILING', env.MAX_ROWS_CEILING],
+    ['MAX_RESULT_BYTES', env.MAX_RESULT_BYTES, 'MAX_RESULT_BYTES_CEILING', env.MAX_RESULT_BYTES_CEILING],
+  ];
+  for (const [name, value, ceilingName, ceiling] of pairs) {
+    if (value > ceiling) problems.push(`${name}: ${value} is above ${ceilingName} (${ceiling})`);
+  }
+  for (const engine of parseEngines(env.ENGINES).unknown) {
+    problems.push(`ENGINES: unknown engine "${engine}" (known: ${ENGINE_NAMES.join(', ')})`);
+  }
+  if (env.MAX_QUERY_BYTES > env.MAX_BODY_BYTES) problems.push('MAX_QUERY_BYTES: above MAX_BODY_BYTES');
+  return problems;
+}
+
+function parseEngines(list: string): { known: EngineName[]; unknown: string[] } {
+  const names = list
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const isEngine = (name: string): name is EngineName => (ENGINE_NAMES as readonly string[]).includes(name);
+  return { known: names.filter(isEngine), unknown: names.filter((name) => !isEngine(name)) };
+}
+
+function toConfig(env: Env): Config {
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    http: { host: env.HOST, port: env.PORT },
+    redisUrl: env.REDIS_URL,
+    fleetId: env.FLEET_ID,
+    engines: {
+      enabled: parseEngines(env.ENGINES).known,
+      postgresAdminUrl: env.PG_ADMIN_URL,
+      mysqlAdminUrl: env.MYSQL_ADMIN_URL,
+      mssqlUrl: env.MSSQL_URL,
+    },
+    sandbox: {
+      provisioner: env.SANDBOX_PROVISIONER,
+      dockerHost: env.DOCKER_HOST,
+      images: { postgres: env.SANDBOX_IMAGE_POSTGRES, mysql: env.SANDBOX_IMAGE_MYSQL, mssql: env.SANDBOX_IMAGE_MSSQL },
+      network: env.SANDBOX_NETWORK,
+      readinessMs: env.SANDBOX_READINESS_MS,
+      memoryMb: env.SANDBOX_MEMORY_MB,
+      cpus: env.SANDBOX_CPUS,
+      pids: env.SANDBOX_PIDS,
+    },
+    sessionTtlMs: env.SESSION_TTL_MS,
+    resultTtlMs: env.RESULT_TTL_MS,
+    reaperIntervalMs: env.REAPER_INTERVAL_MS,
+    worker: { concurrency: env.WORKER_CONCURRENCY, lockMs: env.WORKER_LOCK_MS },
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    waitTimeoutMs: env.WAIT_TIMEOUT_MS,
+    metrics: env.METRICS,
+    limits: {
+      queryTimeMs: { default: env.QUERY_TIMEOUT_MS, ceiling: env.QUERY_TIMEOUT_MAX_MS },
+      rows: { default: env.MAX_ROWS, ceiling: env.MAX_ROWS_CEILING },
+      resultBytes: { default: env.MAX_RESULT_BYTES, ceiling: env.MAX_RESULT_BYTES_CEILING },
+      queryBytes: env.MAX_QUERY_BYTES,
+      dbmlBytes: env.MAX_DBML_BYTES,
+      bodyBytes: env.MAX_BODY_BYTES,
+      sessionsPerClient: env.MAX_SESSIONS_PER_CLIENT,
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * The one registry of error codes sqlfleet answers with. Every refusal a client can see
+ * has a stable code here, an HTTP status and whether trying again may help.
+ * docs/errors.md documents each code; a test keeps the two in step.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, retryable: false, message: 'The request does not match the expected shape' },
+  UNKNOWN_ENGINE: { status: 400, retryable: false, message: 'Unknown engine' },
+  QUERY_MISSING: { status: 400, retryable: false, message: 'A query is required' },
+  QUERY_TOO_LARGE: { status: 413, retryable: false, message: 'The query text is larger than allowed' },
+  DBML_TOO_LARGE: { status: 413, retryable: false, message: 'The DBML and data are larger than allowed' },
+  BODY_TOO_LARGE: { status: 413, retryable: false, message: 'The request body is larger than allowed' },
+  LIMIT_ABOVE_CEILING: { status: 400, retryable: false, message: 'A requested limit is above its ceiling' },
+  DBML_INVALID: { status: 400, retryable: false, message: 'The DBML could not be parsed' },
+  DATA_INVALID: { status: 400, retryable: false, message: 'The sample data does not match the schema' },
+  SESSION_NOT_FOUND: { status: 404, retryable: false, message: 'Unknown or expired session' },
+  SESSION_ENGINE_MISMATCH: { status: 409, retryable: false, message: 'The session belongs to another engine' },
+  JOB_NOT_FOUND: { status: 404, retryable: false, message: 'Unknown or expired job' },
+  ROUTE_NOT_FOUND: { status: 404, retryable: false, message: 'No such route' },
+  RATE_LIMITED: { status: 429, retryable: true, message: 'Too many requests' },
+  TOO_MANY_SESSIONS: { status: 429, retryable: false, message: 'Too many live sessions for this client' },
+  ENGINE_UNAVAILABLE: { status: 503, retryable: true, message: 'This engine is not available on this deployment' },
+  SANDBOX_FAILED: { status: 503, retryable: true, message: 'The sandbox could not be prepared' },
+  CONTAINER_ENGINE_DOWN: { status: 503, retryable: true, message: 'The container engine is not reachable' },
+  QUEUE_UNAVAILABLE: { status: 503, retryable: true, message: 'The queue is not reachable' },
+  JOB_FAILED: { status: 500, retryable: true, message: 'The job failed' },
+  CONFIG_INVALID: { status: 500, retryable: false, message: 'The configuration is invalid' },
+  INTERNAL: { status: 500, retryable: false, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface AppErrorOptions {
+  /** Extra fields a client may rely on (e.g. `line` and `column` of a DBML error). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
+    const entry = ERROR_CODES[code];
+    super(message ?? entry.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = entry.status;
+    this.retryable = entry.retryable;
+    this.details = options.details ?? {};
+  }
+
+  /** The body every refused request answers with. */
+  toJSON(): { error: { code: ErrorCode; message: string } & Record<string, unknown> } {
+    return { error: { ...this.details, code: this.code, message: this.message } };
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
