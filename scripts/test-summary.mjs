@@ -18,7 +18,9 @@ for (const suite of report.testResults ?? []) {
     }
   }
 }
-const failedSuites = (report.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0).length;
+const failedSuites = (report.testResults ?? []).filter(
+  (s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0,
+).length;
 for (const name of skipped) console.log(`skipped: ${name}`);
 const failed = report.numFailedTests + failedSuites;
 console.log(`${report.numPassedTests} passed, ${failed} failed, ${skipped.length} skipped`);

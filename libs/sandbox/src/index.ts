@@ -1,0 +1,1 @@
+export type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from './provisioner.ts';

@@ -1,0 +1,58 @@
+import type { SandboxState, SandboxTarget } from '@sqlfleet/contracts';
+import type { EngineName } from '@sqlfleet/core';
+
+/** What a session needs its sandbox to be. */
+export interface SandboxSpec {
+  sessionId: string;
+  engine: EngineName;
+  /** Fingerprint of (engine, DBML, data): a sandbox built from another fingerprint is rebuilt. */
+  fingerprint: string;
+  /** The compiled schema and seed (libs/dbml), applied in order through the sandbox's own login. */
+  batches: readonly string[];
+}
+
+/** A sandbox that exists: where it is, what built it, and the login that reaches it. */
+export interface Sandbox {
+  /** Stable id of the sandbox within its provisioner (database name, container name). */
+  id: string;
+  provisioner: 'server' | 'docker';
+  sessionId: string;
+  engine: EngineName;
+  fingerprint: string;
+  target: SandboxTarget;
+  createdAt: number;
+}
+
+/** A sandbox found by `list()`, for the reaper's orphan sweep. */
+export interface SandboxRef {
+  id: string;
+  engine: EngineName;
+  /** The session it was made for, when the provisioner can tell. */
+  sessionId?: string;
+}
+
+export interface EnsureResult {
+  sandbox: Sandbox;
+  state: SandboxState;
+}
+
+/**
+ * Where sandboxes live. Callers hold the session's fleet-wide lock around `ensure` and `destroy`;
+ * implementations are still idempotent, so a retried call after a crash finds and fixes what is there.
+ */
+export interface Provisioner {
+  readonly kind: 'server' | 'docker';
+  /**
+   * Makes the session's sandbox exist, built from `spec.fingerprint`, ready to answer:
+   * reuses `known` (the handle the session store had) when it is still there, answers and matches;
+   * creates it when missing; rebuilds it when the fingerprint differs. Throws AppError
+   * (SANDBOX_FAILED, CONTAINER_ENGINE_DOWN, ENGINE_UNAVAILABLE) when it cannot.
+   */
+  ensure(spec: SandboxSpec, known?: Sandbox): Promise<EnsureResult>;
+  /** Removes a sandbox and its login. Idempotent: an unknown id is not an error. */
+  destroy(ref: SandboxRef): Promise<void>;
+  /** Every sandbox this fleet made that still exists. */
+  list(): Promise<SandboxRef[]>;
+  /** Releases admin connections and clients. Idempotent. */
+  close(): Promise<void>;
+}
