@@ -8,6 +8,8 @@ export interface QueryJob {
   sessionId: string;
   engine: EngineName;
   query: string;
+  /** The schema this query expects; a query after a DBML change runs on the rebuilt sandbox. */
+  fingerprint: string;
   limits: QueryLimits;
   room?: string;
   /** Socket.IO id of the submitting client, so the result reaches it directly. */

@@ -1,0 +1,148 @@
+import { AppError, type EngineName, type Logger } from '@sqlfleet/core';
+import { compileSchema } from '@sqlfleet/dbml';
+import type { EnsureResult, Provisioner, SandboxRef } from './provisioner.ts';
+import type { RedisLocks } from './redis-lock.ts';
+import type { SessionRecord, SessionStore } from './session-store.ts';
+
+export interface SandboxManagerOptions {
+  store: SessionStore;
+  locks: RedisLocks;
+  /** The provisioner that holds each engine's sandboxes. */
+  provisioners: ReadonlyMap<EngineName, Provisioner>;
+  logger: Logger;
+}
+
+const COMPILED_CACHE_SIZE = 64;
+
+/**
+ * Keeps sessions and their sandboxes in step: ensure (under the session's fleet-wide lock),
+ * destroy, and the reaper's sweeps. Any worker or API replica can do any of it.
+ */
+export class SandboxManager {
+  /** Compiled batches by fingerprint: an exam room shares one schema, compile it once. */
+  private readonly compiled = new Map<string, readonly string[]>();
+
+  constructor(private readonly options: SandboxManagerOptions) {}
+
+  provisionerFor(engine: EngineName): Provisioner {
+    const provisioner = this.options.provisioners.get(engine);
+    if (!provisioner) throw new AppError('ENGINE_UNAVAILABLE', `Engine ${engine} is not available on this deployment`);
+    return provisioner;
+  }
+
+  /** Makes the session's sandbox match `fingerprint`; throws SESSION_NOT_FOUND if it was deleted. */
+  async ensure(sessionId: string, fingerprint: string): Promise<EnsureResult & { session: SessionRecord }> {
+    const { store, locks } = this.options;
+    return locks.run(`sandbox:${sessionId}`, async () => {
+      // Read inside the lock: another worker may just have built or destroyed the sandbox.
+      const session = await store.get(sessionId);
+      if (!session) throw new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist or has expired`);
+      const batches = await this.batchesFor(session.engine, fingerprint);
+      const result = await this.provisionerFor(session.engine).ensure(
+        { sessionId, engine: session.engine, fingerprint, batches },
+        session.sandbox,
+      );
+      if (result.state !== 'reused' || !session.sandbox) await store.setSandbox(sessionId, result.sandbox);
+      return { ...result, session: { ...session, sandbox: result.sandbox } };
+    });
+  }
+
+  /** Destroys the session's sandbox and forgets the session. False when the session is unknown. */
+  async destroySession(sessionId: string): Promise<boolean> {
+    const { store, locks, logger } = this.options;
+    return locks.run(`sandbox:${sessionId}`, async () => {
+      const session = await store.get(sessionId);
+      if (!session) return false;
+      if (session.sandbox) {
+        await this.provisionerFor(session.engine).destroy({
+          id: session.sandbox.id,
+          engine: session.engine,
+          sessionId,
+        });
+      }
+      await store.delete(session);
+      logger.info({ sessionId, engine: session.engine }, 'session destroyed');
+      return true;
+    });
+  }
+
+  /** Destroys sessions idle since before `cutoff`; re-checks each under its lock. */
+  async reapIdle(cutoff: number): Promise<string[]> {
+    const { store, locks } = this.options;
+    const reaped: string[] = [];
+    for (const sessionId of await store.idleBefore(cutoff)) {
+      const destroyed = await locks.run(`sandbox:${sessionId}`, async () => {
+        const session = await store.get(sessionId);
+        if (!session || session.lastUsedAt >= cutoff) return false;
+        if (session.sandbox) {
+          await this.provisionerFor(session.engine).destroy({
+            id: session.sandbox.id,
+            engine: session.engine,
+            sessionId,
+          });
+        }
+        await store.delete(session);
+        return true;
+      });
+      if (destroyed) reaped.push(sessionId);
+    }
+    return reaped;
+  }
+
+  /**
+   * Removes sandboxes whose session is gone, and forgets sandbox handles whose sandbox is gone
+   * (the session stays; its next query rebuilds the sandbox and says "recreated").
+   */
+  async sweepOrphans(): Promise<{ sandboxes: SandboxRef[]; handles: string[] }> {
+    const { store, locks } = this.options;
+    const removed: SandboxRef[] = [];
+    const forgotten: string[] = [];
+    const existing = new Set<string>();
+    const listedAt = Date.now();
+    for (const provisioner of new Set(this.options.provisioners.values())) {
+      for (const ref of await provisioner.list()) {
+        existing.add(ref.id);
+        if (!ref.sessionId) {
+          await provisioner.destroy(ref);
+          removed.push(ref);
+          continue;
+        }
+        const sessionId = ref.sessionId;
+        const orphan = await locks.run(`sandbox:${sessionId}`, async () => {
+          const session = await store.get(sessionId);
+          if (session?.sandbox?.id === ref.id) return false;
+          await provisioner.destroy(ref);
+          return true;
+        });
+        if (orphan) removed.push(ref);
+      }
+    }
+    for (const sessionId of await store.allIds()) {
+      const session = await store.get(sessionId);
+      // A sandbox made after the listing is simply not in it yet.
+      if (!session?.sandbox || existing.has(session.sandbox.id) || session.sandbox.createdAt >= listedAt) continue;
+      await locks.run(`sandbox:${sessionId}`, async () => {
+        const fresh = await store.get(sessionId);
+        if (fresh?.sandbox && !existing.has(fresh.sandbox.id) && fresh.sandbox.createdAt < listedAt) {
+          await store.setSandbox(sessionId, undefined);
+          forgotten.push(sessionId);
+        }
+      });
+    }
+    return { sandboxes: removed, handles: forgotten };
+  }
+
+  private async batchesFor(engine: EngineName, fingerprint: string): Promise<readonly string[]> {
+    const cached = this.compiled.get(fingerprint);
+    if (cached) return cached;
+    const schema = await this.options.store.getSchema(fingerprint);
+    if (!schema) throw new AppError('SANDBOX_FAILED', 'The schema of this session has expired; send the DBML again');
+    const { batches } = compileSchema({ engine, dbml: schema.dbml, data: schema.data });
+    if (this.compiled.size >= COMPILED_CACHE_SIZE) {
+      const oldest = this.compiled.keys().next().value;
+      if (oldest !== undefined) this.compiled.delete(oldest);
+    }
+    this.compiled.set(fingerprint, batches);
+    return batches;
+  }
+}
