@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Makes a Docker Engine API (Podman's) answer on a unix socket, idempotently, on a clean
+# Debian 12 machine run as root: installs Podman if missing, writes the containers.conf
+# settings this kind of machine needs (see FIELD-NOTES "A real Docker API here: Podman"),
+# starts `podman system service` if the socket does not answer, and creates the sandbox
+# network. Prints the socket path on its last line.
+#
+#   SQLFLEET_PODMAN_SOCK      socket to serve (default /run/sqlfleet/podman.sock)
+#   SQLFLEET_SANDBOX_NETWORK  internal network for sandboxes (default sqlfleet-sandboxes)
+set -euo pipefail
+
+sock="${SQLFLEET_PODMAN_SOCK:-/run/sqlfleet/podman.sock}"
+network="${SQLFLEET_SANDBOX_NETWORK:-sqlfleet-sandboxes}"
+log_dir=/var/log/sqlfleet
+
+say() { echo "podman-setup: $*" >&2; }
+
+# 1. Packages, only those missing (apt-get update only when something must be installed).
+packages=(podman runc fuse-overlayfs slirp4netns uidmap debootstrap curl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. containers.conf: as root Podman reads /usr/share/containers/containers.conf, then
+# /etc/containers/containers.conf, then /etc/containers/containers.conf.d/*.conf; a drop-in
+# leaves the packaged files alone. crun fails on this hybrid-cgroup host, there is no systemd
+# (cgroupfs, file events), and the sandbox has no CAP_SYS_RESOURCE, so the default ulimits
+# must stay at or below what the host allows.
+conf_dir=/etc/containers/containers.conf.d
+conf="$conf_dir/50-sqlfleet.conf"
+desired='# Written by sqlfleet scripts/podman/setup.sh
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"'
+mkdir -p "$conf_dir"
+if [[ "$(cat "$conf" 2>/dev/null)" != "$desired" ]]; then
+  printf '%s\n' "$desired" >"$conf"
+  say "wrote $conf"
+fi
+
+# 3. The API service.
+ping() { curl -fsS --max-time 2 --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; }
+if ! ping; then
+  mkdir -p "$(dirname "$sock")" "$log_dir"
+  rm -f "$sock" # a stale socket from a dead service would make the bind fail
+  say "starting podman system service on $sock"
+  nohup setsid podman system service --time=0 "unix://$sock" >>"$log_dir/podman-service.log" 2>&1 </dev/null &
+  for _ in $(seq 1 100); do
+    ping && break
+    sleep 0.1
+  done
+  ping || {
+    say "service did not answer; see $log_dir/podman-service.log"
+    tail -20 "$log_dir/podman-service.log" >&2
+    exit 1
+  }
+fi
+
+# 4. The shared sandbox network: internal means no route out of the bridge and no NAT, so
+# a sandbox reaches neither the internet nor the host's services (measured: README.md).
+podman network exists "$network" || {
+  podman network create --internal --label sqlfleet=true "$network" >/dev/null
+  say "created internal network $network"
+}
+
+echo "$sock"
