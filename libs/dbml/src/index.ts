@@ -1,1 +1,5 @@
-export {};
+export type { CompiledSchema, CompileInput } from './compile-input.ts';
+export { compileSchema } from './compile-schema.ts';
+export { fingerprintOf } from './fingerprint.ts';
+export { renderScript } from './render-script.ts';
+export type { SampleData } from './sample-data.ts';
