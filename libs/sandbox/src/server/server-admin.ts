@@ -5,6 +5,8 @@ export interface SandboxMeta {
   sessionId: string;
   fingerprint: string;
   createdAt: number;
+  /** False while the schema is being applied: a sandbox found not ready was left half-made. */
+  ready: boolean;
 }
 
 /** Where sandbox logins connect: the host and port of the admin URL. */

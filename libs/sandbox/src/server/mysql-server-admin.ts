@@ -1,0 +1,225 @@
+import type { Logger } from '@sqlfleet/core';
+import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
+import { assertSafeName } from './sandbox-names.ts';
+import type { LockResult, SandboxMeta, ServerAdmin, ServerEndpoint } from './server-admin.ts';
+
+export interface MysqlServerAdminOptions {
+  /** Admin URL (root or an account WITH GRANT OPTION). Default `mysql://root@127.0.0.1:3306/mysql`. */
+  url?: string;
+  /** Database holding the sandbox metadata; sandbox logins have no right on it. Default `sqlfleet_meta`. */
+  metaDatabase?: string;
+  /** Connections one sandbox login may hold at once. Default 5. */
+  connectionLimit?: number;
+  logger?: Logger;
+}
+
+const DEFAULT_URL = 'mysql://root@127.0.0.1:3306/mysql';
+
+/**
+ * What a sandbox login may do in its own database. Left out: EVENT (a scheduled event runs on the
+ * server's own thread, out of reach of the query watchdog), GRANT OPTION, and every global
+ * privilege (FILE, SUPER, PROCESS, CREATE USER...), which a database-level GRANT cannot carry.
+ */
+const SANDBOX_PRIVILEGES = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'CREATE',
+  'DROP',
+  'ALTER',
+  'INDEX',
+  'REFERENCES',
+  'CREATE TEMPORARY TABLES',
+  'LOCK TABLES',
+  'CREATE VIEW',
+  'SHOW VIEW',
+  'CREATE ROUTINE',
+  'ALTER ROUTINE',
+  'EXECUTE',
+  'TRIGGER',
+].join(', ');
+
+const ident = (name: string): string => {
+  assertSafeName(name);
+  return `\`${name}\``;
+};
+/** In a database-level GRANT, `_` is a wildcard: unescaped, `a_b` would also grant `aXb` (and let the login create it). */
+const grantIdent = (name: string): string => ident(name).replaceAll('_', '\\_');
+/** The login exists for any client host: workers connect over TCP from wherever they run. */
+const account = (login: string): string => {
+  assertSafeName(login);
+  return `'${login}'@'%'`;
+};
+
+/** mysql2 copies the statement, password included, onto its errors as `sql`: keep it out of logs. */
+async function hidingPassword<T>(run: Promise<T>): Promise<T> {
+  try {
+    return await run;
+  } catch (error) {
+    if (error && typeof error === 'object' && 'sql' in error) delete (error as { sql?: string }).sql;
+    throw error;
+  }
+}
+
+/**
+ * Sandboxes on a shared MySQL/MariaDB: one database per session and a login whose only grants are
+ * on that database, with a connection cap. Metadata lives in a table only the admin can read
+ * (MySQL 8 has no schema comments, and a table reads the same on both).
+ */
+export class MysqlServerAdmin implements ServerAdmin {
+  readonly engine = 'mysql' as const;
+  readonly endpoint: ServerEndpoint;
+  private readonly pool: Pool;
+  private readonly metaTable: string;
+  private readonly metaDatabase: string;
+  private readonly connectionLimit: number;
+  private metaReady?: Promise<void>;
+  private closing?: Promise<void>;
+
+  constructor(options: MysqlServerAdminOptions = {}) {
+    const url = new URL(options.url ?? DEFAULT_URL);
+    this.endpoint = { host: url.hostname, port: Number(url.port || 3306) };
+    this.metaDatabase = options.metaDatabase ?? 'sqlfleet_meta';
+    this.metaTable = `${ident(this.metaDatabase)}.sandbox_meta`;
+    this.connectionLimit = options.connectionLimit ?? 5;
+    this.pool = mysql.createPool({
+      host: this.endpoint.host,
+      port: this.endpoint.port,
+      user: decodeURIComponent(url.username || 'root'),
+      password: decodeURIComponent(url.password),
+      database: url.pathname.slice(1) || undefined,
+      connectionLimit: 4,
+      maxIdle: 2,
+      idleTimeout: 10_000,
+    });
+    // mysql2 emits connection errors on the underlying pool: never let one crash the process.
+    this.pool.pool.on('error', (error: unknown) => options.logger?.warn({ err: error }, 'mysql admin connection lost'));
+  }
+
+  async createSandbox(name: string, login: string, password: string): Promise<void> {
+    await this.pool.query(`CREATE DATABASE ${ident(name)}`);
+    try {
+      await hidingPassword(
+        this.pool.query(
+          `CREATE USER ${account(login)} IDENTIFIED BY ? WITH MAX_USER_CONNECTIONS ${this.connectionLimit}`,
+          [password],
+        ),
+      );
+      await this.pool.query(`GRANT ${SANDBOX_PRIVILEGES} ON ${grantIdent(name)}.* TO ${account(login)}`);
+    } catch (error) {
+      await this.dropSandbox(name, login).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async dropSandbox(name: string, login: string): Promise<void> {
+    // DROP USER leaves the login's open connections running with their rights: end them after it.
+    await this.pool.query(`DROP USER IF EXISTS ${account(login)}`);
+    const [threads] = await this.pool.query<RowDataPacket[]>(
+      'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?',
+      [login],
+    );
+    for (const { id } of threads) await this.pool.query('KILL CONNECTION ?', [id]).catch(() => undefined);
+    await this.pool.query(`DROP DATABASE IF EXISTS ${ident(name)}`);
+    await this.meta();
+    await this.pool.query(`DELETE FROM ${this.metaTable} WHERE name = ?`, [name]);
+  }
+
+  async listSandboxes(prefix: string): Promise<string[]> {
+    // Not LIKE: `_` in the prefix would be a wildcard.
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE LEFT(SCHEMA_NAME, ?) = ? ORDER BY 1',
+      [prefix.length, prefix],
+    );
+    return rows.map((r) => String(r.name));
+  }
+
+  async databaseExists(name: string): Promise<boolean> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+      [name],
+    );
+    return rows.length === 1;
+  }
+
+  async setPassword(login: string, password: string): Promise<void> {
+    await hidingPassword(this.pool.query(`ALTER USER ${account(login)} IDENTIFIED BY ?`, [password]));
+  }
+
+  async readMeta(name: string): Promise<SandboxMeta | undefined> {
+    await this.meta();
+    const [rows] = await this.pool.query<RowDataPacket[]>(`${this.metaSelect()} WHERE name = ?`, [name]);
+    return rows[0] && toMeta(rows[0]);
+  }
+
+  async listMeta(prefix: string): Promise<Map<string, SandboxMeta>> {
+    await this.meta();
+    const [rows] = await this.pool.query<RowDataPacket[]>(`${this.metaSelect()} WHERE LEFT(name, ?) = ?`, [
+      prefix.length,
+      prefix,
+    ]);
+    return new Map(rows.map((r) => [String(r.name), toMeta(r)]));
+  }
+
+  async writeMeta(name: string, meta: SandboxMeta): Promise<void> {
+    await this.meta();
+    await this.pool.query(
+      `INSERT INTO ${this.metaTable} (name, session_id, fingerprint, created_at, ready) VALUES (?, ?, ?, ?, ?)
+       ON DUPLICATE KEY UPDATE session_id = VALUES(session_id), fingerprint = VALUES(fingerprint),
+       created_at = VALUES(created_at), ready = VALUES(ready)`,
+      [name, meta.sessionId, meta.fingerprint, meta.createdAt, meta.ready],
+    );
+  }
+
+  async withLock<T>(name: string, fn: () => Promise<T>): Promise<LockResult<T>> {
+    const connection = await this.pool.getConnection();
+    let broken = false;
+    try {
+      // GET_LOCK names are server-wide and at most 64 characters: sandbox names already are.
+      const [rows] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS held', [name]);
+      if (Number(rows[0]?.held) !== 1) return { held: false };
+      try {
+        return { held: true, value: await fn() };
+      } finally {
+        await connection.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => {
+          broken = true;
+        });
+      }
+    } finally {
+      // A connection that could not unlock is destroyed, which releases the lock.
+      if (broken) connection.destroy();
+      else connection.release();
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.pool.end().catch(() => undefined);
+    return this.closing;
+  }
+
+  private meta(): Promise<void> {
+    this.metaReady ??= (async () => {
+      await this.pool.query(`CREATE DATABASE IF NOT EXISTS ${ident(this.metaDatabase)}`);
+      await this.pool.query(
+        `CREATE TABLE IF NOT EXISTS ${this.metaTable} (name VARCHAR(64) PRIMARY KEY, session_id TEXT NOT NULL,
+         fingerprint VARCHAR(255) NOT NULL, created_at BIGINT NOT NULL, ready BOOLEAN NOT NULL)`,
+      );
+    })();
+    this.metaReady.catch(() => {
+      this.metaReady = undefined;
+    });
+    return this.metaReady;
+  }
+
+  private metaSelect(): string {
+    return `SELECT name, session_id, fingerprint, created_at, ready FROM ${this.metaTable}`;
+  }
+}
+
+const toMeta = (r: RowDataPacket): SandboxMeta => ({
+  sessionId: String(r.session_id),
+  fingerprint: String(r.fingerprint),
+  createdAt: Number(r.created_at),
+  ready: Boolean(r.ready),
+});

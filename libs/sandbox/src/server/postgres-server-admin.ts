@@ -1,0 +1,226 @@
+import type { Logger } from '@sqlfleet/core';
+import pg from 'pg';
+import { assertSafeName } from './sandbox-names.ts';
+import type { LockResult, SandboxMeta, ServerAdmin, ServerEndpoint } from './server-admin.ts';
+
+export interface PostgresServerAdminOptions {
+  /** Admin URL (a superuser). Default `postgres://postgres@127.0.0.1:5432/postgres`. */
+  url?: string;
+  /** Database holding the sandbox metadata, reachable by the admin only. Default `sqlfleet_meta`. */
+  metaDatabase?: string;
+  /** Connections one sandbox login may hold at once. Default 5. */
+  connectionLimit?: number;
+  logger?: Logger;
+}
+
+const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const ident = (name: string): string => {
+  assertSafeName(name);
+  return `"${name}"`;
+};
+const literal = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+const pgCode = (error: unknown): string | undefined => (error as { code?: string } | null)?.code;
+
+/**
+ * Sandboxes on a shared PostgreSQL: one database per session, owned by a login made for it with
+ * no attribute beyond LOGIN, a connection limit, and CONNECT on its own database only.
+ */
+export class PostgresServerAdmin implements ServerAdmin {
+  readonly engine = 'postgres' as const;
+  readonly endpoint: ServerEndpoint;
+  private readonly url: URL;
+  private readonly pool: pg.Pool;
+  private readonly metaDatabase: string;
+  private readonly connectionLimit: number;
+  private metaPool?: Promise<pg.Pool>;
+  private closing?: Promise<void>;
+
+  constructor(private readonly options: PostgresServerAdminOptions = {}) {
+    this.url = new URL(options.url ?? DEFAULT_URL);
+    this.endpoint = { host: this.url.hostname, port: Number(this.url.port || 5432) };
+    this.metaDatabase = options.metaDatabase ?? 'sqlfleet_meta';
+    assertSafeName(this.metaDatabase);
+    this.connectionLimit = options.connectionLimit ?? 5;
+    this.pool = this.newPool(this.url.pathname.slice(1) || 'postgres');
+  }
+
+  async createSandbox(name: string, login: string, password: string): Promise<void> {
+    await this.pool.query(
+      `CREATE ROLE ${ident(login)} LOGIN PASSWORD ${literal(password)} NOSUPERUSER NOCREATEDB NOCREATEROLE ` +
+        `NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT ${this.connectionLimit}`,
+    );
+    try {
+      // INHERIT matters: PG 15's `public` schema belongs to pg_database_owner, whose rights the owner inherits.
+      await this.pool.query(`CREATE DATABASE ${ident(name)} OWNER ${ident(login)}`);
+      // PUBLIC may CONNECT and make TEMP tables in a new database by default: only the owner may.
+      await this.pool.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
+    } catch (error) {
+      await this.dropSandbox(name, login).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async dropSandbox(name: string, login: string): Promise<void> {
+    await this.pool.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
+    await this.dropRole(login);
+    await (await this.meta()).query('DELETE FROM sandbox_meta WHERE name = $1', [name]);
+  }
+
+  async listSandboxes(prefix: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname',
+      [prefix],
+    );
+    return rows.map((r) => r.datname);
+  }
+
+  async databaseExists(name: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    return rowCount === 1;
+  }
+
+  async setPassword(login: string, password: string): Promise<void> {
+    await this.pool.query(`ALTER ROLE ${ident(login)} PASSWORD ${literal(password)}`);
+  }
+
+  async readMeta(name: string): Promise<SandboxMeta | undefined> {
+    const { rows } = await (await this.meta()).query<MetaRow>(`${META_SELECT} WHERE name = $1`, [name]);
+    return rows[0] && toMeta(rows[0]);
+  }
+
+  async listMeta(prefix: string): Promise<Map<string, SandboxMeta>> {
+    const { rows } = await (await this.meta()).query<MetaRow>(`${META_SELECT} WHERE starts_with(name, $1)`, [prefix]);
+    return new Map(rows.map((r) => [r.name, toMeta(r)]));
+  }
+
+  async writeMeta(name: string, meta: SandboxMeta): Promise<void> {
+    await (await this.meta()).query(
+      `INSERT INTO sandbox_meta (name, session_id, fingerprint, created_at, ready) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (name) DO UPDATE SET session_id = $2, fingerprint = $3, created_at = $4, ready = $5`,
+      [name, meta.sessionId, meta.fingerprint, meta.createdAt, meta.ready],
+    );
+  }
+
+  async withLock<T>(name: string, fn: () => Promise<T>): Promise<LockResult<T>> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      const key = `sqlfleet:${name}`;
+      const { rows } = await client.query<{ held: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS held',
+        [key],
+      );
+      if (!rows[0]?.held) return { held: false };
+      try {
+        return { held: true, value: await fn() };
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => {
+          broken = true;
+        });
+      }
+    } finally {
+      // A connection that could not unlock is closed, which releases the lock.
+      client.release(broken);
+    }
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const meta = await this.metaPool?.catch(() => undefined);
+      await Promise.allSettled([this.pool.end(), meta?.end()]);
+    })();
+    return this.closing;
+  }
+
+  /**
+   * Drops the login. Another sandbox's owner may have granted it rights on its objects (role names
+   * are visible to all), which blocks DROP ROLE: those grants are revoked database by database first.
+   */
+  private async dropRole(login: string): Promise<void> {
+    await this.pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [login]);
+    try {
+      await this.pool.query(`DROP ROLE IF EXISTS ${ident(login)}`);
+    } catch (error) {
+      if (pgCode(error) !== '2BP01') throw error;
+      const { rows } = await this.pool.query<{ datname: string }>(
+        `SELECT DISTINCT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid
+         WHERE s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)`,
+        [login],
+      );
+      this.options.logger?.warn(
+        { login, databases: rows.map((r) => r.datname) },
+        'revoking grants made to a sandbox login',
+      );
+      await this.pool.query(`DROP OWNED BY ${ident(login)}`);
+      for (const { datname } of rows) await this.inDatabase(datname, `DROP OWNED BY ${ident(login)}`);
+      await this.pool.query(`DROP ROLE IF EXISTS ${ident(login)}`);
+    }
+  }
+
+  private async inDatabase(database: string, sql: string): Promise<void> {
+    const client = new pg.Client({ connectionString: this.urlFor(database) });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /** The metadata database and table, made on first use; only the admin may connect to it. */
+  private meta(): Promise<pg.Pool> {
+    this.metaPool ??= (async () => {
+      try {
+        await this.pool.query(`CREATE DATABASE ${ident(this.metaDatabase)}`);
+      } catch (error) {
+        // Another worker made it first: 42P04, or 23505 when both inserted into pg_database at once.
+        if (pgCode(error) !== '42P04' && pgCode(error) !== '23505') throw error;
+      }
+      await this.pool.query(`REVOKE ALL ON DATABASE ${ident(this.metaDatabase)} FROM PUBLIC`);
+      const pool = this.newPool(this.metaDatabase);
+      try {
+        await pool.query(
+          `CREATE TABLE IF NOT EXISTS sandbox_meta (name text PRIMARY KEY, session_id text NOT NULL,
+           fingerprint text NOT NULL, created_at bigint NOT NULL, ready boolean NOT NULL)`,
+        );
+      } catch (error) {
+        if (pgCode(error) !== '23505' && pgCode(error) !== '42P07') throw error;
+      }
+      return pool;
+    })();
+    this.metaPool.catch(() => {
+      this.metaPool = undefined;
+    });
+    return this.metaPool;
+  }
+
+  private urlFor(database: string): string {
+    const url = new URL(this.url);
+    url.pathname = `/${database}`;
+    return url.toString();
+  }
+
+  private newPool(database: string): pg.Pool {
+    const pool = new pg.Pool({ connectionString: this.urlFor(database), max: 4, idleTimeoutMillis: 10_000 });
+    // An idle admin connection that dies must not crash the process.
+    pool.on('error', (error) => this.options.logger?.warn({ err: error }, 'postgres admin connection lost'));
+    return pool;
+  }
+}
+
+interface MetaRow {
+  name: string;
+  session_id: string;
+  fingerprint: string;
+  created_at: string;
+  ready: boolean;
+}
+
+const META_SELECT = 'SELECT name, session_id, fingerprint, created_at, ready FROM sandbox_meta';
+const toMeta = (r: MetaRow): SandboxMeta => ({
+  sessionId: r.session_id,
+  fingerprint: r.fingerprint,
+  createdAt: Number(r.created_at),
+  ready: r.ready,
+});

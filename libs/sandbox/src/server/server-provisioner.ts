@@ -1,0 +1,190 @@
+import type { SandboxTarget } from '@sqlfleet/contracts';
+import { AppError, type EngineName, isAppError, type Logger } from '@sqlfleet/core';
+import type { Engine } from '@sqlfleet/engines';
+import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from '../provisioner.ts';
+import { assertFleetId, isSandboxName, newPassword, sandboxName } from './sandbox-names.ts';
+import type { SandboxMeta, ServerAdmin } from './server-admin.ts';
+
+export interface ServerProvisionerOptions {
+  /** Starts every database and login name this fleet makes: `[a-z][a-z0-9]*`, no `_`. */
+  fleetId: string;
+  engines: ReadonlyMap<EngineName, Engine>;
+  /** One admin per engine this deployment serves; an engine without one answers ENGINE_UNAVAILABLE. */
+  admins: Partial<Record<EngineName, ServerAdmin>>;
+  logger: Logger;
+}
+
+/**
+ * A database per session on a shared server, owned by a login made for that session (same name as the
+ * database). Each ensure runs under a server-side lock on the sandbox name, so two workers never build
+ * the same sandbox at once: the one that finds the lock taken gets a retryable SANDBOX_FAILED.
+ */
+export class ServerProvisioner implements Provisioner {
+  readonly kind = 'server' as const;
+  private closing?: Promise<void>;
+
+  constructor(private readonly options: ServerProvisionerOptions) {
+    assertFleetId(options.fleetId);
+  }
+
+  async ensure(spec: SandboxSpec, known?: Sandbox): Promise<EnsureResult> {
+    const { admin, engine } = this.parts(spec.engine);
+    const name = sandboxName(this.options.fleetId, spec.sessionId);
+    const log = this.options.logger.child({ sessionId: spec.sessionId, engine: spec.engine, sandbox: name });
+    try {
+      const locked = await admin.withLock(name, () => this.ensureLocked(admin, engine, name, spec, known, log));
+      if (!locked.held) throw new AppError('SANDBOX_FAILED', 'Another worker is preparing this sandbox; try again');
+      return locked.value;
+    } catch (error) {
+      throw asSandboxError(error, 'The sandbox could not be prepared');
+    }
+  }
+
+  async destroy(ref: SandboxRef): Promise<void> {
+    if (!isSandboxName(this.options.fleetId, ref.id)) {
+      this.options.logger.warn({ sandbox: ref.id }, 'not a sandbox of this fleet: nothing destroyed');
+      return;
+    }
+    const { admin, engine } = this.parts(ref.engine);
+    try {
+      const locked = await admin.withLock(ref.id, async () => {
+        await engine.release(targetOf(admin, ref.engine, ref.id, ''));
+        await admin.dropSandbox(ref.id, ref.id);
+      });
+      if (!locked.held) throw new AppError('SANDBOX_FAILED', 'Another worker is preparing this sandbox; try again');
+    } catch (error) {
+      throw asSandboxError(error, 'The sandbox could not be removed');
+    }
+  }
+
+  async list(): Promise<SandboxRef[]> {
+    const { fleetId } = this.options;
+    const refs: SandboxRef[] = [];
+    for (const [engine, admin] of Object.entries(this.options.admins) as [EngineName, ServerAdmin][]) {
+      const names = (await admin.listSandboxes(`${fleetId}_`)).filter((n) => isSandboxName(fleetId, n));
+      const metas = await admin.listMeta(`${fleetId}_`);
+      for (const id of names) {
+        const sessionId = metas.get(id)?.sessionId;
+        refs.push(sessionId === undefined ? { id, engine } : { id, engine, sessionId });
+      }
+    }
+    return refs;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= Promise.allSettled(Object.values(this.options.admins).map((a) => a?.close())).then(
+      () => undefined,
+    );
+    return this.closing;
+  }
+
+  private async ensureLocked(
+    admin: ServerAdmin,
+    engine: Engine,
+    name: string,
+    spec: SandboxSpec,
+    known: Sandbox | undefined,
+    log: Logger,
+  ): Promise<EnsureResult> {
+    const exists = await admin.databaseExists(name);
+    const meta = exists ? await admin.readMeta(name) : undefined;
+    if (meta?.ready && meta.fingerprint === spec.fingerprint) {
+      const reused = await this.reuse(admin, engine, name, spec, meta, known, log);
+      if (reused) return { sandbox: reused, state: 'reused' };
+    }
+    if (known) await engine.release(known.target);
+    const state = exists || known ? 'recreated' : 'created';
+    log.info({ state, had: meta?.fingerprint }, 'building sandbox');
+    return { sandbox: await this.build(admin, engine, name, spec, log), state };
+  }
+
+  /** The existing sandbox with a login that answers, or undefined when it must be rebuilt. */
+  private async reuse(
+    admin: ServerAdmin,
+    engine: Engine,
+    name: string,
+    spec: SandboxSpec,
+    meta: SandboxMeta,
+    known: Sandbox | undefined,
+    log: Logger,
+  ): Promise<Sandbox | undefined> {
+    const sandbox = (target: SandboxTarget): Sandbox => ({
+      ...this.describe(name, spec, target),
+      createdAt: meta.createdAt,
+    });
+    if (known?.id === name && (await answers(engine, known.target))) return sandbox(known.target);
+    // The password is lost (no handle) or refused (the student changed it): give the login a new one.
+    if (known) await engine.release(known.target);
+    const target = targetOf(admin, spec.engine, name, newPassword());
+    await admin.setPassword(name, target.password);
+    if (await answers(engine, target)) return sandbox(target);
+    log.warn('sandbox exists but does not answer: rebuilding it');
+    await engine.release(target);
+    return undefined;
+  }
+
+  private async build(
+    admin: ServerAdmin,
+    engine: Engine,
+    name: string,
+    spec: SandboxSpec,
+    log: Logger,
+  ): Promise<Sandbox> {
+    const createdAt = Date.now();
+    const meta = { sessionId: spec.sessionId, fingerprint: spec.fingerprint, createdAt };
+    // Clears leftovers (a stale sandbox, a login a crash left without its database).
+    await admin.dropSandbox(name, name);
+    // Written first so the orphan sweep can tell whose half-made sandbox it sees.
+    await admin.writeMeta(name, { ...meta, ready: false });
+    const target = targetOf(admin, spec.engine, name, newPassword());
+    try {
+      await admin.createSandbox(name, name, target.password);
+      await engine.applySchema(target, spec.batches);
+    } catch (error) {
+      log.warn({ err: error }, 'sandbox build failed: removing it');
+      await engine.release(target).catch(() => undefined);
+      await admin
+        .dropSandbox(name, name)
+        .catch((e: unknown) => log.error({ err: e }, 'could not remove a failed sandbox'));
+      throw asSandboxError(error, 'The sandbox schema could not be applied');
+    }
+    await admin.writeMeta(name, { ...meta, ready: true });
+    return { ...this.describe(name, spec, target), createdAt };
+  }
+
+  private describe(name: string, spec: SandboxSpec, target: SandboxTarget): Omit<Sandbox, 'createdAt'> {
+    return {
+      id: name,
+      provisioner: 'server',
+      sessionId: spec.sessionId,
+      engine: spec.engine,
+      fingerprint: spec.fingerprint,
+      target,
+    };
+  }
+
+  private parts(name: EngineName): { admin: ServerAdmin; engine: Engine } {
+    const admin = this.options.admins[name];
+    const engine = this.options.engines.get(name);
+    if (!admin || !engine)
+      throw new AppError('ENGINE_UNAVAILABLE', `Engine ${name} is not available on this deployment`);
+    return { admin, engine };
+  }
+}
+
+function targetOf(admin: ServerAdmin, engine: EngineName, name: string, password: string): SandboxTarget {
+  return { engine, host: admin.endpoint.host, port: admin.endpoint.port, database: name, user: name, password };
+}
+
+const answers = (engine: Engine, target: SandboxTarget): Promise<boolean> =>
+  engine.ping(target).then(
+    () => true,
+    () => false,
+  );
+
+/** Keeps AppErrors; anything else becomes a retryable SANDBOX_FAILED that carries the engine's own message. */
+function asSandboxError(error: unknown, what: string): AppError {
+  if (isAppError(error)) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new AppError('SANDBOX_FAILED', `${what}: ${reason}`, { cause: error });
+}
