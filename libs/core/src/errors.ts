@@ -5,6 +5,7 @@
  */
 export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, retryable: false, message: 'The request does not match the expected shape' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'The body must be application/json' },
   UNKNOWN_ENGINE: { status: 400, retryable: false, message: 'Unknown engine' },
   QUERY_MISSING: { status: 400, retryable: false, message: 'A query is required' },
   QUERY_TOO_LARGE: { status: 413, retryable: false, message: 'The query text is larger than allowed' },

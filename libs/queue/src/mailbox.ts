@@ -58,7 +58,14 @@ export class Mailbox {
     await this.drainQueue.add(
       'drain',
       { sessionId },
-      { deduplication: { id: sessionId, keepLastIfActive: true }, removeOnComplete: true, removeOnFail: 1000 },
+      {
+        deduplication: { id: sessionId, keepLastIfActive: true },
+        // A sandbox that cannot be made yet (engine restarting) is retried before the query fails.
+        attempts: 4,
+        backoff: { type: 'exponential', delay: 500 },
+        removeOnComplete: true,
+        removeOnFail: 1000,
+      },
     );
   }
 

@@ -1,0 +1,26 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@sqlfleet/core';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { installErrorHandler } from './error-handler.ts';
+import { instrumentHttp } from './metrics.ts';
+import { registerOpsRoutes } from './routes/ops-routes.ts';
+import { registerQueryRoutes } from './routes/query-routes.ts';
+import { registerSessionRoutes } from './routes/session-routes.ts';
+import type { ApiServices } from './services.ts';
+
+/** The HTTP API: thin handlers over the services; every refusal goes through one error handler. */
+export function buildApp(services: ApiServices, logger: Logger): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: services.config.limits.bodyBytes,
+    genReqId: () => randomUUID(),
+    trustProxy: true,
+    disableRequestLogging: true,
+  });
+  installErrorHandler(app);
+  if (services.config.metrics) instrumentHttp(app, services.metrics);
+  registerQueryRoutes(app, services);
+  registerSessionRoutes(app, services);
+  registerOpsRoutes(app, services);
+  return app;
+}

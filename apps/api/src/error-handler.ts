@@ -1,0 +1,40 @@
+import { AppError, isAppError } from '@sqlfleet/core';
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+/** Every refusal answers `{ error: { code, message, ... } }`; only our own faults are 5xx. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: appError.code }, 'request refused');
+    if (appError.code === 'RATE_LIMITED') reply.header('retry-after', String(appError.details.retryAfterS ?? 60));
+    return reply.status(appError.status).send(appError.toJSON());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new AppError('ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`);
+    return reply.status(error.status).send(error.toJSON());
+  });
+}
+
+function toAppError(error: FastifyError | AppError): AppError {
+  if (isAppError(error)) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('BODY_TOO_LARGE', error.message);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', error.message);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_VALIDATION':
+      return new AppError('VALIDATION_FAILED', error.message);
+  }
+  if (error.statusCode === 400 && error instanceof SyntaxError) {
+    return new AppError('VALIDATION_FAILED', `The body is not valid JSON: ${error.message}`);
+  }
+  if (isRedisDown(error)) return new AppError('QUEUE_UNAVAILABLE', 'The queue is not reachable', { cause: error });
+  return new AppError('INTERNAL', 'Internal error', { cause: error });
+}
+
+function isRedisDown(error: Error): boolean {
+  return /ECONNREFUSED|Connection is closed|MaxRetriesPerRequest|Stream isn't writeable/.test(error.message);
+}

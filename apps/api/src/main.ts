@@ -1,0 +1,85 @@
+import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
+import { createEngines } from '@sqlfleet/engines';
+import {
+  closeRedis,
+  connectRedis,
+  createDrainQueue,
+  FleetKeys,
+  JobStore,
+  Mailbox,
+  ResultPublisher,
+} from '@sqlfleet/queue';
+import { createProvisioners, RedisLocks, SandboxManager, SessionStore } from '@sqlfleet/sandbox';
+import { buildApp } from './app.ts';
+import { createApiMetrics } from './metrics.ts';
+import { RateLimiter } from './rate-limiter.ts';
+import { ResultWaiter } from './result-waiter.ts';
+import type { ApiServices } from './services.ts';
+import { createSocketGateway } from './socket-gateway.ts';
+import { SubmissionService } from './submission-service.ts';
+
+const config = loadConfig();
+const logger = createLogger({ name: 'api', level: config.logLevel });
+const shutdown = new Shutdown({ logger });
+shutdown.listen();
+
+const keys = new FleetKeys(config.fleetId);
+const redis = connectRedis(config.redisUrl, logger);
+const subscriber = connectRedis(config.redisUrl, logger);
+const adapterRedis = connectRedis(config.redisUrl, logger);
+shutdown.add('redis', () => Promise.all([redis, subscriber, adapterRedis].map(closeRedis)).then(() => undefined));
+
+const drainQueue = createDrainQueue(redis, keys);
+shutdown.add('drain queue', () => drainQueue.close());
+const sessions = new SessionStore(redis, keys, config.sessionTtlMs * 2);
+const jobs = new JobStore(redis, keys, config.resultTtlMs);
+const mailbox = new Mailbox(redis, keys, drainQueue);
+// The API destroys sandboxes itself on DELETE, so it holds provisioners too.
+const engines = createEngines(config.engines.enabled, { logger });
+shutdown.add('engines', () => Promise.all([...engines.values()].map((e) => e.close())).then(() => undefined));
+const fleet = createProvisioners({ config, engines, logger });
+shutdown.add('provisioners', () => fleet.close());
+const manager = new SandboxManager({
+  store: sessions,
+  locks: new RedisLocks(redis, keys),
+  provisioners: fleet.provisioners,
+  logger,
+});
+const waiter = new ResultWaiter(subscriber, keys, jobs);
+const services: ApiServices = {
+  config,
+  redis,
+  keys,
+  drainQueue,
+  sessions,
+  jobs,
+  mailbox,
+  manager,
+  waiter,
+  submissions: new SubmissionService({
+    sessions,
+    jobs,
+    mailbox,
+    available: fleet.available,
+    limits: config.limits,
+    logger,
+  }),
+  rateLimiter: new RateLimiter(redis, keys, config.rateLimitPerMinute),
+  available: fleet.available,
+  metrics: createApiMetrics(redis, keys, drainQueue),
+  healthDetails: () => fleet.health(),
+};
+
+const app = buildApp(services, logger);
+const io = createSocketGateway(app.server, services, adapterRedis, logger);
+services.publisher = new ResultPublisher(redis, keys, io);
+// Closed in reverse: stop taking requests (answering the waiting ones) before the clients go.
+shutdown.add('http', async () => {
+  await waiter.close();
+  io.disconnectSockets(true);
+  await app.close();
+});
+
+await waiter.start();
+await app.listen({ host: config.http.host, port: config.http.port });
+logger.info({ port: config.http.port, engines: [...fleet.available] }, 'api listening');

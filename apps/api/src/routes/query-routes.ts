@@ -1,0 +1,37 @@
+import { AppError, ERROR_CODES, isErrorCode } from '@sqlfleet/core';
+import type { FastifyInstance } from 'fastify';
+import { clientIdOf } from '../client-id.ts';
+import type { ApiServices } from '../services.ts';
+import { validateRequest } from '../validate-request.ts';
+
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function registerQueryRoutes(app: FastifyInstance, services: ApiServices): void {
+  const { config, submissions, waiter, jobs, rateLimiter } = services;
+
+  app.post('/api/query', async (request, reply) => {
+    const clientId = clientIdOf(request.headers, request.ip);
+    await rateLimiter.take(clientId);
+    const body = validateRequest(request.body, config.limits);
+    const submitted = await submissions.submit(body, clientId);
+    request.log.info({ ...submitted, engine: body.engine }, 'query accepted');
+    if (!body.wait) return reply.status(202).send(submitted);
+
+    // Wait a little longer than the query may run, so a slow sandbox start still answers here.
+    const status = await waiter.wait(submitted.jobId, config.waitTimeoutMs);
+    if (status?.state === 'done' && status.result) return reply.send(status.result);
+    if (status?.state === 'failed' && status.error) {
+      const code = status.error.code;
+      const httpStatus = isErrorCode(code) ? ERROR_CODES[code].status : ERROR_CODES.JOB_FAILED.status;
+      return reply.status(httpStatus).send({ error: { ...status.error }, ...submitted });
+    }
+    return reply.status(202).send({ ...submitted, state: status?.state ?? 'queued' });
+  });
+
+  app.get<{ Params: { jobId: string } }>('/api/jobs/:jobId', async (request) => {
+    const { jobId } = request.params;
+    const status = JOB_ID.test(jobId) ? await jobs.get(jobId) : undefined;
+    if (!status) throw new AppError('JOB_NOT_FOUND', `Job ${jobId} does not exist or its result has expired`);
+    return status;
+  });
+}

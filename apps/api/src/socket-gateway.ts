@@ -1,0 +1,66 @@
+import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import {
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  type SubmitAck,
+  sessionIdSchema,
+  sessionRoom,
+} from '@sqlfleet/contracts';
+import { AppError, isAppError, type Logger } from '@sqlfleet/core';
+import type { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+import { clientIdOf } from './client-id.ts';
+import type { ApiServices } from './services.ts';
+import { validateRequest } from './validate-request.ts';
+
+export type SqlfleetIo = Server<ClientToServerEvents, ServerToClientEvents>;
+
+/**
+ * The Socket.IO side of the API: `query:submit` with an acknowledgement, results pushed as
+ * `query:result` to the session's room. The Redis streams adapter lets a worker or another
+ * API replica reach sockets connected here, and gives connection-state recovery.
+ */
+export function createSocketGateway(
+  httpServer: HttpServer,
+  services: ApiServices,
+  adapterRedis: Redis,
+  logger: Logger,
+): SqlfleetIo {
+  const io: SqlfleetIo = new Server(httpServer, {
+    adapter: createAdapter(adapterRedis, { streamName: services.keys.socketStream }),
+    maxHttpBufferSize: services.config.limits.bodyBytes,
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
+    cors: { origin: true },
+  });
+
+  io.on('connection', (socket) => {
+    const clientId = clientIdOf(socket.handshake.headers, socket.handshake.address);
+
+    socket.on('query:submit', async (payload, ack) => {
+      if (typeof ack !== 'function') return; // without an acknowledgement nobody learns the job id
+      try {
+        await services.rateLimiter.take(clientId);
+        const request = validateRequest({ ...(payload as object), wait: false }, services.config.limits);
+        const submitted = await services.submissions.submit(request, clientId, socket.id);
+        await socket.join(sessionRoom(submitted.sessionId));
+        ack(submitted);
+      } catch (error) {
+        ack(toAckError(error, logger));
+      }
+    });
+
+    socket.on('session:watch', async (sessionId, ack) => {
+      const known = sessionIdSchema.safeParse(sessionId).success && (await services.sessions.get(sessionId));
+      if (known) await socket.join(sessionRoom(sessionId));
+      if (typeof ack === 'function') ack({ ok: Boolean(known) });
+    });
+  });
+  return io;
+}
+
+function toAckError(error: unknown, logger: Logger): SubmitAck {
+  const appError = isAppError(error) ? error : new AppError('INTERNAL', 'Internal error', { cause: error });
+  if (appError.status >= 500 && !isAppError(error)) logger.error({ err: error }, 'socket submit failed');
+  return appError.toJSON();
+}

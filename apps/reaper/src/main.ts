@@ -1,0 +1,33 @@
+import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
+import { createEngines } from '@sqlfleet/engines';
+import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
+import { createProvisioners, RedisLocks, SandboxManager, SessionStore } from '@sqlfleet/sandbox';
+import { Reaper } from './reaper.ts';
+
+const config = loadConfig();
+const logger = createLogger({ name: 'reaper', level: config.logLevel });
+const shutdown = new Shutdown({ logger });
+shutdown.listen();
+
+const keys = new FleetKeys(config.fleetId);
+const redis = connectRedis(config.redisUrl, logger);
+shutdown.add('redis', () => closeRedis(redis));
+const engines = createEngines(config.engines.enabled, { logger });
+shutdown.add('engines', () => Promise.all([...engines.values()].map((e) => e.close())).then(() => undefined));
+const fleet = createProvisioners({ config, engines, logger });
+shutdown.add('provisioners', () => fleet.close());
+
+const reaper = new Reaper({
+  manager: new SandboxManager({
+    store: new SessionStore(redis, keys, config.sessionTtlMs * 2),
+    locks: new RedisLocks(redis, keys),
+    provisioners: fleet.provisioners,
+    logger,
+  }),
+  sessionTtlMs: config.sessionTtlMs,
+  intervalMs: config.reaperIntervalMs,
+  logger,
+});
+shutdown.add('reaper', () => reaper.stop());
+reaper.start();
+logger.info({ intervalMs: config.reaperIntervalMs, sessionTtlMs: config.sessionTtlMs }, 'reaper started');

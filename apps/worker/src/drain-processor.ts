@@ -1,0 +1,80 @@
+import { AppError, isAppError, type Logger } from '@sqlfleet/core';
+import type { DrainJobData, JobFailure, JobStore, Mailbox, ResultPublisher } from '@sqlfleet/queue';
+import type { SessionStore } from '@sqlfleet/sandbox';
+import type { Job } from 'bullmq';
+import type { QueryRunner } from './query-runner.ts';
+
+export interface DrainProcessorOptions {
+  mailbox: Mailbox;
+  jobs: JobStore;
+  sessions: SessionStore;
+  runner: QueryRunner;
+  publisher: ResultPublisher;
+  logger: Logger;
+}
+
+/**
+ * Processes a session's drain job: runs the session's mailbox head by head, in order,
+ * until it is empty. A head is popped only after its result is stored, so a worker that
+ * dies mid-query leaves it at the head and the re-delivered drain job runs it again
+ * (the job store keeps the first stored answer).
+ */
+export class DrainProcessor {
+  private stopping = false;
+
+  constructor(private readonly options: DrainProcessorOptions) {}
+
+  /** Stop after the query in hand; what is left in the mailbox goes to another drain. */
+  stop(): void {
+    this.stopping = true;
+  }
+
+  readonly process = async (job: Job<DrainJobData>): Promise<void> => {
+    const { mailbox, jobs, sessions, runner, publisher } = this.options;
+    const { sessionId } = job.data;
+    for (;;) {
+      const item = await mailbox.head(sessionId);
+      if (!item) return;
+      if (this.stopping) {
+        // keepLastIfActive turns this into a follow-up drain once this one ends.
+        await mailbox.scheduleDrain(sessionId);
+        return;
+      }
+      const log = this.options.logger.child({ jobId: item.job.jobId, sessionId, engine: item.job.engine });
+      const known = await jobs.get(item.job.jobId);
+      if (known?.state === 'done' || known?.state === 'failed') {
+        // Stored before a crash, not yet popped: announce again rather than run twice.
+        await publisher.publish(known);
+        await mailbox.pop(item);
+        continue;
+      }
+      await jobs.markRunning(item.job.jobId);
+      log.debug({ sql: item.job.query }, 'running query');
+      try {
+        const status = await jobs.complete(item.job.jobId, await runner.run(item.job));
+        log.info(
+          { success: status.result?.success, sandbox: status.result?.sandbox, durationMs: status.result?.durationMs },
+          'query done',
+        );
+        await publisher.publish(status);
+      } catch (error) {
+        const retryable = !isAppError(error) || error.retryable;
+        const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
+        if (retryable && attemptsLeft > 0 && !this.stopping) {
+          log.warn({ err: error, attemptsLeft }, 'query could not run; the drain will retry');
+          throw error;
+        }
+        log.error({ err: error }, 'query failed');
+        await publisher.publish(await jobs.fail(item.job.jobId, toFailure(error)));
+      }
+      await mailbox.pop(item);
+      await sessions.touch(sessionId);
+    }
+  };
+}
+
+function toFailure(error: unknown): JobFailure {
+  if (isAppError(error)) return { code: error.code, message: error.message };
+  const wrapped = new AppError('JOB_FAILED', error instanceof Error ? error.message : String(error));
+  return { code: wrapped.code, message: wrapped.message };
+}

@@ -1,0 +1,74 @@
+import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
+import { createEngines } from '@sqlfleet/engines';
+import {
+  closeRedis,
+  connectRedis,
+  createDrainQueue,
+  type DrainJobData,
+  FleetKeys,
+  JobStore,
+  Mailbox,
+  ResultPublisher,
+} from '@sqlfleet/queue';
+import { createProvisioners, RedisLocks, SandboxManager, SessionStore } from '@sqlfleet/sandbox';
+import { Worker } from 'bullmq';
+import { DrainProcessor } from './drain-processor.ts';
+import { QueryRunner } from './query-runner.ts';
+import { createSocketEmitter } from './socket-emitter.ts';
+
+const config = loadConfig();
+const logger = createLogger({ name: 'worker', level: config.logLevel });
+const shutdown = new Shutdown({ logger });
+shutdown.listen();
+
+const keys = new FleetKeys(config.fleetId);
+const redis = connectRedis(config.redisUrl, logger);
+const workerRedis = connectRedis(config.redisUrl, logger);
+const adapterRedis = connectRedis(config.redisUrl, logger);
+shutdown.add('redis', () => Promise.all([redis, workerRedis, adapterRedis].map(closeRedis)).then(() => undefined));
+
+const engines = createEngines(config.engines.enabled, { logger });
+shutdown.add('engines', () => Promise.all([...engines.values()].map((e) => e.close())).then(() => undefined));
+const fleet = createProvisioners({ config, engines, logger });
+shutdown.add('provisioners', () => fleet.close());
+
+const sessions = new SessionStore(redis, keys, config.sessionTtlMs * 2);
+const drainQueue = createDrainQueue(redis, keys);
+shutdown.add('drain queue', () => drainQueue.close());
+const emitter = createSocketEmitter(adapterRedis, keys.socketStream);
+shutdown.add('socket emitter', emitter.close);
+
+const manager = new SandboxManager({
+  store: sessions,
+  locks: new RedisLocks(redis, keys),
+  provisioners: fleet.provisioners,
+  logger,
+});
+const processor = new DrainProcessor({
+  mailbox: new Mailbox(redis, keys, drainQueue),
+  jobs: new JobStore(redis, keys, config.resultTtlMs),
+  sessions,
+  runner: new QueryRunner(manager, engines),
+  publisher: new ResultPublisher(redis, keys, emitter.io),
+  logger,
+});
+
+const worker = new Worker<DrainJobData>(keys.drainQueue, processor.process, {
+  connection: workerRedis,
+  prefix: 'bull',
+  concurrency: config.worker.concurrency,
+  // Every worker must agree on these (FIELD-NOTES): a dead worker's job comes back after about lockMs.
+  lockDuration: config.worker.lockMs,
+  stalledInterval: config.worker.lockMs,
+  maxStalledCount: 10,
+});
+worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+worker.on('failed', (job, error) =>
+  logger.warn({ sessionId: job?.data.sessionId, attemptsMade: job?.attemptsMade, err: error }, 'drain attempt failed'),
+);
+// Closed first (registered last): finish the query in hand, hand the rest back, then release.
+shutdown.add('worker', async () => {
+  processor.stop();
+  await worker.close();
+});
+logger.info({ concurrency: config.worker.concurrency, engines: [...fleet.available] }, 'worker started');
