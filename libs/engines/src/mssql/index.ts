@@ -1,0 +1,1 @@
+export { MssqlEngine, type MssqlEngineOptions } from './mssql-engine.ts';

@@ -1,0 +1,170 @@
+import type { QueryLimits, QueryOutcome, SandboxTarget, SqlError } from '@sqlfleet/contracts';
+import { AppError, type Logger } from '@sqlfleet/core';
+import sql from 'mssql';
+import type { Engine } from '../engine.ts';
+import type { EngineOptions } from '../engine-options.ts';
+import { outcomeOf, timeoutError } from '../outcome.ts';
+import { splitGoBatches } from './go-batches.ts';
+import { batchFailure, type DriverError, isCancel, isTimeout } from './mssql-errors.ts';
+import { type MssqlConnectionOptions, MssqlPools } from './mssql-pools.ts';
+import type { MssqlColumnMeta } from './mssql-values.ts';
+import { ResultCollector } from './result-collector.ts';
+import { type Guarded, ScriptDeadline } from './script-deadline.ts';
+
+/**
+ * `maxConnectionsPerTarget` does not apply: SQL Server keeps one connection per sandbox so that
+ * every batch of a script reaches the same session.
+ */
+export interface MssqlEngineOptions extends EngineOptions, MssqlConnectionOptions {}
+
+/** mssql 12 takes per-request overrides as a second constructor argument; its typings omit it. */
+const RequestWithTimeout = sql.Request as unknown as new (
+  pool: sql.ConnectionPool,
+  overrides: { requestTimeout: number },
+) => sql.Request;
+
+/** TEXTSIZE can hold at most this (2^31 − 1 bytes). */
+const MAX_TEXTSIZE = 2_147_483_647;
+
+/**
+ * SQL Server through mssql (tedious). A script is split on `GO` lines and each batch runs as a TDS
+ * SQL batch on the sandbox's single pooled connection, streamed in array row mode, under one
+ * deadline for the whole script: the driver's request timeout and a client-side cancel (TDS
+ * attention), which no T-SQL can switch off. A cap (rows or bytes) cancels the batch and ends the
+ * script there, with the last result set marked truncated. An error ends the script after the batch
+ * it happened in (SQL Server goes on past many errors within a batch, so that batch's later results
+ * are kept).
+ */
+export class MssqlEngine implements Engine {
+  readonly name = 'mssql' as const;
+  private readonly log: Logger | undefined;
+  private readonly pools: MssqlPools;
+  private readonly cancelGraceMs: number;
+  private closing?: Promise<void>;
+
+  constructor(options: MssqlEngineOptions = {}) {
+    this.log = options.logger?.child({ engine: 'mssql' });
+    this.cancelGraceMs = options.cancelGraceMs ?? 500;
+    this.pools = new MssqlPools({ ...options, connectTimeoutMs: options.connectTimeoutMs ?? 5_000 }, this.log);
+  }
+
+  async applySchema(target: SandboxTarget, batches: readonly string[]): Promise<void> {
+    const pool = await this.pools.get(target);
+    for (const [i, batch] of batches.entries()) {
+      // The compiler already splits on GO; a GO left inside a batch would be a syntax error on the server.
+      for (const piece of splitGoBatches(batch)) {
+        for (let r = 0; r < piece.repeat; r++) {
+          this.log?.debug({ database: target.database, batch: i, sql: piece.text }, 'applying schema batch');
+          await pool
+            .request()
+            .batch(piece.text)
+            .catch((err: Error & DriverError) => {
+              const where = err.lineNumber ? ` (line ${err.lineNumber})` : '';
+              throw new Error(`schema batch ${i + 1} of ${batches.length} failed${where}: ${err.message}`, {
+                cause: err,
+              });
+            });
+        }
+      }
+    }
+  }
+
+  async execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
+    const startedAt = performance.now();
+    const pool = await this.pools.get(target);
+    await this.resetSession(pool, limits, target);
+    const deadline = new ScriptDeadline(limits.timeoutMs, this.cancelGraceMs);
+    const collector = new ResultCollector(limits);
+    let failure: SqlError | undefined;
+
+    run: for (const [index, batch] of splitGoBatches(script).entries()) {
+      for (let r = 0; r < batch.repeat; r++) {
+        if (deadline.expired) {
+          failure = timeoutError(index, limits.timeoutMs);
+          break run;
+        }
+        const ran = await this.runBatch(pool, batch.text, collector, deadline);
+        collector.closeOpen();
+        if (!ran.settled) {
+          // The server did not acknowledge the cancel: this connection cannot be trusted any more.
+          this.log?.warn({ database: target.database }, 'cancel not acknowledged: dropping the connection');
+          void this.pools.drop(target);
+          failure = timeoutError(index, limits.timeoutMs);
+          break run;
+        }
+        const errors = ran.value;
+        if (errors.some(isTimeout) || (deadline.expired && errors.some(isCancel))) {
+          failure = timeoutError(index, limits.timeoutMs);
+          break run;
+        }
+        if (collector.capped) break run;
+        failure = batchFailure(errors, index);
+        if (failure) break run;
+      }
+    }
+    return outcomeOf(collector.results, failure, startedAt);
+  }
+
+  async ping(target: SandboxTarget): Promise<void> {
+    const pool = await this.pools.get(target);
+    await pool.request().query('SELECT 1');
+  }
+
+  release(target: SandboxTarget): Promise<void> {
+    return this.pools.drop(target);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.pools.closeAll();
+    return this.closing;
+  }
+
+  /** Runs one batch, streaming its results into the collector; resolves with every error it reported. */
+  private runBatch(
+    pool: sql.ConnectionPool,
+    text: string,
+    collector: ResultCollector,
+    deadline: ScriptDeadline,
+  ): Promise<Guarded<DriverError[]>> {
+    const request = new RequestWithTimeout(pool, { requestTimeout: deadline.remainingMs() });
+    request.stream = true;
+    request.arrayRowMode = true;
+    const errors: DriverError[] = [];
+    let cancelled = false;
+    const cancel = () => {
+      if (cancelled) return;
+      cancelled = true;
+      request.cancel();
+    };
+    request.on('recordset', (columns: MssqlColumnMeta[]) => collector.startSet(columns));
+    request.on('row', (row: unknown) => {
+      if (!collector.addRow(row)) cancel();
+    });
+    request.on('rowsaffected', (count: number) => collector.rowsAffected(count));
+    // In stream mode every error arrives here, and an unheard 'error' event would crash the process.
+    request.on('error', (error: DriverError) => errors.push(error));
+    const work = request.batch(text).then(
+      () => errors,
+      (error: DriverError) => [...errors, error],
+    );
+    return deadline.guard(work, cancel);
+  }
+
+  /**
+   * A script starts from a clean transaction state whatever the last one left (a BEGIN TRAN without
+   * COMMIT, or one cut by a timeout), and with TEXTSIZE bounding how much of one (max) value the server
+   * sends: twice the byte cap, so that a value it shortened still exceeds the cap and is never shown cut.
+   */
+  private async resetSession(pool: sql.ConnectionPool, limits: QueryLimits, target: SandboxTarget): Promise<void> {
+    const textSize = Math.min(MAX_TEXTSIZE, 2 * limits.maxBytes + 2);
+    try {
+      await new RequestWithTimeout(pool, { requestTimeout: Math.max(1_000, limits.timeoutMs) }).batch(
+        `IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION; SET TEXTSIZE ${textSize};`,
+      );
+    } catch (error) {
+      // Nothing of the student's ran yet: the job may safely be tried again on a fresh connection.
+      await this.pools.drop(target);
+      throw new AppError('SANDBOX_FAILED', 'The SQL Server sandbox did not answer', { cause: error });
+    }
+  }
+}
