@@ -15,7 +15,6 @@ export function buildApp(services: ApiServices, logger: Logger): FastifyInstance
     bodyLimit: services.config.limits.bodyBytes,
     genReqId: () => randomUUID(),
     trustProxy: true,
-    disableRequestLogging: true,
   });
   installErrorHandler(app);
   if (services.config.metrics) instrumentHttp(app, services.metrics);

@@ -1,5 +1,4 @@
 import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
-import { createEngines } from '@sqlfleet/engines';
 import {
   closeRedis,
   connectRedis,
@@ -9,7 +8,7 @@ import {
   Mailbox,
   ResultPublisher,
 } from '@sqlfleet/queue';
-import { createProvisioners, RedisLocks, SandboxManager, SessionStore } from '@sqlfleet/sandbox';
+import { createSandboxRuntime, RedisLocks, SandboxManager, SessionStore } from '@sqlfleet/sandbox';
 import { buildApp } from './app.ts';
 import { createApiMetrics } from './metrics.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -35,10 +34,8 @@ const sessions = new SessionStore(redis, keys, config.sessionTtlMs * 2);
 const jobs = new JobStore(redis, keys, config.resultTtlMs);
 const mailbox = new Mailbox(redis, keys, drainQueue);
 // The API destroys sandboxes itself on DELETE, so it holds provisioners too.
-const engines = createEngines(config.engines.enabled, { logger });
-shutdown.add('engines', () => Promise.all([...engines.values()].map((e) => e.close())).then(() => undefined));
-const fleet = createProvisioners({ config, engines, logger });
-shutdown.add('provisioners', () => fleet.close());
+const fleet = createSandboxRuntime({ config, logger });
+shutdown.add('sandboxes', () => fleet.close());
 const manager = new SandboxManager({
   store: sessions,
   locks: new RedisLocks(redis, keys),

@@ -1,7 +1,6 @@
 import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
-import { createEngines } from '@sqlfleet/engines';
 import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
-import { createProvisioners, RedisLocks, SandboxManager, SessionStore } from '@sqlfleet/sandbox';
+import { createSandboxRuntime, RedisLocks, SandboxManager, SessionStore } from '@sqlfleet/sandbox';
 import { Reaper } from './reaper.ts';
 
 const config = loadConfig();
@@ -12,10 +11,8 @@ shutdown.listen();
 const keys = new FleetKeys(config.fleetId);
 const redis = connectRedis(config.redisUrl, logger);
 shutdown.add('redis', () => closeRedis(redis));
-const engines = createEngines(config.engines.enabled, { logger });
-shutdown.add('engines', () => Promise.all([...engines.values()].map((e) => e.close())).then(() => undefined));
-const fleet = createProvisioners({ config, engines, logger });
-shutdown.add('provisioners', () => fleet.close());
+const fleet = createSandboxRuntime({ config, logger });
+shutdown.add('sandboxes', () => fleet.close());
 
 const reaper = new Reaper({
   manager: new SandboxManager({

@@ -1,5 +1,4 @@
 import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
-import { createEngines } from '@sqlfleet/engines';
 import {
   closeRedis,
   connectRedis,
@@ -10,7 +9,7 @@ import {
   Mailbox,
   ResultPublisher,
 } from '@sqlfleet/queue';
-import { createProvisioners, RedisLocks, SandboxManager, SessionStore } from '@sqlfleet/sandbox';
+import { createSandboxRuntime, RedisLocks, SandboxManager, SessionStore } from '@sqlfleet/sandbox';
 import { Worker } from 'bullmq';
 import { DrainProcessor } from './drain-processor.ts';
 import { QueryRunner } from './query-runner.ts';
@@ -27,10 +26,8 @@ const workerRedis = connectRedis(config.redisUrl, logger);
 const adapterRedis = connectRedis(config.redisUrl, logger);
 shutdown.add('redis', () => Promise.all([redis, workerRedis, adapterRedis].map(closeRedis)).then(() => undefined));
 
-const engines = createEngines(config.engines.enabled, { logger });
-shutdown.add('engines', () => Promise.all([...engines.values()].map((e) => e.close())).then(() => undefined));
-const fleet = createProvisioners({ config, engines, logger });
-shutdown.add('provisioners', () => fleet.close());
+const fleet = createSandboxRuntime({ config, logger });
+shutdown.add('sandboxes', () => fleet.close());
 
 const sessions = new SessionStore(redis, keys, config.sessionTtlMs * 2);
 const drainQueue = createDrainQueue(redis, keys);
@@ -48,7 +45,7 @@ const processor = new DrainProcessor({
   mailbox: new Mailbox(redis, keys, drainQueue),
   jobs: new JobStore(redis, keys, config.resultTtlMs),
   sessions,
-  runner: new QueryRunner(manager, engines),
+  runner: new QueryRunner(manager, fleet.engines),
   publisher: new ResultPublisher(redis, keys, emitter.io),
   logger,
 });

@@ -1,0 +1,126 @@
+/**
+ * Starts a real fleet (API, workers, reaper as separate Node processes) against the machine's
+ * Redis, PostgreSQL and MariaDB, under a fleet id of its own so tests never share keys,
+ * databases or logins. `stop()` shuts it down and removes everything the fleet made.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { dropFleetDatabases } from './databases.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface FleetOptions {
+  workers?: number;
+  reaper?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface Fleet {
+  url: string;
+  fleetId: string;
+  workers: ChildProcess[];
+  startWorker(): ChildProcess;
+  stop(): Promise<void>;
+  /** Output of every process, for a failing test's message. */
+  logs(): string;
+}
+
+export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
+  const fleetId = `t${randomBytes(5).toString('hex')}`;
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    FLEET_ID: fleetId,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    WORKER_LOCK_MS: '4000',
+    WORKER_CONCURRENCY: '4',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    ...options.env,
+  };
+  const output: string[] = [];
+  const processes: ChildProcess[] = [];
+  const start = (app: string): ChildProcess => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], { cwd: root, env });
+    child.stdout?.on('data', (chunk: Buffer) => output.push(`[${app}] ${chunk}`));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(`[${app}!] ${chunk}`));
+    processes.push(child);
+    return child;
+  };
+  start('api');
+  const workers = Array.from({ length: options.workers ?? 1 }, () => start('worker'));
+  if (options.reaper) start('reaper');
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(url, () => output.join(''));
+
+  return {
+    url,
+    fleetId,
+    workers,
+    startWorker: () => {
+      const worker = start('worker');
+      workers.push(worker);
+      return worker;
+    },
+    logs: () => output.join(''),
+    async stop() {
+      await Promise.all(processes.map(stopProcess));
+      await dropFleetDatabases(fleetId);
+      await removeFleetKeys(fleetId);
+    },
+  };
+}
+
+async function waitHealthy(url: string, logs: () => string): Promise<void> {
+  const giveUpAt = Date.now() + 30_000;
+  while (Date.now() < giveUpAt) {
+    try {
+      const response = await fetch(`${url}/api/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`fleet did not become healthy:\n${logs()}`);
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function removeFleetKeys(fleetId: string): Promise<void> {
+  const redis = new Redis('redis://127.0.0.1:6379');
+  try {
+    for (const pattern of [`${fleetId}:*`, `bull:${fleetId}-*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
