@@ -44,3 +44,19 @@ export function tableOf(tables: TableModel[], seed: SeedTable): TableModel {
   if (!table) throw new Error(`seed rows for unknown table ${seed.table.name}`);
   return table;
 }
+
+/**
+ * Splits rows into runs that do or do not give a value to an auto-increment column, in order:
+ * engines that need help with explicit ids (sequences, IDENTITY_INSERT) handle each run.
+ */
+export function identityRuns(table: TableModel, rows: SeedRow[]): Array<{ explicit: boolean; rows: SeedRow[] }> {
+  const identity = new Set(table.columns.filter((c) => c.autoIncrement).map((c) => c.name));
+  const out: Array<{ explicit: boolean; rows: SeedRow[] }> = [];
+  for (const row of rows) {
+    const explicit = row.columns.some((c) => identity.has(c));
+    const last = out.at(-1);
+    if (last && last.explicit === explicit) last.rows.push(row);
+    else out.push({ explicit, rows: [row] });
+  }
+  return out;
+}

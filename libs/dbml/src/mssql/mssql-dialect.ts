@@ -1,7 +1,7 @@
 import type { Dialect } from '../dialect.ts';
 import { foreignKeySql } from '../foreign-keys.ts';
 import type { SeedTable, TableModel } from '../model.ts';
-import { insertStatements, tableOf } from '../seed-sql.ts';
+import { identityRuns, insertStatements, tableOf } from '../seed-sql.ts';
 import { createIndex, createTable } from './ddl.ts';
 import { mssqlQuoting as q } from './quote.ts';
 
@@ -29,11 +29,10 @@ function seedTable(table: TableModel, seed: SeedTable): string[] {
   // Explicit values into an IDENTITY column are refused unless IDENTITY_INSERT is on (for one
   // table at a time), and while it is on every INSERT must give that column: so only runs of
   // rows that carry the identity column are wrapped. SQL Server then moves the identity past them.
-  const identity = table.columns.filter((c) => c.autoIncrement).map((c) => c.name);
   const statements: string[] = [];
-  for (const run of runs(seed.rows, (row) => row.columns.some((c) => identity.includes(c)))) {
+  for (const run of identityRuns(table, seed.rows)) {
     const inserts = insertStatements(table, run.rows, q);
-    if (!run.key) statements.push(...inserts);
+    if (!run.explicit) statements.push(...inserts);
     else
       statements.push(
         `SET IDENTITY_INSERT ${q.table(table)} ON`,
@@ -42,15 +41,4 @@ function seedTable(table: TableModel, seed: SeedTable): string[] {
       );
   }
   return statements;
-}
-
-function runs<T>(items: T[], keyOf: (item: T) => boolean): Array<{ key: boolean; rows: T[] }> {
-  const out: Array<{ key: boolean; rows: T[] }> = [];
-  for (const item of items) {
-    const key = keyOf(item);
-    const last = out.at(-1);
-    if (last && last.key === key) last.rows.push(item);
-    else out.push({ key, rows: [item] });
-  }
-  return out;
 }

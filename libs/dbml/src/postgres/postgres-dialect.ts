@@ -1,7 +1,7 @@
 import type { Dialect } from '../dialect.ts';
 import { foreignKeySql } from '../foreign-keys.ts';
-import type { SeedTable, TableModel } from '../model.ts';
-import { insertStatements, tableOf } from '../seed-sql.ts';
+import type { SeedRow, SeedTable, TableModel } from '../model.ts';
+import { identityRuns, insertStatements, tableOf } from '../seed-sql.ts';
 import { comments, createEnum, createIndex, createTable } from './ddl.ts';
 import { postgresQuoting as q } from './quote.ts';
 
@@ -20,15 +20,25 @@ export const postgresDialect: Dialect = (model, seeds) => {
 };
 
 function seedTable(table: TableModel, seed: SeedTable): string[] {
-  const statements = insertStatements(table, seed.rows, q);
-  // Identity and serial sequences do not see explicit ids: move them past the largest one,
-  // so the next INSERT without an id does not collide.
-  const given = new Set(seed.rows.flatMap((r) => r.columns));
-  for (const column of table.columns) {
-    if (!column.autoIncrement || !given.has(column.name)) continue;
-    const sequence = `pg_get_serial_sequence(${q.string(q.table(table))}, ${q.string(column.name)})`;
-    const next = `(SELECT GREATEST(COALESCE(MAX(${q.ident(column.name)}), 0) + 1, 1) FROM ${q.table(table)})`;
-    statements.push(`SELECT setval(${sequence}, ${next}, false)`);
+  const statements: string[] = [];
+  for (const run of identityRuns(table, seed.rows)) {
+    statements.push(...insertStatements(table, run.rows, q));
+    if (run.explicit) statements.push(...moveSequences(table, run.rows));
   }
   return statements;
+}
+
+/**
+ * Identity and serial sequences do not see explicit ids: move them past the largest one,
+ * so that the next INSERT without an id (a later seed row or the student's) does not collide.
+ */
+function moveSequences(table: TableModel, rows: SeedRow[]): string[] {
+  const given = new Set(rows.flatMap((r) => r.columns));
+  return table.columns
+    .filter((c) => c.autoIncrement && given.has(c.name))
+    .map((column) => {
+      const sequence = `pg_get_serial_sequence(${q.string(q.table(table))}, ${q.string(column.name)})`;
+      const next = `(SELECT GREATEST(COALESCE(MAX(${q.ident(column.name)}), 0) + 1, 1) FROM ${q.table(table)})`;
+      return `SELECT setval(${sequence}, ${next}, false)`;
+    });
 }
