@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import type { QueryLimits, SandboxTarget } from '@sqlfleet/contracts';
+import sql from 'mssql';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MssqlEngine } from './index.ts';
+
+/**
+ * Runs only against a real SQL Server: MSSQL_URL=mssql://sa:Password@host:1433 (a login that may
+ * CREATE DATABASE and KILL). Without it the suite is reported skipped, by name, never passed.
+ */
+const MSSQL_URL = process.env.MSSQL_URL;
+
+const limits = (over: Partial<QueryLimits> = {}): QueryLimits => ({
+  timeoutMs: 5_000,
+  maxRows: 10_000,
+  maxBytes: 8 * 1024 * 1024,
+  ...over,
+});
+
+describe.skipIf(!MSSQL_URL)('mssql engine against a real SQL Server (set MSSQL_URL)', () => {
+  const url = new URL(MSSQL_URL ?? 'mssql://sa@127.0.0.1:1433');
+  const database = `t_${randomBytes(6).toString('hex')}`;
+  const target: SandboxTarget = {
+    engine: 'mssql',
+    host: url.hostname,
+    port: Number(url.port || 1433),
+    database,
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+  };
+  let admin: sql.ConnectionPool;
+  let engine: MssqlEngine;
+
+  beforeAll(async () => {
+    admin = new sql.ConnectionPool({
+      server: target.host,
+      port: target.port,
+      user: target.user,
+      password: target.password,
+      database: 'master',
+      options: { encrypt: true, trustServerCertificate: true },
+    });
+    admin.on('error', () => undefined);
+    await admin.connect();
+    await admin.request().batch(`CREATE DATABASE [${database}]`);
+    engine = new MssqlEngine();
+    await engine.applySchema(target, [
+      'CREATE TABLE dbo.item (id int PRIMARY KEY, name nvarchar(50) NOT NULL)\nGO\n',
+      "INSERT dbo.item (id, name) VALUES (1, N'pen'), (2, N'ink')",
+    ]);
+  });
+
+  afterAll(async () => {
+    await engine?.close();
+    await admin
+      ?.request()
+      .batch(`ALTER DATABASE [${database}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE [${database}]`)
+      .catch(() => undefined);
+    await admin?.close();
+  });
+
+  beforeEach(async () => {
+    await engine.execute(target, 'DELETE dbo.item WHERE id > 2', limits());
+  });
+
+  it('runs a multi-batch script and returns every result set in order, duplicate names kept', async () => {
+    const out = await engine.execute(
+      target,
+      "INSERT dbo.item VALUES (3, N'cap'), (4, N'nib')\nGO\nSELECT id, name, id AS id FROM dbo.item WHERE id > 2 ORDER BY id;\nSELECT COUNT(*) AS n FROM dbo.item",
+      limits(),
+    );
+    expect(out.kind).toBe('ok');
+    expect(out.results).toEqual([
+      { columns: [], rows: [], rowCount: 2, truncated: false },
+      {
+        columns: [
+          { name: 'id', type: 'int' },
+          { name: 'name', type: 'nvarchar' },
+          { name: 'id', type: 'int' },
+        ],
+        rows: [
+          [3, 'cap', 3],
+          [4, 'nib', 4],
+        ],
+        rowCount: 2,
+        truncated: false,
+      },
+      { columns: [{ name: 'n', type: 'int' }], rows: [[4]], rowCount: 1, truncated: false },
+    ]);
+  });
+
+  it('reports a syntax error with its number, batch and line', async () => {
+    const out = await engine.execute(target, 'SELECT 1 AS one\nGO\nSELECT *\nFORM dbo.item', limits());
+    expect(out).toMatchObject({
+      kind: 'sql-error',
+      error: { code: '102', statementIndex: 1, line: 2 },
+      results: [{ rows: [[1]] }],
+    });
+  });
+
+  it('reports a constraint violation by its number', async () => {
+    const out = await engine.execute(target, "INSERT dbo.item VALUES (1, N'again')", limits());
+    expect(out).toMatchObject({ kind: 'sql-error', error: { code: '2627', statementIndex: 0 } });
+  });
+
+  it('stops a WAITFOR at the time limit, within a second of it, and the sandbox answers afterwards', async () => {
+    const started = Date.now();
+    const out = await engine.execute(target, "WAITFOR DELAY '00:00:10'", limits({ timeoutMs: 1_000 }));
+    const took = Date.now() - started;
+    expect(out).toMatchObject({ kind: 'timeout', error: { code: 'QUERY_TIMEOUT', statementIndex: 0 } });
+    expect(took).toBeLessThan(2_000);
+    const after = await engine.execute(target, 'SELECT 1 AS ok', limits());
+    expect(after).toMatchObject({ kind: 'ok', results: [{ rows: [[1]] }] });
+  });
+
+  it('counts the time limit over the whole script, across GO batches', async () => {
+    const out = await engine.execute(
+      target,
+      "WAITFOR DELAY '00:00:00.600'\nGO\nWAITFOR DELAY '00:00:00.600'\nGO\nSELECT 1",
+      limits({ timeoutMs: 1_000 }),
+    );
+    expect(out).toMatchObject({ kind: 'timeout', error: { code: 'QUERY_TIMEOUT', statementIndex: 1 } });
+  });
+
+  it('rolls back a transaction a script left open before the next script runs', async () => {
+    await engine.execute(target, "BEGIN TRAN; INSERT dbo.item VALUES (9, N'ghost')", limits());
+    const out = await engine.execute(target, 'SELECT COUNT(*) FROM dbo.item WHERE id = 9', limits());
+    expect(out).toMatchObject({ kind: 'ok', results: [{ rows: [[0]] }] });
+  });
+
+  it('cuts a result at the row cap', async () => {
+    const out = await engine.execute(target, 'SELECT TOP 50 object_id FROM sys.all_objects', limits({ maxRows: 10 }));
+    expect(out.kind).toBe('ok');
+    expect(out.results[0]?.rows).toHaveLength(10);
+    expect(out.results[0]?.truncated).toBe(true);
+  });
+
+  it('cuts results at the byte cap', async () => {
+    const out = await engine.execute(
+      target,
+      "SELECT REPLICATE('x', 1000) AS s FROM (VALUES (1), (2), (3), (4), (5)) AS v(n)",
+      limits({ maxBytes: 2_500 }),
+    );
+    expect(out.kind).toBe('ok');
+    expect(out.results[0]?.rows).toHaveLength(2);
+    expect(out.results[0]?.truncated).toBe(true);
+  });
+
+  it('leaves out a single value larger than the byte cap instead of showing it cut', async () => {
+    const out = await engine.execute(
+      target,
+      "SELECT REPLICATE(CAST('x' AS varchar(max)), 20000000) AS big",
+      limits({ maxBytes: 1024 * 1024 }),
+    );
+    expect(out).toMatchObject({ kind: 'ok', results: [{ rows: [], truncated: true }] });
+  });
+
+  it('reports a killed connection as CONNECTION_LOST and serves the next script', async () => {
+    const running = engine.execute(target, "WAITFOR DELAY '00:00:05'", limits({ timeoutMs: 10_000 }));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const { recordset } = await admin
+      .request()
+      .input('db', sql.NVarChar, database)
+      .query(
+        "SELECT session_id FROM sys.dm_exec_sessions WHERE database_id = DB_ID(@db) AND program_name = 'sqlfleet'",
+      );
+    expect(recordset).toHaveLength(1);
+    await admin.request().batch(`KILL ${Number(recordset[0].session_id)}`);
+    const out = await running;
+    expect(out).toMatchObject({ kind: 'sql-error', error: { code: 'CONNECTION_LOST' } });
+    const after = await engine.execute(target, 'SELECT 1 AS ok', limits());
+    expect(after).toMatchObject({ kind: 'ok', results: [{ rows: [[1]] }] });
+  });
+
+  it('returns values JSON-safe and faithful to their SQL Server types', async () => {
+    const out = await engine.execute(
+      target,
+      `SELECT CAST(9223372036854775807 AS bigint) AS b, CAST(12345.6789 AS decimal(12,4)) AS d,
+        CAST(1234.5678 AS money) AS m, CAST('2024-02-29' AS date) AS dt,
+        CAST('2024-02-29T13:05:09.1234567' AS datetime2(7)) AS d2,
+        CAST('2024-06-01T03:00:00+02:00' AS datetimeoffset(0)) AS dto, 0xDEADBEEF AS bin,
+        CAST('6F9619FF-8B86-D011-B42D-00C04FC964FF' AS uniqueidentifier) AS g, NULL AS n,
+        CAST(1 AS bit) AS bit, N'héllo' AS s, CAST(1.5 AS float) AS f`,
+      limits(),
+    );
+    expect(out.kind).toBe('ok');
+    expect(out.results[0]?.columns.map((c) => c.type)).toEqual([
+      'bigint',
+      'decimal',
+      'money',
+      'date',
+      'datetime2',
+      'datetimeoffset',
+      'varbinary',
+      'uniqueidentifier',
+      'int',
+      'bit',
+      'nvarchar',
+      'float',
+    ]);
+    expect(out.results[0]?.rows[0]).toEqual([
+      '9223372036854775807',
+      '12345.6789',
+      '1234.5678',
+      '2024-02-29',
+      '2024-02-29T13:05:09.1234567',
+      '2024-06-01T01:00:00Z',
+      '3q2+7w==',
+      '6F9619FF-8B86-D011-B42D-00C04FC964FF',
+      null,
+      true,
+      'héllo',
+      1.5,
+    ]);
+  });
+});
