@@ -1,0 +1,86 @@
+/** What a student's editor does: HTTP calls and a Socket.IO connection to the API. */
+import type { QueryResult, ServerToClientEvents, SubmitAck } from '@sqlfleet/contracts';
+import { io, type Socket } from 'socket.io-client';
+
+export interface Answer<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+}
+
+export async function post<T = QueryResult & { error?: { code: string } }>(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer<T>> {
+  const response = await fetch(`${url}/api/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+export async function get<T = Record<string, unknown>>(url: string, path: string): Promise<Answer<T>> {
+  const response = await fetch(`${url}${path}`);
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+export async function del(url: string, path: string): Promise<Answer> {
+  const response = await fetch(`${url}${path}`, { method: 'DELETE' });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : {} };
+}
+
+/** Polls a job until it has finished, as a reconnecting client would. */
+export async function waitForJob(url: string, jobId: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  const giveUpAt = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await get(url, `/api/jobs/${jobId}`);
+    if (body.state === 'done' || body.state === 'failed') return body;
+    if (Date.now() > giveUpAt) throw new Error(`job ${jobId} still ${String(body.state)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export type StudentSocket = Socket<ServerToClientEvents>;
+
+export async function connectSocket(url: string): Promise<StudentSocket> {
+  const socket: StudentSocket = io(url, { transports: ['websocket'], reconnection: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+/** Submits over Socket.IO and resolves with the pushed result of that job. */
+export async function submitOverSocket(
+  socket: StudentSocket,
+  payload: Record<string, unknown>,
+): Promise<{ ack: SubmitAck; result: QueryResult }> {
+  const results: QueryResult[] = [];
+  const waiters: ((r: QueryResult) => void)[] = [];
+  const onResult = (result: QueryResult) => {
+    results.push(result);
+    for (const waiter of waiters) waiter(result);
+  };
+  socket.on('query:result', onResult);
+  try {
+    const ack = (await socket.timeout(10_000).emitWithAck('query:submit' as never, payload as never)) as SubmitAck;
+    if ('error' in ack) return { ack, result: undefined as never };
+    const result = await new Promise<QueryResult>((resolve, reject) => {
+      const found = results.find((r) => r.jobId === ack.jobId);
+      if (found) return resolve(found);
+      const timer = setTimeout(() => reject(new Error(`no query:result for ${ack.jobId}`)), 30_000);
+      waiters.push((r) => {
+        if (r.jobId === ack.jobId) {
+          clearTimeout(timer);
+          resolve(r);
+        }
+      });
+    });
+    return { ack, result };
+  } finally {
+    socket.off('query:result', onResult);
+  }
+}
