@@ -93,7 +93,7 @@ export class ServerProvisioner implements Provisioner {
       if (reused) return { sandbox: reused, state: 'reused' };
     }
     if (known) await engine.release(known.target);
-    const state = exists || known ? 'recreated' : 'created';
+    const state = exists || known?.id === name ? 'recreated' : 'created';
     log.info({ state, had: meta?.fingerprint }, 'building sandbox');
     return { sandbox: await this.build(admin, engine, name, spec, log), state };
   }
@@ -114,8 +114,9 @@ export class ServerProvisioner implements Provisioner {
     });
     if (known?.id === name && (await answers(engine, known.target))) return sandbox(known.target);
     // The password is lost (no handle) or refused (the student changed it): give the login a new one.
-    if (known) await engine.release(known.target);
+    // Pools are keyed without the password, so the old pool goes first.
     const target = targetOf(admin, spec.engine, name, newPassword());
+    await engine.release(target);
     await admin.setPassword(name, target.password);
     if (await answers(engine, target)) return sandbox(target);
     log.warn('sandbox exists but does not answer: rebuilding it');

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { createLogger, type EngineName } from '@sqlfleet/core';
+import { createEngines, type Engine } from '@sqlfleet/engines';
+import { MysqlServerAdmin } from './mysql-server-admin.ts';
+import { PostgresServerAdmin } from './postgres-server-admin.ts';
+import type { ServerAdmin } from './server-admin.ts';
+import { ServerProvisioner } from './server-provisioner.ts';
+
+/** For integration tests: a provisioner on this machine's servers under a fleet id of its own. */
+export interface TestFleet {
+  fleetId: string;
+  provisioner: ServerProvisioner;
+  engines: Map<EngineName, Engine>;
+  /** Another worker of the same fleet: its own admin connections, same servers. */
+  secondWorker(): ServerProvisioner;
+  /** Destroys every sandbox the fleet made, then closes everything. */
+  close(): Promise<void>;
+}
+
+const admins = (): Partial<Record<EngineName, ServerAdmin>> => ({
+  postgres: new PostgresServerAdmin(),
+  mysql: new MysqlServerAdmin(),
+});
+
+export function testFleet(): TestFleet {
+  const fleetId = `t${randomBytes(5).toString('hex')}`;
+  const logger = createLogger({ name: 'test', level: 'silent' });
+  const engines = createEngines(['postgres', 'mysql']);
+  const provisioner = new ServerProvisioner({ fleetId, engines, admins: admins(), logger });
+  const others: ServerProvisioner[] = [];
+  return {
+    fleetId,
+    provisioner,
+    engines,
+    secondWorker() {
+      const other = new ServerProvisioner({ fleetId, engines, admins: admins(), logger });
+      others.push(other);
+      return other;
+    },
+    async close() {
+      for (const ref of await provisioner.list()) await provisioner.destroy(ref);
+      await Promise.all([provisioner.close(), ...others.map((o) => o.close())]);
+      await Promise.all([...engines.values()].map((e) => e.close()));
+    },
+  };
+}
