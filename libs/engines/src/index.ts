@@ -1,1 +1,8 @@
 export type { Engine } from './engine.ts';
+export type { EngineOptions } from './engine-options.ts';
+export { MysqlEngine } from './mysql/mysql-engine.ts';
+export { splitMysql } from './mysql/mysql-splitter.ts';
+export { PostgresEngine } from './postgres/postgres-engine.ts';
+export { splitPostgres } from './postgres/postgres-splitter.ts';
+export { createEngine, createEngines } from './registry.ts';
+export type { Statement } from './statement-splitter.ts';

@@ -1,0 +1,27 @@
+import type { Logger } from '@sqlfleet/core';
+
+/** What every engine takes in its constructor. */
+export interface EngineOptions {
+  /** Debug logging (targets by key, never passwords; SQL text only at debug). Default: silent. */
+  logger?: Logger;
+  /** Connections per target pool. Default 2: one session runs one script at a time. */
+  maxConnectionsPerTarget?: number;
+  /** An idle pooled connection is closed after this. Default 30 s. */
+  idleTimeoutMs?: number;
+  /** Connecting to a sandbox gives up after this. Default 5 s. */
+  connectTimeoutMs?: number;
+  /** After the time limit fires, how long the engine waits for the cancel to land before dropping the connection. Default 500 ms. */
+  cancelGraceMs?: number;
+}
+
+export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'logger'>> & Pick<EngineOptions, 'logger'>;
+
+export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngineOptions {
+  return {
+    logger: options.logger,
+    maxConnectionsPerTarget: options.maxConnectionsPerTarget ?? 2,
+    idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+    cancelGraceMs: options.cancelGraceMs ?? 500,
+  };
+}

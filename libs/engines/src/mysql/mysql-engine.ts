@@ -1,0 +1,265 @@
+import {
+  type QueryLimits,
+  type QueryOutcome,
+  type ResultSet,
+  type SandboxTarget,
+  type SqlError,
+  targetKey,
+} from '@sqlfleet/contracts';
+import { AppError, type Logger } from '@sqlfleet/core';
+import mysql, { type ConnectionOptions, type Pool, type PoolConnection, type QueryError } from 'mysql2';
+import { Deadline, HARD_STOP } from '../deadline.ts';
+import type { Engine } from '../engine.ts';
+import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from '../engine-options.ts';
+import { connectionLostError, outcomeOf, timeoutError } from '../outcome.ts';
+import { PoolRegistry } from '../pool-registry.ts';
+import { ByteBudget } from '../result-builder.ts';
+import type { Statement } from '../statement-splitter.ts';
+import {
+  isConnectionLoss,
+  isMysqlServerError,
+  QUERY_INTERRUPTED,
+  SERVER_TIMEOUT_ERRNOS,
+  toSqlError,
+} from './mysql-errors.ts';
+import { splitMysql } from './mysql-splitter.ts';
+import { runMysqlStatement } from './mysql-statement.ts';
+import { mysqlTypeCast } from './mysql-types.ts';
+
+interface TargetPool {
+  pool: Pool;
+  /** MariaDB limits every statement (`max_statement_time`, seconds); MySQL 8 only SELECTs (`max_execution_time`, ms). */
+  flavour?: Promise<'mariadb' | 'mysql'>;
+}
+
+function run(conn: { query(sql: string, cb: (err: QueryError | null) => void): unknown }, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => conn.query(sql, (err) => (err ? reject(err) : resolve())));
+}
+
+/**
+ * MySQL 8 and MariaDB through mysql2. Each script runs on one pooled connection, statement by
+ * statement; before each one the server-side limit is set to the script's remaining time, and a
+ * watchdog sends `KILL QUERY` from a second connection of the same login at the limit. After a
+ * script the session is reset (COM_RESET_CONNECTION, then `USE` the sandbox again); after a
+ * timeout or a lost connection the connection is discarded.
+ */
+export class MysqlEngine implements Engine {
+  readonly name = 'mysql' as const;
+  private readonly options: ResolvedEngineOptions;
+  private readonly log: Logger | undefined;
+  private readonly pools: PoolRegistry<TargetPool>;
+  private closing?: Promise<void>;
+
+  constructor(options: EngineOptions = {}) {
+    this.options = resolveEngineOptions(options);
+    this.log = options.logger?.child({ engine: 'mysql' });
+    this.pools = new PoolRegistry(
+      (target) => this.createPool(target),
+      (p) => new Promise<void>((resolve) => p.pool.end(() => resolve())),
+    );
+  }
+
+  async applySchema(target: SandboxTarget, batches: readonly string[]): Promise<void> {
+    // Several statements per batch: the only connection that allows them, used for schema only.
+    const conn = mysql.createConnection({ ...this.connectionOptions(target), multipleStatements: true });
+    conn.on('error', (err) => this.log?.debug({ err, target: targetKey(target) }, 'schema connection error'));
+    try {
+      for (const [i, batch] of batches.entries()) {
+        this.log?.debug({ target: targetKey(target), batch: i, sql: batch }, 'applying schema batch');
+        await run(conn, batch).catch((err: Error) => {
+          throw new Error(`schema batch ${i + 1} of ${batches.length} failed: ${err.message}`, { cause: err });
+        });
+      }
+    } finally {
+      await new Promise<void>((resolve) => conn.end(() => resolve()));
+    }
+  }
+
+  async execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
+    const startedAt = performance.now();
+    const statements = splitMysql(script);
+    const entry = this.pools.get(target);
+    const conn = await this.checkout(entry.pool);
+    const flavour = await this.flavourOf(entry, conn).catch((err: unknown) => {
+      conn.destroy();
+      throw new AppError('SANDBOX_FAILED', 'Could not query the sandbox', { cause: err });
+    });
+    const threadId = conn.threadId;
+    const log = this.log?.child({ target: targetKey(target), threadId });
+    const deadline = new Deadline({
+      timeoutMs: limits.timeoutMs,
+      graceMs: this.options.cancelGraceMs,
+      cancel: () => this.kill(target, `KILL QUERY ${threadId}`),
+      ...(log ? { logger: log } : {}),
+    });
+    const results: ResultSet[] = [];
+    const budget = new ByteBudget(limits.maxBytes);
+    let error: SqlError | undefined;
+    let discard = false;
+    let index = 0;
+    try {
+      for (; index < statements.length; index += 1) {
+        const statement = statements[index] as Statement;
+        if (deadline.reached(0)) {
+          error = timeoutError(index, limits.timeoutMs);
+          break;
+        }
+        log?.debug({ statement: index, sql: statement.text }, 'running statement');
+        await run(conn, limitStatement(flavour, deadline.remainingMs()));
+        const running = runMysqlStatement(conn, statement.text, limits.maxRows, budget);
+        const result = await Promise.race([running, deadline.hardStop]);
+        if (result === HARD_STOP) {
+          running.catch(() => undefined);
+          void this.kill(target, `KILL ${threadId}`).catch(() => undefined);
+          discard = true;
+          error = timeoutError(index, limits.timeoutMs);
+          break;
+        }
+        // A killed SLEEP() returns 1 instead of failing: the deadline, not the result, says it was stopped.
+        if (deadline.fired) {
+          error = timeoutError(index, limits.timeoutMs);
+          break;
+        }
+        results.push(...result);
+      }
+    } catch (err) {
+      if (!isMysqlServerError(err) && !isConnectionLoss(err)) {
+        discard = true;
+        throw err;
+      }
+      ({ error, discard } = failure(err as QueryError, index, statements[index]?.text ?? '', deadline, limits));
+    } finally {
+      await deadline.clear();
+      await this.giveBack(conn, target, discard || deadline.fired, log);
+    }
+    return outcomeOf(results, error, startedAt);
+  }
+
+  async ping(target: SandboxTarget): Promise<void> {
+    const conn = await this.checkout(this.pools.get(target).pool);
+    try {
+      await run(conn, 'SELECT 1');
+    } finally {
+      conn.release();
+    }
+  }
+
+  release(target: SandboxTarget): Promise<void> {
+    return this.pools.release(target);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.pools.closeAll();
+    return this.closing;
+  }
+
+  private checkout(pool: Pool): Promise<PoolConnection> {
+    return new Promise((resolve, reject) =>
+      pool.getConnection((err, conn) =>
+        err
+          ? reject(new AppError('SANDBOX_FAILED', 'Could not connect to the sandbox', { cause: err }))
+          : resolve(conn),
+      ),
+    );
+  }
+
+  private flavourOf(entry: TargetPool, conn: PoolConnection): Promise<'mariadb' | 'mysql'> {
+    entry.flavour ??= new Promise<'mariadb' | 'mysql'>((resolve, reject) =>
+      conn.query({ sql: 'SELECT VERSION()', rowsAsArray: true }, (err, rows) =>
+        err ? reject(err) : resolve(String((rows as unknown[][])[0]?.[0]).includes('MariaDB') ? 'mariadb' : 'mysql'),
+      ),
+    );
+    return entry.flavour.catch((err: unknown) => {
+      entry.flavour = undefined;
+      throw err;
+    });
+  }
+
+  /** COM_RESET_CONNECTION drops SET values, user variables, temp tables, locks and an open transaction. */
+  private async giveBack(conn: PoolConnection, target: SandboxTarget, discard: boolean, log: Logger | undefined) {
+    if (discard) {
+      conn.destroy();
+      return;
+    }
+    try {
+      await new Promise<void>((resolve, reject) => conn.reset((err) => (err ? reject(err) : resolve())));
+      // A script may have switched to another database it can see (information_schema).
+      await run(conn, `USE ${mysql.escapeId(target.database)}`);
+      conn.release();
+    } catch (err) {
+      log?.debug({ err }, 'reset failed; discarding the connection');
+      conn.destroy();
+    }
+  }
+
+  /** Any login may kill its own threads, so the sandbox login itself does it on a second connection. */
+  private async kill(target: SandboxTarget, sql: string): Promise<void> {
+    const conn = mysql.createConnection(this.connectionOptions(target));
+    conn.on('error', () => undefined);
+    try {
+      await run(conn, sql);
+    } finally {
+      conn.destroy();
+    }
+  }
+
+  private createPool(target: SandboxTarget): TargetPool {
+    const pool = mysql.createPool({
+      ...this.connectionOptions(target),
+      connectionLimit: this.options.maxConnectionsPerTarget,
+      maxIdle: this.options.maxConnectionsPerTarget,
+      idleTimeout: this.options.idleTimeoutMs,
+    });
+    const key = targetKey(target);
+    // A connection ended by KILL or DROP DATABASE must never crash the process.
+    pool.on('connection', (conn) => {
+      conn.on('error', (err) => this.log?.debug({ err, target: key }, 'connection error'));
+    });
+    return { pool };
+  }
+
+  private connectionOptions(target: SandboxTarget): ConnectionOptions {
+    return {
+      host: target.host,
+      port: target.port,
+      database: target.database,
+      user: target.user,
+      password: target.password,
+      connectTimeout: this.options.connectTimeoutMs,
+      charset: 'utf8mb4',
+      multipleStatements: false,
+      // No LOAD DATA LOCAL: the client never reads local files for the server.
+      flags: ['-LOCAL_FILES'],
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: false,
+      jsonStrings: true,
+      typeCast: mysqlTypeCast,
+    };
+  }
+}
+
+function limitStatement(flavour: 'mariadb' | 'mysql', remainingMs: number): string {
+  const ms = Math.max(1, Math.floor(remainingMs));
+  return flavour === 'mariadb'
+    ? `SET SESSION max_statement_time = ${(ms / 1000).toFixed(3)}`
+    : `SET SESSION max_execution_time = ${ms}`;
+}
+
+function failure(
+  err: QueryError,
+  index: number,
+  text: string,
+  deadline: Deadline,
+  limits: QueryLimits,
+): { error: SqlError; discard: boolean } {
+  const errno = err.errno ?? -1;
+  const stoppedByUs = (SERVER_TIMEOUT_ERRNOS.has(errno) || errno === QUERY_INTERRUPTED) && deadline.reached();
+  if (stoppedByUs) return { error: timeoutError(index, limits.timeoutMs), discard: true };
+  if (isConnectionLoss(err)) {
+    const error = deadline.fired ? timeoutError(index, limits.timeoutMs) : connectionLostError(index, err.message);
+    return { error, discard: true };
+  }
+  return { error: toSqlError(err, index, text), discard: false };
+}

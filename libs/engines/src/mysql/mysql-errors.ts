@@ -1,0 +1,55 @@
+import type { SqlError } from '@sqlfleet/contracts';
+import type { QueryError } from 'mysql2';
+import { compact } from '../outcome.ts';
+
+/** MariaDB max_statement_time (1969) and MySQL 8 max_execution_time (3024): the server-side limit. */
+export const SERVER_TIMEOUT_ERRNOS: ReadonlySet<number> = new Set([1969, 3024]);
+/** ER_QUERY_INTERRUPTED: a KILL QUERY, ours or someone else's. */
+export const QUERY_INTERRUPTED = 1317;
+/** ER_CONNECTION_KILLED (MariaDB), server gone away, lost during query. */
+const CONNECTION_ERRNOS: ReadonlySet<number> = new Set([1927, 2006, 2013]);
+
+export function isMysqlServerError(err: unknown): err is QueryError {
+  return err instanceof Error && typeof (err as QueryError).errno === 'number' && !(err as QueryError).fatal;
+}
+
+export function isConnectionLoss(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const e = err as QueryError;
+  return (
+    e.fatal === true ||
+    CONNECTION_ERRNOS.has(e.errno ?? -1) ||
+    e.code === 'PROTOCOL_CONNECTION_LOST' ||
+    e.code === 'ECONNRESET' ||
+    e.code === 'EPIPE' ||
+    /closed state|connection lost/i.test(e.message)
+  );
+}
+
+/**
+ * The server's error, positioned within the statement. mysql2 leaves `code` undefined for
+ * MariaDB-only errors, so the code is always the errno. MySQL gives no position, only
+ * "near '…' at line N": the position is where that text starts on that line.
+ */
+export function toSqlError(err: QueryError, statementIndex: number, statementText: string): SqlError {
+  const message = (err as QueryError & { sqlMessage?: string }).sqlMessage ?? err.message;
+  const line = /at line (\d+)\s*$/.exec(message)?.[1];
+  return compact({
+    code: String(err.errno ?? err.code ?? 'UNKNOWN'),
+    sqlState: err.sqlState,
+    message,
+    statementIndex,
+    line: line ? Number(line) : undefined,
+    position: line ? positionOfNear(message, statementText, Number(line)) : undefined,
+  });
+}
+
+function positionOfNear(message: string, text: string, line: number): number | undefined {
+  const near = /near '([\s\S]*)' at line \d+\s*$/.exec(message)?.[1];
+  if (near === undefined) return undefined;
+  const lines = text.split('\n');
+  const lineStart = lines.slice(0, line - 1).reduce((sum, l) => sum + l.length + 1, 0);
+  if (near === '') return text.length + 1;
+  const found = text.indexOf(near, lineStart);
+  return found === -1 ? undefined : Array.from(text.slice(0, found)).length + 1;
+}

@@ -1,0 +1,62 @@
+import type { ResultSet } from '@sqlfleet/contracts';
+import type { FieldPacket, PoolConnection, ResultSetHeader } from 'mysql2';
+import { type ByteBudget, ResultBuilder } from '../result-builder.ts';
+import { mysqlCommandOf } from './mysql-command.ts';
+import { mysqlTypeName } from './mysql-types.ts';
+
+interface RowSet {
+  fields: FieldPacket[];
+  builder: ResultBuilder;
+}
+
+/**
+ * Runs one statement, streaming its rows. Past the cap rows are still read off the wire but
+ * dropped (MySQL cannot abandon a result set and keep the session), so `rowCount` is exact; the
+ * time limit still bounds the reading. A CALL may give several result sets.
+ */
+export function runMysqlStatement(
+  conn: PoolConnection,
+  text: string,
+  maxRows: number,
+  budget: ByteBudget,
+): Promise<ResultSet[]> {
+  return new Promise((resolve, reject) => {
+    const rowSets: RowSet[] = [];
+    const headers: ResultSetHeader[] = [];
+    let current: RowSet | undefined;
+    let failed = false;
+    const query = conn.query({ sql: text, rowsAsArray: true });
+    query.on('fields', (fields: FieldPacket[] | undefined) => {
+      // mysql2 announces an OK result (DML, DDL, SET) with no fields at all.
+      if (!fields) return;
+      current = { fields, builder: new ResultBuilder(maxRows, budget) };
+      rowSets.push(current);
+    });
+    query.on('result', (row: unknown) => {
+      if (Array.isArray(row) && current) current.builder.add(row);
+      else headers.push(row as ResultSetHeader);
+    });
+    query.on('error', (err) => {
+      failed = true;
+      reject(err);
+    });
+    query.on('end', () => {
+      if (failed) return;
+      const command = mysqlCommandOf(text);
+      if (rowSets.length > 0) {
+        resolve(
+          rowSets.map(({ fields, builder }) =>
+            builder.build(
+              fields.map((f) => ({ name: f.name, type: mysqlTypeName(f) })),
+              builder.seen,
+              command,
+            ),
+          ),
+        );
+        return;
+      }
+      const header = headers[0];
+      resolve([new ResultBuilder(0, budget).build([], header?.affectedRows ?? 0, command)]);
+    });
+  });
+}

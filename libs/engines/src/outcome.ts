@@ -1,0 +1,30 @@
+import type { QueryOutcome, ResultSet, SqlError } from '@sqlfleet/contracts';
+
+export const QUERY_TIMEOUT = 'QUERY_TIMEOUT';
+export const CONNECTION_LOST = 'CONNECTION_LOST';
+
+export function timeoutError(statementIndex: number, timeoutMs: number): SqlError {
+  return { code: QUERY_TIMEOUT, message: `The script ran past its time limit of ${timeoutMs} ms`, statementIndex };
+}
+
+export function connectionLostError(statementIndex: number, message: string): SqlError {
+  return { code: CONNECTION_LOST, message: `The connection to the sandbox was lost: ${message}`, statementIndex };
+}
+
+/** Builds the outcome from what the script produced and how it stopped. */
+export function outcomeOf(results: ResultSet[], error: SqlError | undefined, startedAt: number): QueryOutcome {
+  const durationMs = Math.round(performance.now() - startedAt);
+  if (!error) return { kind: 'ok', results, durationMs };
+  return { kind: error.code === QUERY_TIMEOUT ? 'timeout' : 'sql-error', results, error, durationMs };
+}
+
+/** 1-based line of a 1-based character position within a statement. */
+export function lineOfPosition(text: string, position: number): number {
+  const chars = Array.from(text).slice(0, position - 1);
+  return chars.filter((c) => c === '\n').length + 1;
+}
+
+/** Drops undefined fields so an outcome stays plain JSON. */
+export function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,228 @@
+import {
+  type QueryLimits,
+  type QueryOutcome,
+  type ResultSet,
+  type SandboxTarget,
+  type SqlError,
+  targetKey,
+} from '@sqlfleet/contracts';
+import { AppError, type Logger } from '@sqlfleet/core';
+import pg, { type DatabaseError } from 'pg';
+import { Deadline, HARD_STOP } from '../deadline.ts';
+import type { Engine } from '../engine.ts';
+import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from '../engine-options.ts';
+import { connectionLostError, outcomeOf, timeoutError } from '../outcome.ts';
+import { PoolRegistry } from '../pool-registry.ts';
+import { ByteBudget } from '../result-builder.ts';
+import type { Statement } from '../statement-splitter.ts';
+import { isConnectionLoss, isDatabaseError, QUERY_CANCELED, toSqlError } from './postgres-errors.ts';
+import { splitPostgres } from './postgres-splitter.ts';
+import { runPostgresStatement } from './postgres-statement.ts';
+import { POSTGRES_TYPES } from './postgres-types.ts';
+import { TypeNames } from './type-names.ts';
+
+interface TargetPool {
+  pool: pg.Pool;
+  typeNames: TypeNames;
+}
+
+/** The connection died before the script's first statement ran: safe to try once more on a fresh one. */
+class StaleConnection extends Error {}
+
+/**
+ * PostgreSQL through node-postgres. Each script runs on one pooled connection; statements go
+ * one by one through a cursor (so row caps stop reading), each under `statement_timeout` set to
+ * the script's remaining time, with a watchdog that cancels through `pg_cancel_backend`.
+ * After a script the connection is reset with `ROLLBACK` + `DISCARD ALL`; after a timeout or a
+ * lost connection it is discarded instead.
+ */
+export class PostgresEngine implements Engine {
+  readonly name = 'postgres' as const;
+  private readonly options: ResolvedEngineOptions;
+  private readonly log: Logger | undefined;
+  private readonly pools: PoolRegistry<TargetPool>;
+  private closing?: Promise<void>;
+
+  constructor(options: EngineOptions = {}) {
+    this.options = resolveEngineOptions(options);
+    this.log = options.logger?.child({ engine: 'postgres' });
+    this.pools = new PoolRegistry(
+      (target) => this.createPool(target),
+      (p) => p.pool.end(),
+    );
+  }
+
+  async applySchema(target: SandboxTarget, batches: readonly string[]): Promise<void> {
+    const client = new pg.Client({ ...this.connectionConfig(target), types: POSTGRES_TYPES });
+    client.on('error', (err) => this.log?.debug({ err, target: targetKey(target) }, 'schema connection error'));
+    await client.connect();
+    try {
+      for (const [i, batch] of batches.entries()) {
+        this.log?.debug({ target: targetKey(target), batch: i, sql: batch }, 'applying schema batch');
+        // No parameters: the simple query protocol, so one batch may hold several statements.
+        await client.query(batch).catch((err: Error) => {
+          throw new Error(`schema batch ${i + 1} of ${batches.length} failed: ${err.message}`, { cause: err });
+        });
+      }
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
+    try {
+      return await this.executeOnce(target, script, limits);
+    } catch (err) {
+      if (!(err instanceof StaleConnection)) throw err;
+      this.log?.debug({ target: targetKey(target) }, 'pooled connection was dead; retrying on a new one');
+      return this.executeOnce(target, script, limits);
+    }
+  }
+
+  async ping(target: SandboxTarget): Promise<void> {
+    await this.pools.get(target).pool.query('SELECT 1');
+  }
+
+  release(target: SandboxTarget): Promise<void> {
+    return this.pools.release(target);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.pools.closeAll();
+    return this.closing;
+  }
+
+  private async executeOnce(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
+    const startedAt = performance.now();
+    const statements = splitPostgres(script);
+    const { pool, typeNames } = this.pools.get(target);
+    const client = await pool.connect().catch((err: unknown) => {
+      throw new AppError('SANDBOX_FAILED', 'Could not connect to the sandbox', { cause: err });
+    });
+    const pid = (client as unknown as { processID: number }).processID;
+    const log = this.log?.child({ target: targetKey(target), pid });
+    const deadline = new Deadline({
+      timeoutMs: limits.timeoutMs,
+      graceMs: this.options.cancelGraceMs,
+      cancel: () => this.signalBackend(target, pid, 'pg_cancel_backend'),
+      ...(log ? { logger: log } : {}),
+    });
+    const results: ResultSet[] = [];
+    const budget = new ByteBudget(limits.maxBytes);
+    let error: SqlError | undefined;
+    let discard = false;
+    let index = 0;
+    try {
+      for (; index < statements.length; index += 1) {
+        const statement = statements[index] as Statement;
+        if (deadline.reached(0)) {
+          error = timeoutError(index, limits.timeoutMs);
+          break;
+        }
+        log?.debug({ statement: index, sql: statement.text }, 'running statement');
+        await client
+          .query(`SET statement_timeout = ${Math.max(1, Math.floor(deadline.remainingMs()))}`)
+          .catch((err: unknown) => {
+            throw index === 0 && isConnectionLoss(err) ? new StaleConnection('stale', { cause: err }) : err;
+          });
+        const run = runPostgresStatement(client, statement.text, limits.maxRows, budget, typeNames);
+        const result = await Promise.race([run, deadline.hardStop]);
+        if (result === HARD_STOP) {
+          run.catch(() => undefined);
+          // The cancel did not land in time (its connection may have failed): end the backend instead.
+          void this.signalBackend(target, pid, 'pg_terminate_backend').catch(() => undefined);
+          discard = true;
+          error = timeoutError(index, limits.timeoutMs);
+          break;
+        }
+        results.push(result);
+      }
+      if (!error && deadline.fired && index < statements.length) error = timeoutError(index, limits.timeoutMs);
+    } catch (err) {
+      if (err instanceof StaleConnection || (!isDatabaseError(err) && !isConnectionLoss(err))) {
+        discard = true;
+        throw err;
+      }
+      ({ error, discard } = this.failure(err, index, statements[index]?.text ?? '', deadline, limits));
+    } finally {
+      await deadline.clear();
+      await this.giveBack(client, discard || deadline.fired, log);
+    }
+    return outcomeOf(results, error, startedAt);
+  }
+
+  private failure(
+    err: unknown,
+    index: number,
+    text: string,
+    deadline: Deadline,
+    limits: QueryLimits,
+  ): { error: SqlError; discard: boolean } {
+    if (isDatabaseError(err) && err.code === QUERY_CANCELED && deadline.reached()) {
+      return { error: timeoutError(index, limits.timeoutMs), discard: true };
+    }
+    if (isConnectionLoss(err)) {
+      const error = deadline.fired
+        ? timeoutError(index, limits.timeoutMs)
+        : connectionLostError(index, (err as Error).message);
+      return { error, discard: true };
+    }
+    return { error: toSqlError(err as DatabaseError, index, text), discard: false };
+  }
+
+  /** Resets session state (SET, temp tables, open transaction) so nothing leaks into the next script. */
+  private async giveBack(client: pg.PoolClient, discard: boolean, log: Logger | undefined): Promise<void> {
+    if (discard) {
+      client.release(true);
+      return;
+    }
+    try {
+      await client.query('ROLLBACK');
+      await client.query('DISCARD ALL');
+      client.release();
+    } catch (err) {
+      log?.debug({ err }, 'reset failed; discarding the connection');
+      client.release(true);
+    }
+  }
+
+  /** A role may cancel or end its own backends, so the sandbox login itself does it on a second connection. */
+  private async signalBackend(target: SandboxTarget, pid: number, fn: 'pg_cancel_backend' | 'pg_terminate_backend') {
+    const client = new pg.Client(this.connectionConfig(target));
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query(`SELECT ${fn}($1)`, [pid]);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private createPool(target: SandboxTarget): TargetPool {
+    const pool = new pg.Pool({
+      ...this.connectionConfig(target),
+      types: POSTGRES_TYPES,
+      max: this.options.maxConnectionsPerTarget,
+      idleTimeoutMillis: this.options.idleTimeoutMs,
+    });
+    const key = targetKey(target);
+    // A backend ended by pg_terminate_backend or DROP DATABASE … WITH (FORCE) must never crash the process.
+    pool.on('error', (err) => this.log?.debug({ err, target: key }, 'idle connection error'));
+    pool.on('connect', (client) => {
+      client.on('error', (err) => this.log?.debug({ err, target: key }, 'connection error'));
+    });
+    return { pool, typeNames: new TypeNames() };
+  }
+
+  private connectionConfig(target: SandboxTarget): pg.ClientConfig {
+    return {
+      host: target.host,
+      port: target.port,
+      database: target.database,
+      user: target.user,
+      password: target.password,
+      connectionTimeoutMillis: this.options.connectTimeoutMs,
+      application_name: 'sqlfleet',
+    };
+  }
+}

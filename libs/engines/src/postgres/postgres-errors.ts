@@ -1,0 +1,41 @@
+import type { SqlError } from '@sqlfleet/contracts';
+import { DatabaseError } from 'pg';
+import { compact, lineOfPosition } from '../outcome.ts';
+
+/** SQLSTATE 57014: the statement was cancelled (our watchdog, statement_timeout, or someone else). */
+export const QUERY_CANCELED = '57014';
+
+/** The database's structured error, kept whole, positioned within the statement. */
+export function toSqlError(err: DatabaseError, statementIndex: number, statementText: string): SqlError {
+  const position = err.position ? Number(err.position) : undefined;
+  return compact({
+    code: err.code ?? 'XX000',
+    sqlState: err.code,
+    message: err.message,
+    statementIndex,
+    position,
+    line: position ? lineOfPosition(statementText, position) : undefined,
+    detail: err.detail,
+    hint: err.hint,
+  });
+}
+
+export function isDatabaseError(err: unknown): err is DatabaseError {
+  return err instanceof DatabaseError;
+}
+
+/**
+ * The session is gone: the socket closed, or the server ended the backend
+ * (57P01 pg_terminate_backend / DROP DATABASE … WITH (FORCE), class 08 connection exceptions).
+ */
+export function isConnectionLoss(err: unknown): boolean {
+  if (isDatabaseError(err)) return err.code === '57P01' || err.code === '57P02' || err.code?.startsWith('08') === true;
+  if (!(err instanceof Error)) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  return (
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ECONNREFUSED' ||
+    /connection terminated|not queryable|connection error|Connection ended/i.test(err.message)
+  );
+}

@@ -1,0 +1,65 @@
+import type { Column, ResultSet } from '@sqlfleet/contracts';
+import type { PoolClient, QueryResult } from 'pg';
+import Cursor from 'pg-cursor';
+import { type ByteBudget, ResultBuilder } from '../result-builder.ts';
+import { POSTGRES_TYPES } from './postgres-types.ts';
+import type { TypeNames } from './type-names.ts';
+
+const BATCH_ROWS = 500;
+
+/** A cursor that keeps the full command tag (`CREATE TABLE`, not just `CREATE`). */
+class TaggedCursor extends Cursor<unknown[]> {
+  commandTag?: string;
+
+  handleCommandComplete(msg: { text: string }): void {
+    this.commandTag = msg.text;
+    (Cursor.prototype as unknown as { handleCommandComplete(m: unknown): void }).handleCommandComplete.call(this, msg);
+  }
+}
+
+// The result comes with each batch except the empty one read after the portal is done.
+function read(cursor: TaggedCursor, rows: number): Promise<{ rows: unknown[][]; result: QueryResult | undefined }> {
+  return new Promise((resolve, reject) => {
+    cursor.read(rows, (err, got, result) => (err ? reject(err) : resolve({ rows: got, result })));
+  });
+}
+
+/**
+ * Runs one statement through a portal (extended protocol), reading rows in batches so a
+ * 300k-row result stops at the cap instead of being buffered whole; the portal is closed at the cap.
+ */
+export async function runPostgresStatement(
+  client: PoolClient,
+  text: string,
+  maxRows: number,
+  budget: ByteBudget,
+  typeNames: TypeNames,
+): Promise<ResultSet> {
+  const cursor = client.query(new TaggedCursor(text, undefined, { rowMode: 'array', types: POSTGRES_TYPES }));
+  const builder = new ResultBuilder(maxRows, budget);
+  let last: QueryResult | undefined;
+  for (;;) {
+    const want = Math.min(BATCH_ROWS, Math.max(1, maxRows + 1 - builder.rows.length));
+    const batch = await read(cursor, want);
+    last = batch.result ?? last;
+    for (const row of batch.rows) if (!builder.add(row)) break;
+    if (builder.truncated || batch.rows.length === 0) break;
+  }
+  if (builder.truncated) {
+    await cursor.close();
+    // The rest was never read: what we know is the rows read so far.
+    return builder.build(await columnsOf(client, last, typeNames), builder.seen, undefined);
+  }
+  const tag = cursor.commandTag?.replace(/( \d+)+$/, '');
+  // Type names are looked up only now: the connection is busy with the portal until it closes.
+  return builder.build(await columnsOf(client, last, typeNames), last?.rowCount ?? builder.rows.length, tag);
+}
+
+async function columnsOf(client: PoolClient, result: QueryResult | undefined, typeNames: TypeNames): Promise<Column[]> {
+  const fields = result?.fields ?? [];
+  const names = await typeNames.resolve(
+    client,
+    fields.map((f) => f.dataTypeID),
+  );
+  return fields.map((f) => ({ name: f.name, type: names.get(f.dataTypeID) ?? String(f.dataTypeID) }));
+}

@@ -1,0 +1,45 @@
+import type { Column, ResultSet } from '@sqlfleet/contracts';
+
+/** The result-bytes cap is shared by every result set of one script. */
+export class ByteBudget {
+  constructor(public remaining: number) {}
+}
+
+/**
+ * Collects one statement's rows up to the row cap and the script's byte budget (measured as
+ * JSON). A row that does not fit is left out whole and marks the result truncated.
+ */
+export class ResultBuilder {
+  readonly rows: unknown[][] = [];
+  truncated = false;
+  /** Rows the engine sent, kept or not. */
+  seen = 0;
+
+  constructor(
+    private readonly maxRows: number,
+    private readonly budget: ByteBudget,
+  ) {}
+
+  /** Adds a row; false once the result is truncated (the caller may stop reading). */
+  add(row: unknown[]): boolean {
+    this.seen += 1;
+    if (this.truncated) return false;
+    if (this.rows.length >= this.maxRows) return this.cut();
+    const size = Buffer.byteLength(JSON.stringify(row));
+    if (size > this.budget.remaining) return this.cut();
+    this.budget.remaining -= size;
+    this.rows.push(row);
+    return true;
+  }
+
+  build(columns: Column[], rowCount: number, command: string | undefined): ResultSet {
+    const result: ResultSet = { columns, rows: this.rows, rowCount, truncated: this.truncated };
+    if (command !== undefined) result.command = command;
+    return result;
+  }
+
+  private cut(): false {
+    this.truncated = true;
+    return false;
+  }
+}

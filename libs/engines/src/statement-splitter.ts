@@ -1,0 +1,100 @@
+/** One statement of a script, as sent to the engine. */
+export interface Statement {
+  /** The statement's text, trimmed, without its terminating `;`. Positions the engine reports count from here. */
+  text: string;
+  /** 0-based offset of `text` in the whole script. */
+  offset: number;
+  /** 1-based line of the script on which `text` starts. */
+  line: number;
+}
+
+/** A stretch the splitter must not look inside: a string, quoted identifier or comment. */
+export interface Lexeme {
+  /** Index just past the lexeme (the script's length when it is never closed). */
+  end: number;
+  /** Comments alone do not make a statement; strings, identifiers and executable comments do. */
+  kind: 'comment' | 'code';
+}
+
+/** What a dialect adds to the shared scanner: the lexemes in which a `;` does not end a statement. */
+export type LexemeReader = (sql: string, i: number) => Lexeme | undefined;
+
+/**
+ * Splits a script on top-level `;`, skipping whatever the dialect says is quoted or commented.
+ * Statements made only of whitespace and comments are dropped. An unterminated string or
+ * comment runs to the end of the script, so the engine reports that error itself.
+ */
+export function splitStatements(sql: string, readLexeme: LexemeReader): Statement[] {
+  const statements: Statement[] = [];
+  let start = 0;
+  let hasCode = false;
+  let i = 0;
+  const push = (end: number): void => {
+    if (hasCode) statements.push(trimmed(sql, start, end));
+    start = end + 1;
+    hasCode = false;
+  };
+  while (i < sql.length) {
+    const ch = sql[i] as string;
+    if (ch === ';') {
+      push(i);
+      i += 1;
+      continue;
+    }
+    const lexeme = readLexeme(sql, i);
+    if (lexeme) {
+      if (lexeme.kind === 'code') hasCode = true;
+      i = Math.max(lexeme.end, i + 1);
+      continue;
+    }
+    if (!isSpace(ch)) hasCode = true;
+    i += 1;
+  }
+  push(sql.length);
+  return statements;
+}
+
+function trimmed(sql: string, start: number, end: number): Statement {
+  let from = start;
+  let to = end;
+  while (from < to && isSpace(sql[from] as string)) from += 1;
+  while (to > from && isSpace(sql[to - 1] as string)) to -= 1;
+  return { text: sql.slice(from, to), offset: from, line: lineAt(sql, from) };
+}
+
+function lineAt(sql: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i += 1) if (sql.charCodeAt(i) === 10) line += 1;
+  return line;
+}
+
+export function isSpace(ch: string): boolean {
+  return ch === ' ' || ch === '\n' || ch === '\t' || ch === '\r' || ch === '\f' || ch === '\v';
+}
+
+/** Index past a quoted run opened at `i`: the quote doubled inside is literal; `backslash` escapes the next character. */
+export function quotedEnd(sql: string, i: number, quote: string, backslash: boolean): number {
+  let j = i + 1;
+  while (j < sql.length) {
+    const ch = sql[j];
+    if (backslash && ch === '\\') {
+      j += 2;
+      continue;
+    }
+    if (ch === quote) {
+      if (sql[j + 1] === quote) {
+        j += 2;
+        continue;
+      }
+      return j + 1;
+    }
+    j += 1;
+  }
+  return sql.length;
+}
+
+/** Index past a line comment starting at `i` (the newline stays outside). */
+export function lineCommentEnd(sql: string, i: number): number {
+  const nl = sql.indexOf('\n', i);
+  return nl === -1 ? sql.length : nl;
+}
