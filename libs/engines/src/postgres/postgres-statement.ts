@@ -52,7 +52,9 @@ export async function runPostgresStatement(
   }
   const tag = cursor.commandTag?.replace(/( \d+)+$/, '');
   // Type names are looked up only now: the connection is busy with the portal until it closes.
-  return builder.build(await columnsOf(client, last, typeNames), last?.rowCount ?? builder.rows.length, tag);
+  const columns = await columnsOf(client, last, typeNames);
+  // A tag's count covers only the last batch fetched from the portal; rows we counted ourselves.
+  return builder.build(columns, columns.length > 0 ? builder.seen : (last?.rowCount ?? 0), tag);
 }
 
 async function columnsOf(client: PoolClient, result: QueryResult | undefined, typeNames: TypeNames): Promise<Column[]> {

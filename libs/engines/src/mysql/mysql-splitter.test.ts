@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { splitMysql } from './mysql-splitter.ts';
+
+const texts = (sql: string) => splitMysql(sql).map((s) => s.text);
+
+describe('splitMysql', () => {
+  it('splits on top-level semicolons, dropping empty ones', () => {
+    expect(texts(';SELECT 1;;\n SELECT 2 ;  ')).toEqual(['SELECT 1', 'SELECT 2']);
+  });
+
+  it('honours backslash escapes and doubled quotes in both string quotes', () => {
+    expect(texts(`SELECT 'a\\';b', "c\\";d", 'e'';f'; SELECT 2`)).toEqual([
+      `SELECT 'a\\';b', "c\\";d", 'e'';f'`,
+      'SELECT 2',
+    ]);
+  });
+
+  it('keeps semicolons inside backtick identifiers', () => {
+    expect(texts('SELECT `a;b` FROM `t``;`; SELECT 2')).toEqual(['SELECT `a;b` FROM `t``;`', 'SELECT 2']);
+  });
+
+  it('skips # comments and -- comments followed by a space', () => {
+    expect(texts('SELECT 1 # a; b\n; -- c; d\nSELECT 2')).toEqual(['SELECT 1 # a; b', '-- c; d\nSELECT 2']);
+  });
+
+  it('reads --1 as two minus signs, not a comment', () => {
+    expect(texts('SELECT 1--1; SELECT 2')).toEqual(['SELECT 1--1', 'SELECT 2']);
+  });
+
+  it('drops comment-only statements but keeps executable comments', () => {
+    expect(texts('/* just a note; */ ; # x\n; /*!40101 SET NAMES utf8 */; /*M! SELECT 1 */')).toEqual([
+      '/*!40101 SET NAMES utf8 */',
+      '/*M! SELECT 1 */',
+    ]);
+  });
+
+  it('does not treat $ or E-strings specially', () => {
+    expect(texts("SELECT '$$'; SELECT E'x'; SELECT 3")).toEqual(["SELECT '$$'", "SELECT E'x'", 'SELECT 3']);
+  });
+
+  it('reports offsets and lines', () => {
+    expect(splitMysql('# c\nSELECT 1;\nSELECT 2')).toEqual([
+      { text: '# c\nSELECT 1', offset: 0, line: 1 },
+      { text: 'SELECT 2', offset: 14, line: 3 },
+    ]);
+  });
+});

@@ -1,0 +1,240 @@
+import type { QueryLimits } from '@sqlfleet/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresSandbox, type PostgresSandbox } from '../test-support/postgres-sandbox.ts';
+import { PostgresEngine } from './postgres-engine.ts';
+
+const limits = (over: Partial<QueryLimits> = {}): QueryLimits => ({
+  timeoutMs: 5_000,
+  maxRows: 10_000,
+  maxBytes: 8 * 1024 * 1024,
+  ...over,
+});
+
+let db: PostgresSandbox;
+const engine = new PostgresEngine();
+
+beforeAll(async () => {
+  db = await createPostgresSandbox();
+  await engine.applySchema(db.target, [
+    'CREATE TABLE item (id int PRIMARY KEY, name text); INSERT INTO item VALUES (1, $$a;b$$), (2, NULL)',
+  ]);
+});
+
+afterAll(async () => {
+  await engine.close();
+  await db.drop();
+});
+
+describe('PostgresEngine', () => {
+  it('runs the sandbox login without superuser rights', async () => {
+    const out = await engine.execute(db.target, 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user', limits());
+    expect(out).toMatchObject({ kind: 'ok', results: [{ rows: [[false]] }] });
+  });
+
+  it('runs a multi-statement script and returns each result in order', async () => {
+    const out = await engine.execute(
+      db.target,
+      `CREATE TABLE t (a int); INSERT INTO t VALUES (1), (2), (3);
+       UPDATE t SET a = a * 10 WHERE a > 1; SELECT a FROM t ORDER BY a; SELECT name FROM item ORDER BY id`,
+      limits(),
+    );
+    expect(out.kind).toBe('ok');
+    expect(out.results.map((r) => [r.command, r.rowCount])).toEqual([
+      ['CREATE TABLE', 0],
+      ['INSERT', 3],
+      ['UPDATE', 2],
+      ['SELECT', 3],
+      ['SELECT', 2],
+    ]);
+    expect(out.results[3]).toMatchObject({ columns: [{ name: 'a', type: 'int4' }], rows: [[1], [20], [30]] });
+    expect(out.results[4]?.rows).toEqual([['a;b'], [null]]);
+  });
+
+  it('reports a syntax error with its code, position in the statement and index, after earlier results', async () => {
+    const out = await engine.execute(db.target, 'SELECT 1;\n  SELECT id,\n FROM item', limits());
+    expect(out).toMatchObject({
+      kind: 'sql-error',
+      results: [{ rows: [[1]] }],
+      error: { code: '42601', sqlState: '42601', statementIndex: 1, position: 13, line: 2 },
+    });
+    expect(out.kind === 'sql-error' && out.error.message).toMatch(/syntax error at or near "FROM"/);
+  });
+
+  it('keeps values faithful and JSON-safe', async () => {
+    const out = await engine.execute(
+      db.target,
+      `SELECT 9007199254740993::int8 AS big, 12345678901234567890.123456789::numeric AS num,
+              timestamp '2024-02-29 23:59:59.123456' AS ts, timestamptz '2024-01-01 12:00:00+00' AS tstz,
+              date '2024-02-29' AS d, '\\x00ff10'::bytea AS bin, NULL::text AS nothing, 'héllo 😀' AS uni,
+              true AS yes, 1.5::float8 AS f, 'NaN'::float8 AS nan, '{"n": 12345678901234567890}'::jsonb AS j,
+              1 AS dup, 2 AS dup`,
+      limits(),
+    );
+    expect(out.kind).toBe('ok');
+    const [result] = out.results;
+    expect(result?.columns.map((c) => c.type)).toEqual([
+      'int8',
+      'numeric',
+      'timestamp',
+      'timestamptz',
+      'date',
+      'bytea',
+      'text',
+      'text',
+      'bool',
+      'float8',
+      'float8',
+      'jsonb',
+      'int4',
+      'int4',
+    ]);
+    expect(result?.rows[0]).toEqual([
+      '9007199254740993',
+      '12345678901234567890.123456789',
+      '2024-02-29 23:59:59.123456',
+      '2024-01-01 12:00:00+00',
+      '2024-02-29',
+      Buffer.from([0, 255, 16]).toString('base64'),
+      null,
+      'héllo 😀',
+      true,
+      1.5,
+      'NaN',
+      '{"n": 12345678901234567890}',
+      1,
+      2,
+    ]);
+    expect(JSON.parse(JSON.stringify(out.results))).toEqual(out.results);
+  });
+
+  it('names user-defined types', async () => {
+    const out = await engine.execute(db.target, "CREATE TYPE mood AS ENUM ('ok'); SELECT 'ok'::mood AS m", limits());
+    expect(out.results[1]).toMatchObject({ columns: [{ name: 'm', type: 'mood' }], rows: [['ok']] });
+  });
+
+  it('stops reading at the row cap', async () => {
+    const out = await engine.execute(db.target, 'SELECT g FROM generate_series(1, 300000) g', limits({ maxRows: 10 }));
+    expect(out.kind).toBe('ok');
+    expect(out.results[0]?.rows).toEqual([[1], [2], [3], [4], [5], [6], [7], [8], [9], [10]]);
+    expect(out.results[0]?.truncated).toBe(true);
+  });
+
+  it('is not truncated when the result has exactly the cap', async () => {
+    const out = await engine.execute(db.target, 'SELECT g FROM generate_series(1, 10) g', limits({ maxRows: 10 }));
+    expect(out.results[0]).toMatchObject({ truncated: false, rowCount: 10 });
+  });
+
+  it('counts every row of a result read in several batches', async () => {
+    const out = await engine.execute(db.target, 'SELECT g FROM generate_series(1, 1234) g', limits());
+    expect(out.results[0]).toMatchObject({ truncated: false, rowCount: 1234 });
+    expect(out.results[0]?.rows).toHaveLength(1234);
+  });
+
+  it('stops at the byte cap, shared by the whole script', async () => {
+    const out = await engine.execute(
+      db.target,
+      "SELECT repeat('x', 100) FROM generate_series(1, 100); SELECT 1",
+      limits({ maxBytes: 1_000 }),
+    );
+    expect(out.kind).toBe('ok');
+    const [first, second] = out.results;
+    expect(first?.truncated).toBe(true);
+    expect(JSON.stringify(first?.rows).length).toBeLessThanOrEqual(1_000);
+    expect(first?.rows.length).toBeGreaterThan(0);
+    expect(second).toMatchObject({ rows: [[1]], truncated: false });
+  });
+
+  it('survives a 20 MB value by leaving it out of a capped result', async () => {
+    const out = await engine.execute(db.target, "SELECT repeat('x', 20000000) AS huge", limits());
+    expect(out).toMatchObject({ kind: 'ok', results: [{ rows: [], truncated: true }] });
+    const next = await engine.execute(db.target, 'SELECT 1', limits());
+    expect(next.kind).toBe('ok');
+  });
+
+  it.each([
+    ['a long statement', 'SELECT pg_sleep(10)'],
+    ['statement_timeout switched off first', 'SET statement_timeout = 0; SELECT pg_sleep(10)'],
+    [
+      'a long multi-statement script',
+      'SELECT pg_sleep(0.4); SELECT pg_sleep(0.4); SELECT pg_sleep(0.4); SELECT pg_sleep(0.4)',
+    ],
+    ['a loop in a DO block', 'SET statement_timeout = 0; DO $$ BEGIN LOOP PERFORM 1; END LOOP; END $$'],
+  ])('stops %s within a second of the limit and stays usable', async (_name, script) => {
+    const started = performance.now();
+    const out = await engine.execute(db.target, script, limits({ timeoutMs: 1_000 }));
+    const elapsed = performance.now() - started;
+    expect(out).toMatchObject({ kind: 'timeout', error: { code: 'QUERY_TIMEOUT' } });
+    expect(elapsed).toBeLessThan(2_000);
+    const next = await engine.execute(db.target, 'SHOW statement_timeout; SELECT 1', limits());
+    expect(next).toMatchObject({ kind: 'ok', results: [{}, { rows: [[1]] }] });
+  });
+
+  it('does not leak one script’s session state into the next', async () => {
+    await engine.execute(
+      db.target,
+      "SET search_path = pg_catalog; SET DateStyle = 'SQL, DMY'; CREATE TEMP TABLE scratch (a int); BEGIN; INSERT INTO item VALUES (9, 'uncommitted')",
+      limits(),
+    );
+    // Both pooled connections are checked: two scripts at once take both.
+    const [a, b] = await Promise.all([
+      engine.execute(db.target, "SHOW DateStyle; SHOW search_path; SELECT to_regclass('scratch') IS NULL", limits()),
+      engine.execute(db.target, "SHOW DateStyle; SHOW search_path; SELECT to_regclass('scratch') IS NULL", limits()),
+    ]);
+    for (const out of [a, b]) {
+      expect(out.results.map((r) => r.rows[0]?.[0])).toEqual(['ISO, MDY', '"$user", public', true]);
+    }
+    const rows = await engine.execute(db.target, 'SELECT count(*) FROM item WHERE id = 9', limits());
+    expect(rows.results[0]?.rows).toEqual([['0']]);
+  });
+
+  it('reports a connection killed mid-query and works again afterwards', async () => {
+    const running = engine.execute(db.target, 'SELECT 1; SELECT pg_sleep(5)', limits());
+    await waitFor(async () => {
+      const found = await db.admin.query(
+        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(5)%' AND pid <> pg_backend_pid()",
+        [db.target.database],
+      );
+      for (const row of found.rows) await db.admin.query('SELECT pg_terminate_backend($1)', [row.pid]);
+      return found.rowCount !== 0;
+    });
+    const out = await running;
+    expect(out).toMatchObject({
+      kind: 'sql-error',
+      results: [{ rows: [[1]] }],
+      error: { code: 'CONNECTION_LOST', statementIndex: 1 },
+    });
+    const next = await engine.execute(db.target, 'SELECT 2', limits());
+    expect(next).toMatchObject({ kind: 'ok', results: [{ rows: [[2]] }] });
+  });
+
+  it('recovers when idle pooled connections were terminated', async () => {
+    await engine.execute(db.target, 'SELECT 1', limits());
+    await db.admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
+      db.target.database,
+    ]);
+    const out = await engine.execute(db.target, 'SELECT 3', limits());
+    expect(out).toMatchObject({ kind: 'ok', results: [{ rows: [[3]] }] });
+  });
+
+  it('throws from applySchema with the engine message', async () => {
+    await expect(engine.applySchema(db.target, ['SELECT 1', 'CREATE TABLE item (id int)'])).rejects.toThrow(
+      /batch 2 of 2.*relation "item" already exists/,
+    );
+  });
+
+  it('answers ping and can release and reopen a target', async () => {
+    await engine.ping(db.target);
+    await engine.release(db.target);
+    await engine.release(db.target);
+    const out = await engine.execute(db.target, 'SELECT 1', limits());
+    expect(out.kind).toBe('ok');
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 3_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
