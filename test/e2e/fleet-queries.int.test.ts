@@ -11,10 +11,10 @@ import { LIBRARY_DBML, SHOP_DBML, SLEEP } from '../support/schemas.ts';
 let fleet: Fleet;
 beforeAll(async () => {
   fleet = await startFleet({ workers: 2 });
-}, 60_000);
+}, 90_000);
 afterAll(async () => {
   await fleet?.stop();
-}, 60_000);
+}, 90_000);
 
 describe.each(['postgres', 'mysql'] as const)('%s sessions', (engine) => {
   it('seeds a new session from DBML and answers; the next query reuses the sandbox', async () => {

@@ -76,7 +76,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
 }
 
 async function waitHealthy(url: string, logs: () => string): Promise<void> {
-  const giveUpAt = Date.now() + 30_000;
+  const giveUpAt = Date.now() + 60_000;
   while (Date.now() < giveUpAt) {
     try {
       const response = await fetch(`${url}/api/health`);
