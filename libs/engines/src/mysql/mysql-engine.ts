@@ -32,6 +32,9 @@ interface TargetPool {
   flavour?: Promise<'mariadb' | 'mysql'>;
 }
 
+/** The connection died before the script's first statement ran: safe to try once more on a fresh one. */
+class StaleConnection extends Error {}
+
 function run(conn: { query(sql: string, cb: (err: QueryError | null) => void): unknown }, sql: string): Promise<void> {
   return new Promise((resolve, reject) => conn.query(sql, (err) => (err ? reject(err) : resolve())));
 }
@@ -76,12 +79,23 @@ export class MysqlEngine implements Engine {
   }
 
   async execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
+    try {
+      return await this.executeOnce(target, script, limits);
+    } catch (err) {
+      if (!(err instanceof StaleConnection)) throw err;
+      this.log?.debug({ target: targetKey(target) }, 'pooled connection was dead; retrying on a new one');
+      return this.executeOnce(target, script, limits);
+    }
+  }
+
+  private async executeOnce(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
     const startedAt = performance.now();
     const statements = splitMysql(script);
     const entry = this.pools.get(target);
     const conn = await this.checkout(entry.pool);
     const flavour = await this.flavourOf(entry, conn).catch((err: unknown) => {
       conn.destroy();
+      if (isConnectionLoss(err)) throw new StaleConnection('stale', { cause: err });
       throw new AppError('SANDBOX_FAILED', 'Could not query the sandbox', { cause: err });
     });
     const threadId = conn.threadId;
@@ -105,7 +119,9 @@ export class MysqlEngine implements Engine {
           break;
         }
         log?.debug({ statement: index, sql: statement.text }, 'running statement');
-        await run(conn, limitStatement(flavour, deadline.remainingMs()));
+        await run(conn, limitStatement(flavour, deadline.remainingMs())).catch((err: unknown) => {
+          throw index === 0 && isConnectionLoss(err) ? new StaleConnection('stale', { cause: err }) : err;
+        });
         const running = runMysqlStatement(conn, statement.text, limits.maxRows, budget);
         const result = await Promise.race([running, deadline.hardStop]);
         if (result === HARD_STOP) {
@@ -123,7 +139,7 @@ export class MysqlEngine implements Engine {
         results.push(...result);
       }
     } catch (err) {
-      if (!isMysqlServerError(err) && !isConnectionLoss(err)) {
+      if (err instanceof StaleConnection || (!isMysqlServerError(err) && !isConnectionLoss(err))) {
         discard = true;
         throw err;
       }

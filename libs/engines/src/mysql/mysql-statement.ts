@@ -25,6 +25,14 @@ export function runMysqlStatement(
     const headers: ResultSetHeader[] = [];
     let current: RowSet | undefined;
     let failed = false;
+    const fail = (err: Error): void => {
+      if (failed) return;
+      failed = true;
+      conn.off('error', fail);
+      reject(err);
+    };
+    // A query without a callback hears nothing of a dropped connection: only the connection does.
+    conn.on('error', fail);
     const query = conn.query({ sql: text, rowsAsArray: true });
     query.on('fields', (fields: FieldPacket[] | undefined) => {
       // mysql2 announces an OK result (DML, DDL, SET) with no fields at all.
@@ -36,11 +44,9 @@ export function runMysqlStatement(
       if (Array.isArray(row) && current) current.builder.add(row);
       else headers.push(row as ResultSetHeader);
     });
-    query.on('error', (err) => {
-      failed = true;
-      reject(err);
-    });
+    query.on('error', fail);
     query.on('end', () => {
+      conn.off('error', fail);
       if (failed) return;
       const command = mysqlCommandOf(text);
       if (rowSets.length > 0) {
