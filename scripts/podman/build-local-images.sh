@@ -94,6 +94,8 @@ prepare_tree() {
   echo 'APT::Sandbox::User "root";' >>"$root/etc/apt/apt.conf.d/90sqlfleet" # the cache is the host's
   rm -f "$root/etc/apt/apt.conf.d/docker-clean"
   cp /etc/resolv.conf "$root/etc/resolv.conf"
+  # minbase has no /etc/hosts; mariadb-install-db refuses to run unless localhost resolves.
+  printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
 }
 
 finish_tree() {
@@ -143,12 +145,12 @@ build_mariadb() {
   install -m 644 "$files/mariadb-sandbox.cnf" "$root/etc/mysql/mariadb.conf.d/90-sqlfleet.cnf"
   in_chroot "$root" '
     apt-get update -qq
-    apt-get install -y -qq mariadb-server >/dev/null
+    apt-get install -y -qq mariadb-server >/tmp/apt.log || { tail -30 /tmp/apt.log; exit 1; }
     install -d -o mysql -g mysql -m 755 /run/mysqld
     rm -rf /var/lib/mysql-sandbox
     install -d -o mysql -g mysql -m 750 /var/lib/mysql-sandbox
-    mariadb-install-db --user=mysql --datadir=/var/lib/mysql-sandbox --skip-test-db \
-      --auth-root-authentication-method=normal >/dev/null
+    mariadb-install-db --user=mysql --datadir=/var/lib/mysql-sandbox --skip-test-db --skip-name-resolve \
+      --auth-root-authentication-method=normal >/tmp/install-db.log 2>&1 || { tail -30 /tmp/install-db.log; exit 1; }
     # The package made its own data directory too; the image uses only ours.
     rm -rf /var/lib/mysql
   '

@@ -67,11 +67,27 @@ if ! ping; then
   }
 fi
 
-# 4. The shared sandbox network: internal means no route out of the bridge and no NAT, so
-# a sandbox reaches neither the internet nor the host's services (measured: README.md).
+# 4. Sandbox networking. Every sandbox network is `internal` (no route out, no NAT) and its
+# bridge is named sqlsb*; the rule below drops every connection a container on such a bridge
+# opens to the host itself (the bridge's gateway address would otherwise reach any host
+# service bound to 0.0.0.0, and aardvark-dns there resolves outside names: a leak). Replies
+# to connections the host opens (the worker reaching a sandbox's port) still pass.
+for cmd in iptables ip6tables; do
+  rule=(INPUT -i sqlsb+ -m conntrack ! --ctstate ESTABLISHED,RELATED -j DROP)
+  "$cmd" -C "${rule[@]}" 2>/dev/null || {
+    "$cmd" -I "${rule[@]}"
+    say "$cmd: dropping connections from sandbox bridges (sqlsb+) to the host"
+  }
+done
+
+# The shared network (sandboxes on it can reach each other; a network per session is what
+# separates sessions, see infra/images/README.md). Created through the Docker API, as the
+# provisioner creates its networks, because Podman 4.3's CLI cannot name the bridge.
 podman network exists "$network" || {
-  podman network create --internal --label sqlfleet=true "$network" >/dev/null
-  say "created internal network $network"
+  curl -fsS --unix-socket "$sock" -H 'content-type: application/json' \
+    -d "{\"Name\":\"$network\",\"Internal\":true,\"Labels\":{\"sqlfleet\":\"true\"},\"Options\":{\"com.docker.network.bridge.name\":\"sqlsb0\"}}" \
+    http://d/v1.41/networks/create >/dev/null
+  say "created internal network $network (bridge sqlsb0)"
 }
 
 echo "$sock"
