@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ByteBudget, ResultBuilder } from './result-builder.ts';
+
+describe('ResultBuilder', () => {
+  it('keeps rows up to the row cap and counts the rest', () => {
+    const builder = new ResultBuilder(2, new ByteBudget(1_000));
+    expect([1, 2, 3, 4].map((n) => builder.add([n]))).toEqual([true, true, false, false]);
+    expect(builder.build([{ name: 'n', type: 'int4' }], builder.seen, 'SELECT')).toEqual({
+      columns: [{ name: 'n', type: 'int4' }],
+      rows: [[1], [2]],
+      rowCount: 4,
+      truncated: true,
+      command: 'SELECT',
+    });
+  });
+
+  it('leaves out a row that does not fit the byte budget, and the budget spans result sets', () => {
+    const budget = new ByteBudget(12);
+    const first = new ResultBuilder(100, budget);
+    expect(first.add(['abc'])).toBe(true); // ["abc"] is 7 bytes
+    expect(first.add(['abc'])).toBe(false);
+    const second = new ResultBuilder(100, budget);
+    expect(second.add([1])).toBe(true); // [1] is 3 bytes
+    expect(second.add([1])).toBe(false);
+    expect(first.rows).toEqual([['abc']]);
+    expect(second.truncated).toBe(true);
+  });
+
+  it('measures multi-byte text in bytes', () => {
+    const builder = new ResultBuilder(100, new ByteBudget(6));
+    expect(builder.add(['é'])).toBe(true); // ["é"] is 6 bytes, 5 characters
+    expect(builder.add(['é'])).toBe(false);
+  });
+
+  it('omits the command when it is unknown', () => {
+    expect(new ResultBuilder(1, new ByteBudget(1)).build([], 0, undefined)).not.toHaveProperty('command');
+  });
+});
