@@ -70,13 +70,13 @@ describe.each(['postgres', 'mysql'] as const)('%s sessions', (engine) => {
   });
 
   it('stops a query at its time limit, even one that switches the server-side limit off, and the session still works', async () => {
-    const escape = engine === 'postgres' ? 'SET statement_timeout = 0' : 'SET SESSION max_statement_time = 0';
+    const switchOff = engine === 'postgres' ? 'SET statement_timeout = 0' : 'SET SESSION max_statement_time = 0';
     const started = Date.now();
     const slow = await post(fleet.url, {
       engine,
       dbml: SHOP_DBML,
       timeoutMs: 1000,
-      query: `${escape}; ${SLEEP[engine](10)}`,
+      query: `${switchOff}; ${SLEEP[engine](10)}`,
     });
     const elapsed = Date.now() - started;
     expect(slow.body.success).toBe(false);

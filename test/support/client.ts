@@ -1,5 +1,11 @@
 /** What a student's editor does: HTTP calls and a Socket.IO connection to the API. */
-import type { QueryResult, ServerToClientEvents, SubmitAck } from '@sqlfleet/contracts';
+import type {
+  ClientToServerEvents,
+  QueryResult,
+  QuerySubmit,
+  ServerToClientEvents,
+  SubmitAck,
+} from '@sqlfleet/contracts';
 import { io, type Socket } from 'socket.io-client';
 
 export interface Answer<T = Record<string, unknown>> {
@@ -42,7 +48,7 @@ export async function waitForJob(url: string, jobId: string, timeoutMs = 30_000)
   }
 }
 
-export type StudentSocket = Socket<ServerToClientEvents>;
+export type StudentSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export async function connectSocket(url: string): Promise<StudentSocket> {
   const socket: StudentSocket = io(url, { transports: ['websocket'], reconnection: false });
@@ -66,7 +72,7 @@ export async function submitOverSocket(
   };
   socket.on('query:result', onResult);
   try {
-    const ack = (await socket.timeout(10_000).emitWithAck('query:submit' as never, payload as never)) as SubmitAck;
+    const ack: SubmitAck = await socket.timeout(10_000).emitWithAck('query:submit', payload as QuerySubmit);
     if ('error' in ack) return { ack, result: undefined as never };
     const result = await new Promise<QueryResult>((resolve, reject) => {
       const found = results.find((r) => r.jobId === ack.jobId);
