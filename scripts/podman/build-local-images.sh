@@ -151,6 +151,11 @@ build_mariadb() {
     install -d -o mysql -g mysql -m 750 /var/lib/mysql-sandbox
     mariadb-install-db --user=mysql --datadir=/var/lib/mysql-sandbox --skip-test-db --skip-name-resolve \
       --auth-root-authentication-method=normal >/tmp/install-db.log 2>&1 || { tail -30 /tmp/install-db.log; exit 1; }
+    # install-db also made root@<build host name>: meaningless in a container, and warned
+    # about at every start under skip-name-resolve.
+    echo "DELETE FROM mysql.global_priv WHERE Host NOT IN ('"'"'localhost'"'"', '"'"'%'"'"');
+      DELETE FROM mysql.proxies_priv WHERE Host NOT IN ('"'"'localhost'"'"', '"'"'%'"'"');" |
+      mariadbd --bootstrap --user=mysql --datadir=/var/lib/mysql-sandbox --log-warnings=0 2>/dev/null
     # The package made its own data directory too; the image uses only ours.
     rm -rf /var/lib/mysql
   '
