@@ -46,7 +46,7 @@ describe('loadConfig', () => {
 
   it('documents every variable in docs/configuration.md', () => {
     const documented = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
-    const names = [...documented.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
+    const names = [...documented.matchAll(/^\|\s*`([A-Z_]+)`\s*\|/gm)].map((m) => m[1]);
     expect(names.sort()).toEqual(Object.keys(ENV_SCHEMA).sort());
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError, ERROR_CODES, isAppError } from './errors.ts';
 
 const documented = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-const rows = [...documented.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \| (yes|no) \|/gm)].map((m) => ({
+const rows = [...documented.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*(\d{3})\s*\|\s*(yes|no)\s*\|/gm)].map((m) => ({
   code: m[1] as keyof typeof ERROR_CODES,
   status: Number(m[2]),
   retryable: m[3] === 'yes',

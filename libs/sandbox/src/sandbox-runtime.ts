@@ -1,6 +1,7 @@
 import type { Config, EngineName, Logger } from '@sqlfleet/core';
 import { createEngine, type Engine } from '@sqlfleet/engines';
 import type { Provisioner } from './provisioner.ts';
+import { MssqlServerAdmin } from './server/mssql-server-admin.ts';
 import { MysqlServerAdmin } from './server/mysql-server-admin.ts';
 import { PostgresServerAdmin } from './server/postgres-server-admin.ts';
 import type { ServerAdmin } from './server/server-admin.ts';
@@ -50,5 +51,9 @@ function serverAdmins(config: Config, logger: Logger): Partial<Record<EngineName
   if (enabled.has('postgres'))
     admins.postgres = new PostgresServerAdmin({ url: config.engines.postgresAdminUrl, logger });
   if (enabled.has('mysql')) admins.mysql = new MysqlServerAdmin({ url: config.engines.mysqlAdminUrl, logger });
+  // SQL Server is offered only where one is configured; elsewhere `mssql` answers ENGINE_UNAVAILABLE.
+  if (enabled.has('mssql') && config.engines.mssqlUrl) {
+    admins.mssql = new MssqlServerAdmin({ url: config.engines.mssqlUrl, logger });
+  }
   return admins;
 }
