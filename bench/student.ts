@@ -1,0 +1,58 @@
+/**
+ * A simulated student for the fleet benches: its own client id (an exam room's editors
+ * each send one, so the sessions-per-client ceiling is per student), one session, HTTP or
+ * Socket.IO. Any answer other than a successful result throws: a failed query must not be
+ * counted as a fast one.
+ */
+import { randomBytes } from 'node:crypto';
+import type { QueryResult } from '@sqlfleet/contracts';
+import type { EngineName } from '@sqlfleet/core';
+import { connectSocket, type StudentSocket, submitOverSocket } from '../test/support/client.ts';
+
+export class Student {
+  readonly clientId = `bench-${randomBytes(6).toString('hex')}`;
+  sessionId: string | undefined;
+  private socket: StudentSocket | undefined;
+
+  constructor(
+    private readonly url: string,
+    readonly engine: EngineName,
+  ) {}
+
+  /** POST /api/query with wait:true; the first call (with DBML) makes the session. */
+  async post(query: string, dbml?: string): Promise<QueryResult> {
+    const response = await fetch(`${this.url}/api/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-sqlfleet-client': this.clientId },
+      body: JSON.stringify({ engine: this.engine, sessionId: this.sessionId, dbml, query, wait: true }),
+    });
+    const body = (await response.json()) as QueryResult & { error?: { code: string; message: string } };
+    return this.accept(body, `HTTP ${response.status}`);
+  }
+
+  /** query:submit over this student's socket, resolved by the pushed query:result. */
+  async submit(query: string, dbml?: string): Promise<QueryResult> {
+    this.socket ??= await connectSocket(this.url);
+    const payload: Record<string, unknown> = { engine: this.engine, query };
+    if (this.sessionId) payload.sessionId = this.sessionId;
+    if (dbml) payload.dbml = dbml;
+    const { ack, result } = await submitOverSocket(this.socket, payload);
+    if ('error' in ack) throw new Error(`query:submit refused: ${ack.error.code} ${ack.error.message}`);
+    return this.accept(result, 'query:result');
+  }
+
+  /** Removes the session's sandbox now (the fleet's stop() would too, but later). */
+  async leave(): Promise<void> {
+    this.socket?.disconnect();
+    this.socket = undefined;
+    if (!this.sessionId) return;
+    await fetch(`${this.url}/api/session/${this.sessionId}`, { method: 'DELETE' });
+    this.sessionId = undefined;
+  }
+
+  private accept(body: QueryResult & { error?: { code: string; message: string } }, how: string): QueryResult {
+    if (!body.success) throw new Error(`${how}: ${body.error?.code} ${body.error?.message}`);
+    this.sessionId ??= body.sessionId;
+    return body;
+  }
+}
