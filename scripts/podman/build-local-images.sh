@@ -169,12 +169,15 @@ build_mariadb() {
 }
 
 import_tree() {
-  local root="$1" image="$2"
+  local root="$1" image="$2" previous
   shift 2
+  previous="$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
   tar -C "$root" -c . | podman import --quiet "$@" \
     --change "LABEL sqlfleet.recipe=$(recipe_hash)" \
     --change 'LABEL sqlfleet.image=sandbox-engine' \
     --message "sqlfleet local build from Debian $suite" - "$image" >/dev/null
+  # The replaced image is left untagged; drop it unless a container still uses it.
+  [[ -z "$previous" ]] || podman rmi "$previous" >/dev/null 2>&1 || true
 }
 
 image_of() {
