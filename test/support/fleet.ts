@@ -14,6 +14,8 @@ import { dropFleetDatabases } from './databases.ts';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface FleetOptions {
+  /** API replicas, each on its own port; `url` is the first. */
+  apis?: number;
   workers?: number;
   reaper?: boolean;
   env?: Record<string, string>;
@@ -21,6 +23,7 @@ export interface FleetOptions {
 
 export interface Fleet {
   url: string;
+  urls: string[];
   fleetId: string;
   workers: ChildProcess[];
   startWorker(): ChildProcess;
@@ -31,11 +34,9 @@ export interface Fleet {
 
 export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   const fleetId = `t${randomBytes(5).toString('hex')}`;
-  const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     FLEET_ID: fleetId,
-    PORT: String(port),
     LOG_LEVEL: 'warn',
     WORKER_LOCK_MS: '4000',
     WORKER_CONCURRENCY: '4',
@@ -44,21 +45,29 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   };
   const output: string[] = [];
   const processes: ChildProcess[] = [];
-  const start = (app: string): ChildProcess => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], { cwd: root, env });
+  const start = (app: string, extraEnv: Record<string, string> = {}): ChildProcess => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
+      cwd: root,
+      env: { ...env, ...extraEnv },
+    });
     child.stdout?.on('data', (chunk: Buffer) => output.push(`[${app}] ${chunk}`));
     child.stderr?.on('data', (chunk: Buffer) => output.push(`[${app}!] ${chunk}`));
     processes.push(child);
     return child;
   };
-  start('api');
+  const urls: string[] = [];
+  for (let i = 0; i < (options.apis ?? 1); i++) {
+    const port = await freePort();
+    start('api', { PORT: String(port) });
+    urls.push(`http://127.0.0.1:${port}`);
+  }
   const workers = Array.from({ length: options.workers ?? 1 }, () => start('worker'));
   if (options.reaper) start('reaper');
-  const url = `http://127.0.0.1:${port}`;
-  await waitHealthy(url, () => output.join(''));
+  for (const url of urls) await waitHealthy(url, () => output.join(''));
 
   return {
-    url,
+    url: urls[0] ?? '',
+    urls,
     fleetId,
     workers,
     startWorker: () => {
