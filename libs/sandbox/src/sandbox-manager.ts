@@ -47,12 +47,18 @@ export class SandboxManager {
     });
   }
 
-  /** Destroys the session's sandbox and forgets the session. False when the session is unknown. */
-  async destroySession(sessionId: string): Promise<boolean> {
+  /**
+   * Destroys the session's sandbox and forgets the session. False when the session is unknown,
+   * or when `stillDue` (checked under the lock) says it no longer should go.
+   */
+  async destroySession(
+    sessionId: string,
+    stillDue: (session: SessionRecord) => boolean = () => true,
+  ): Promise<boolean> {
     const { store, locks, logger } = this.options;
     return locks.run(`sandbox:${sessionId}`, async () => {
       const session = await store.get(sessionId);
-      if (!session) return false;
+      if (!session || !stillDue(session)) return false;
       if (session.sandbox) {
         await this.provisionerFor(session.engine).destroy({
           id: session.sandbox.id,
@@ -66,25 +72,11 @@ export class SandboxManager {
     });
   }
 
-  /** Destroys sessions idle since before `cutoff`; re-checks each under its lock. */
+  /** Destroys sessions idle since before `cutoff`; each is re-checked under its lock. */
   async reapIdle(cutoff: number): Promise<string[]> {
-    const { store, locks } = this.options;
     const reaped: string[] = [];
-    for (const sessionId of await store.idleBefore(cutoff)) {
-      const destroyed = await locks.run(`sandbox:${sessionId}`, async () => {
-        const session = await store.get(sessionId);
-        if (!session || session.lastUsedAt >= cutoff) return false;
-        if (session.sandbox) {
-          await this.provisionerFor(session.engine).destroy({
-            id: session.sandbox.id,
-            engine: session.engine,
-            sessionId,
-          });
-        }
-        await store.delete(session);
-        return true;
-      });
-      if (destroyed) reaped.push(sessionId);
+    for (const sessionId of await this.options.store.idleBefore(cutoff)) {
+      if (await this.destroySession(sessionId, (session) => session.lastUsedAt < cutoff)) reaped.push(sessionId);
     }
     return reaped;
   }
