@@ -1,27 +1,11 @@
-import {
-  type QueryLimits,
-  type QueryOutcome,
-  type ResultSet,
-  type SandboxTarget,
-  type SqlError,
-  targetKey,
-} from '@sqlfleet/contracts';
+import { type QueryLimits, type QueryOutcome, type SandboxTarget, targetKey } from '@sqlfleet/contracts';
 import { AppError, type Logger } from '@sqlfleet/core';
 import mysql, { type ConnectionOptions, type Pool, type PoolConnection, type QueryError } from 'mysql2';
-import { Deadline, HARD_STOP } from '../deadline.ts';
 import type { Engine } from '../engine.ts';
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from '../engine-options.ts';
-import { connectionLostError, outcomeOf, timeoutError } from '../outcome.ts';
 import { PoolRegistry } from '../pool-registry.ts';
-import { ByteBudget } from '../result-builder.ts';
-import type { Statement } from '../statement-splitter.ts';
-import {
-  isConnectionLoss,
-  isMysqlServerError,
-  QUERY_INTERRUPTED,
-  SERVER_TIMEOUT_ERRNOS,
-  toSqlError,
-} from './mysql-errors.ts';
+import { type ScriptConnection, ScriptRunner, StaleConnection } from '../script-runner.ts';
+import { isConnectionLoss, mysqlErrors } from './mysql-errors.ts';
 import { splitMysql } from './mysql-splitter.ts';
 import { runMysqlStatement } from './mysql-statement.ts';
 import { mysqlTypeCast } from './mysql-types.ts';
@@ -31,9 +15,6 @@ interface TargetPool {
   /** MariaDB limits every statement (`max_statement_time`, seconds); MySQL 8 only SELECTs (`max_execution_time`, ms). */
   flavour?: Promise<'mariadb' | 'mysql'>;
 }
-
-/** The connection died before the script's first statement ran: safe to try once more on a fresh one. */
-class StaleConnection extends Error {}
 
 function run(conn: { query(sql: string, cb: (err: QueryError | null) => void): unknown }, sql: string): Promise<void> {
   return new Promise((resolve, reject) => conn.query(sql, (err) => (err ? reject(err) : resolve())));
@@ -51,6 +32,7 @@ export class MysqlEngine implements Engine {
   private readonly options: ResolvedEngineOptions;
   private readonly log: Logger | undefined;
   private readonly pools: PoolRegistry<TargetPool>;
+  private readonly runner: ScriptRunner;
   private closing?: Promise<void>;
 
   constructor(options: EngineOptions = {}) {
@@ -60,6 +42,13 @@ export class MysqlEngine implements Engine {
       (target) => this.createPool(target),
       (p) => new Promise<void>((resolve) => p.pool.end(() => resolve())),
     );
+    this.runner = new ScriptRunner({
+      split: splitMysql,
+      open: (target) => this.open(target),
+      errors: mysqlErrors,
+      graceMs: this.options.cancelGraceMs,
+      log: this.log,
+    });
   }
 
   async applySchema(target: SandboxTarget, batches: readonly string[]): Promise<void> {
@@ -78,19 +67,11 @@ export class MysqlEngine implements Engine {
     }
   }
 
-  async execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
-    try {
-      return await this.executeOnce(target, script, limits);
-    } catch (err) {
-      if (!(err instanceof StaleConnection)) throw err;
-      this.log?.debug({ target: targetKey(target) }, 'pooled connection was dead; retrying on a new one');
-      return this.executeOnce(target, script, limits);
-    }
+  execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
+    return this.runner.run(target, script, limits);
   }
 
-  private async executeOnce(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
-    const startedAt = performance.now();
-    const statements = splitMysql(script);
+  private async open(target: SandboxTarget): Promise<ScriptConnection> {
     const entry = this.pools.get(target);
     const conn = await this.checkout(entry.pool);
     const flavour = await this.flavourOf(entry, conn).catch((err: unknown) => {
@@ -100,55 +81,14 @@ export class MysqlEngine implements Engine {
     });
     const threadId = conn.threadId;
     const log = this.log?.child({ target: targetKey(target), threadId });
-    const deadline = new Deadline({
-      timeoutMs: limits.timeoutMs,
-      graceMs: this.options.cancelGraceMs,
+    return {
+      log,
+      limitNext: (ms) => run(conn, limitStatement(flavour, ms)),
+      run: (text, maxRows, budget) => runMysqlStatement(conn, text, maxRows, budget),
       cancel: () => this.kill(target, `KILL QUERY ${threadId}`),
-      ...(log ? { logger: log } : {}),
-    });
-    const results: ResultSet[] = [];
-    const budget = new ByteBudget(limits.maxBytes);
-    let error: SqlError | undefined;
-    let discard = false;
-    let index = 0;
-    try {
-      for (; index < statements.length; index += 1) {
-        const statement = statements[index] as Statement;
-        if (deadline.reached(0)) {
-          error = timeoutError(index, limits.timeoutMs);
-          break;
-        }
-        log?.debug({ statement: index, sql: statement.text }, 'running statement');
-        await run(conn, limitStatement(flavour, deadline.remainingMs())).catch((err: unknown) => {
-          throw index === 0 && isConnectionLoss(err) ? new StaleConnection('stale', { cause: err }) : err;
-        });
-        const running = runMysqlStatement(conn, statement.text, limits.maxRows, budget);
-        const result = await Promise.race([running, deadline.hardStop]);
-        if (result === HARD_STOP) {
-          running.catch(() => undefined);
-          void this.kill(target, `KILL ${threadId}`).catch(() => undefined);
-          discard = true;
-          error = timeoutError(index, limits.timeoutMs);
-          break;
-        }
-        // A killed SLEEP() returns 1 instead of failing: the deadline, not the result, says it was stopped.
-        if (deadline.fired) {
-          error = timeoutError(index, limits.timeoutMs);
-          break;
-        }
-        results.push(...result);
-      }
-    } catch (err) {
-      if (err instanceof StaleConnection || (!isMysqlServerError(err) && !isConnectionLoss(err))) {
-        discard = true;
-        throw err;
-      }
-      ({ error, discard } = failure(err as QueryError, index, statements[index]?.text ?? '', deadline, limits));
-    } finally {
-      await deadline.clear();
-      await this.giveBack(conn, target, discard || deadline.fired, log);
-    }
-    return outcomeOf(results, error, startedAt);
+      terminate: () => this.kill(target, `KILL ${threadId}`),
+      giveBack: (discard) => this.giveBack(conn, target, discard, log),
+    };
   }
 
   async ping(target: SandboxTarget): Promise<void> {
@@ -256,26 +196,8 @@ export class MysqlEngine implements Engine {
   }
 }
 
-function limitStatement(flavour: 'mariadb' | 'mysql', remainingMs: number): string {
-  const ms = Math.max(1, Math.floor(remainingMs));
+function limitStatement(flavour: 'mariadb' | 'mysql', ms: number): string {
   return flavour === 'mariadb'
     ? `SET SESSION max_statement_time = ${(ms / 1000).toFixed(3)}`
     : `SET SESSION max_execution_time = ${ms}`;
-}
-
-function failure(
-  err: QueryError,
-  index: number,
-  text: string,
-  deadline: Deadline,
-  limits: QueryLimits,
-): { error: SqlError; discard: boolean } {
-  const errno = err.errno ?? -1;
-  const stoppedByUs = (SERVER_TIMEOUT_ERRNOS.has(errno) || errno === QUERY_INTERRUPTED) && deadline.reached();
-  if (stoppedByUs) return { error: timeoutError(index, limits.timeoutMs), discard: true };
-  if (isConnectionLoss(err)) {
-    const error = deadline.fired ? timeoutError(index, limits.timeoutMs) : connectionLostError(index, err.message);
-    return { error, discard: true };
-  }
-  return { error: toSqlError(err, index, text), discard: false };
 }

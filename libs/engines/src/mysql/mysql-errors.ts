@@ -1,11 +1,12 @@
 import type { SqlError } from '@sqlfleet/contracts';
 import type { QueryError } from 'mysql2';
 import { compact } from '../outcome.ts';
+import type { EngineErrors } from '../script-runner.ts';
 
 /** MariaDB max_statement_time (1969) and MySQL 8 max_execution_time (3024): the server-side limit. */
-export const SERVER_TIMEOUT_ERRNOS: ReadonlySet<number> = new Set([1969, 3024]);
+const SERVER_TIMEOUT_ERRNOS: ReadonlySet<number> = new Set([1969, 3024]);
 /** ER_QUERY_INTERRUPTED: a KILL QUERY, ours or someone else's. */
-export const QUERY_INTERRUPTED = 1317;
+const QUERY_INTERRUPTED = 1317;
 /** ER_CONNECTION_KILLED (MariaDB), server gone away, lost during query. */
 const CONNECTION_ERRNOS: ReadonlySet<number> = new Set([1927, 2006, 2013]);
 
@@ -53,3 +54,15 @@ function positionOfNear(message: string, text: string, line: number): number | u
   const found = text.indexOf(near, lineStart);
   return found === -1 ? undefined : Array.from(text.slice(0, found)).length + 1;
 }
+
+export const mysqlErrors: EngineErrors = {
+  isServerError: isMysqlServerError,
+  isConnectionLoss,
+  isStopped: (err) => {
+    const errno = (err as QueryError).errno ?? -1;
+    return SERVER_TIMEOUT_ERRNOS.has(errno) || errno === QUERY_INTERRUPTED;
+  },
+  toSqlError: (err, statementIndex, statementText) => toSqlError(err as QueryError, statementIndex, statementText),
+  // A killed SLEEP() returns 1 instead of failing: the deadline, not the result, says it was stopped.
+  cancelMayLookLikeSuccess: true,
+};

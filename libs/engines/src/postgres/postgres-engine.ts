@@ -1,21 +1,11 @@
-import {
-  type QueryLimits,
-  type QueryOutcome,
-  type ResultSet,
-  type SandboxTarget,
-  type SqlError,
-  targetKey,
-} from '@sqlfleet/contracts';
+import { type QueryLimits, type QueryOutcome, type SandboxTarget, targetKey } from '@sqlfleet/contracts';
 import { AppError, type Logger } from '@sqlfleet/core';
-import pg, { type DatabaseError } from 'pg';
-import { Deadline, HARD_STOP } from '../deadline.ts';
+import pg from 'pg';
 import type { Engine } from '../engine.ts';
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from '../engine-options.ts';
-import { connectionLostError, outcomeOf, timeoutError } from '../outcome.ts';
 import { PoolRegistry } from '../pool-registry.ts';
-import { ByteBudget } from '../result-builder.ts';
-import type { Statement } from '../statement-splitter.ts';
-import { isConnectionLoss, isDatabaseError, QUERY_CANCELED, toSqlError } from './postgres-errors.ts';
+import { type ScriptConnection, ScriptRunner } from '../script-runner.ts';
+import { postgresErrors } from './postgres-errors.ts';
 import { splitPostgres } from './postgres-splitter.ts';
 import { runPostgresStatement } from './postgres-statement.ts';
 import { POSTGRES_TYPES } from './postgres-types.ts';
@@ -25,9 +15,6 @@ interface TargetPool {
   pool: pg.Pool;
   typeNames: TypeNames;
 }
-
-/** The connection died before the script's first statement ran: safe to try once more on a fresh one. */
-class StaleConnection extends Error {}
 
 /**
  * PostgreSQL through node-postgres. Each script runs on one pooled connection; statements go
@@ -41,6 +28,7 @@ export class PostgresEngine implements Engine {
   private readonly options: ResolvedEngineOptions;
   private readonly log: Logger | undefined;
   private readonly pools: PoolRegistry<TargetPool>;
+  private readonly runner: ScriptRunner;
   private closing?: Promise<void>;
 
   constructor(options: EngineOptions = {}) {
@@ -50,6 +38,13 @@ export class PostgresEngine implements Engine {
       (target) => this.createPool(target),
       (p) => p.pool.end(),
     );
+    this.runner = new ScriptRunner({
+      split: splitPostgres,
+      open: (target) => this.open(target),
+      errors: postgresErrors,
+      graceMs: this.options.cancelGraceMs,
+      log: this.log,
+    });
   }
 
   async applySchema(target: SandboxTarget, batches: readonly string[]): Promise<void> {
@@ -69,14 +64,8 @@ export class PostgresEngine implements Engine {
     }
   }
 
-  async execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
-    try {
-      return await this.executeOnce(target, script, limits);
-    } catch (err) {
-      if (!(err instanceof StaleConnection)) throw err;
-      this.log?.debug({ target: targetKey(target) }, 'pooled connection was dead; retrying on a new one');
-      return this.executeOnce(target, script, limits);
-    }
+  execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
+    return this.runner.run(target, script, limits);
   }
 
   async ping(target: SandboxTarget): Promise<void> {
@@ -92,82 +81,24 @@ export class PostgresEngine implements Engine {
     return this.closing;
   }
 
-  private async executeOnce(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
-    const startedAt = performance.now();
-    const statements = splitPostgres(script);
+  private async open(target: SandboxTarget): Promise<ScriptConnection> {
     const { pool, typeNames } = this.pools.get(target);
     const client = await pool.connect().catch((err: unknown) => {
       throw new AppError('SANDBOX_FAILED', 'Could not connect to the sandbox', { cause: err });
     });
     const pid = (client as unknown as { processID: number }).processID;
     const log = this.log?.child({ target: targetKey(target), pid });
-    const deadline = new Deadline({
-      timeoutMs: limits.timeoutMs,
-      graceMs: this.options.cancelGraceMs,
+    return {
+      log,
+      limitNext: async (ms) => {
+        await client.query(`SET statement_timeout = ${ms}`);
+      },
+      run: (text, maxRows, budget) =>
+        runPostgresStatement(client, text, maxRows, budget, typeNames).then((result) => [result]),
       cancel: () => this.signalBackend(target, pid, 'pg_cancel_backend'),
-      ...(log ? { logger: log } : {}),
-    });
-    const results: ResultSet[] = [];
-    const budget = new ByteBudget(limits.maxBytes);
-    let error: SqlError | undefined;
-    let discard = false;
-    let index = 0;
-    try {
-      for (; index < statements.length; index += 1) {
-        const statement = statements[index] as Statement;
-        if (deadline.reached(0)) {
-          error = timeoutError(index, limits.timeoutMs);
-          break;
-        }
-        log?.debug({ statement: index, sql: statement.text }, 'running statement');
-        await client
-          .query(`SET statement_timeout = ${Math.max(1, Math.floor(deadline.remainingMs()))}`)
-          .catch((err: unknown) => {
-            throw index === 0 && isConnectionLoss(err) ? new StaleConnection('stale', { cause: err }) : err;
-          });
-        const run = runPostgresStatement(client, statement.text, limits.maxRows, budget, typeNames);
-        const result = await Promise.race([run, deadline.hardStop]);
-        if (result === HARD_STOP) {
-          run.catch(() => undefined);
-          // The cancel did not land in time (its connection may have failed): end the backend instead.
-          void this.signalBackend(target, pid, 'pg_terminate_backend').catch(() => undefined);
-          discard = true;
-          error = timeoutError(index, limits.timeoutMs);
-          break;
-        }
-        results.push(result);
-      }
-      if (!error && deadline.fired && index < statements.length) error = timeoutError(index, limits.timeoutMs);
-    } catch (err) {
-      if (err instanceof StaleConnection || (!isDatabaseError(err) && !isConnectionLoss(err))) {
-        discard = true;
-        throw err;
-      }
-      ({ error, discard } = this.failure(err, index, statements[index]?.text ?? '', deadline, limits));
-    } finally {
-      await deadline.clear();
-      await this.giveBack(client, discard || deadline.fired, log);
-    }
-    return outcomeOf(results, error, startedAt);
-  }
-
-  private failure(
-    err: unknown,
-    index: number,
-    text: string,
-    deadline: Deadline,
-    limits: QueryLimits,
-  ): { error: SqlError; discard: boolean } {
-    if (isDatabaseError(err) && err.code === QUERY_CANCELED && deadline.reached()) {
-      return { error: timeoutError(index, limits.timeoutMs), discard: true };
-    }
-    if (isConnectionLoss(err)) {
-      const error = deadline.fired
-        ? timeoutError(index, limits.timeoutMs)
-        : connectionLostError(index, (err as Error).message);
-      return { error, discard: true };
-    }
-    return { error: toSqlError(err as DatabaseError, index, text), discard: false };
+      terminate: () => this.signalBackend(target, pid, 'pg_terminate_backend'),
+      giveBack: (discard) => this.giveBack(client, discard, log),
+    };
   }
 
   /** Resets session state (SET, temp tables, open transaction) so nothing leaks into the next script. */

@@ -1,9 +1,10 @@
 import type { SqlError } from '@sqlfleet/contracts';
 import { DatabaseError } from 'pg';
 import { compact, lineOfPosition } from '../outcome.ts';
+import type { EngineErrors } from '../script-runner.ts';
 
 /** SQLSTATE 57014: the statement was cancelled (our watchdog, statement_timeout, or someone else). */
-export const QUERY_CANCELED = '57014';
+const QUERY_CANCELED = '57014';
 
 /** The database's structured error, kept whole, positioned within the statement. */
 export function toSqlError(err: DatabaseError, statementIndex: number, statementText: string): SqlError {
@@ -39,3 +40,11 @@ export function isConnectionLoss(err: unknown): boolean {
     /connection terminated|not queryable|connection error|Connection ended/i.test(err.message)
   );
 }
+
+export const postgresErrors: EngineErrors = {
+  isServerError: isDatabaseError,
+  isConnectionLoss,
+  isStopped: (err) => isDatabaseError(err) && err.code === QUERY_CANCELED,
+  toSqlError: (err, statementIndex, statementText) => toSqlError(err as DatabaseError, statementIndex, statementText),
+  cancelMayLookLikeSuccess: false,
+};
