@@ -7,11 +7,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueryResult } from '@sqlfleet/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSocket, get, post, waitForJob } from '../support/client.ts';
-import { type Fleet, startFleet } from '../support/fleet.ts';
+import { type Fleet, freePort, startFleet } from '../support/fleet.ts';
 
 let fleet: Fleet;
+let workerMetricsPort: number;
 beforeAll(async () => {
-  fleet = await startFleet({ apis: 2, workers: 1, env: { WORKER_LOCK_MS: '3000' } });
+  workerMetricsPort = await freePort();
+  fleet = await startFleet({
+    apis: 2,
+    workers: 1,
+    env: { WORKER_LOCK_MS: '3000', WORKER_METRICS_PORT: String(workerMetricsPort) },
+  });
 }, 90_000);
 afterAll(async () => {
   await fleet?.stop();

@@ -3,6 +3,7 @@ import type { DrainJobData, JobFailure, JobStore, Mailbox, ResultPublisher } fro
 import type { SessionStore } from '@sqlfleet/sandbox';
 import type { Job } from 'bullmq';
 import type { QueryRunner } from './query-runner.ts';
+import type { WorkerMetrics } from './worker-metrics.ts';
 
 export interface DrainProcessorOptions {
   mailbox: Mailbox;
@@ -10,6 +11,7 @@ export interface DrainProcessorOptions {
   sessions: SessionStore;
   runner: QueryRunner;
   publisher: ResultPublisher;
+  metrics: WorkerMetrics;
   logger: Logger;
 }
 
@@ -30,7 +32,7 @@ export class DrainProcessor {
   }
 
   readonly process = async (job: Job<DrainJobData>): Promise<void> => {
-    const { mailbox, jobs, sessions, runner, publisher } = this.options;
+    const { mailbox, jobs, sessions, runner, publisher, metrics } = this.options;
     const { sessionId } = job.data;
     for (;;) {
       const item = await mailbox.head(sessionId);
@@ -50,8 +52,11 @@ export class DrainProcessor {
       }
       await jobs.markRunning(item.job.jobId);
       log.debug({ sql: item.job.query }, 'running query');
+      const startedAt = performance.now();
       try {
-        const status = await jobs.complete(item.job.jobId, await runner.run(item.job));
+        const result = await runner.run(item.job);
+        metrics.finished(result, (performance.now() - startedAt) / 1000);
+        const status = await jobs.complete(item.job.jobId, result);
         log.info(
           { success: status.result?.success, sandbox: status.result?.sandbox, durationMs: status.result?.durationMs },
           'query done',
@@ -65,7 +70,9 @@ export class DrainProcessor {
           throw error;
         }
         log.error({ err: error }, 'query failed');
-        await publisher.publish(await jobs.fail(item.job.jobId, toFailure(error)));
+        const failure = toFailure(error);
+        metrics.failed(failure.code);
+        await publisher.publish(await jobs.fail(item.job.jobId, failure));
       }
       await mailbox.pop(item);
       await sessions.touch(sessionId);

@@ -14,6 +14,7 @@ import { Worker } from 'bullmq';
 import { DrainProcessor } from './drain-processor.ts';
 import { QueryRunner } from './query-runner.ts';
 import { createSocketEmitter } from './socket-emitter.ts';
+import { WorkerMetrics } from './worker-metrics.ts';
 
 const config = loadConfig();
 const logger = createLogger({ name: 'worker', level: config.logLevel });
@@ -41,12 +42,16 @@ const manager = new SandboxManager({
   provisioners: fleet.provisioners,
   logger,
 });
+const metrics = new WorkerMetrics();
+const metricsServer = metrics.listen(config.worker.metricsPort, config.http.host);
+if (metricsServer) shutdown.add('metrics', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
 const processor = new DrainProcessor({
   mailbox: new Mailbox(redis, keys, drainQueue),
   jobs: new JobStore(redis, keys, config.resultTtlMs),
   sessions,
   runner: new QueryRunner(manager, fleet.engines),
   publisher: new ResultPublisher(redis, keys, emitter.io),
+  metrics,
   logger,
 });
 

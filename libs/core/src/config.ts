@@ -50,6 +50,8 @@ export const ENV_SCHEMA = {
   WORKER_CONCURRENCY: int(8),
   /** Job lock; a dead worker's job is taken again after about this long. Every worker must agree. */
   WORKER_LOCK_MS: int(30_000),
+  /** A worker serves GET /metrics here; 0 turns it off (several workers on one host need their own ports). */
+  WORKER_METRICS_PORT: int(0),
   RATE_LIMIT_PER_MINUTE: int(600),
   WAIT_TIMEOUT_MS: int(60_000),
   METRICS: bool(true),
@@ -102,7 +104,7 @@ export interface Config {
   sessionTtlMs: number;
   resultTtlMs: number;
   reaperIntervalMs: number;
-  worker: { concurrency: number; lockMs: number };
+  worker: { concurrency: number; lockMs: number; metricsPort: number };
   rateLimitPerMinute: number;
   waitTimeoutMs: number;
   metrics: boolean;
@@ -193,7 +195,7 @@ function toConfig(env: Env): Config {
     sessionTtlMs: env.SESSION_TTL_MS,
     resultTtlMs: env.RESULT_TTL_MS,
     reaperIntervalMs: env.REAPER_INTERVAL_MS,
-    worker: { concurrency: env.WORKER_CONCURRENCY, lockMs: env.WORKER_LOCK_MS },
+    worker: { concurrency: env.WORKER_CONCURRENCY, lockMs: env.WORKER_LOCK_MS, metricsPort: env.WORKER_METRICS_PORT },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     waitTimeoutMs: env.WAIT_TIMEOUT_MS,
     metrics: env.METRICS,
