@@ -1,0 +1,60 @@
+import { createHmac } from 'node:crypto';
+import type { SandboxTarget } from '@sqlfleet/contracts';
+import type { EngineName, Logger } from '@sqlfleet/core';
+import type Docker from 'dockerode';
+import { MysqlServerAdmin } from '../server/mysql-server-admin.ts';
+import { PostgresServerAdmin } from '../server/postgres-server-admin.ts';
+import type { ServerAdmin } from '../server/server-admin.ts';
+import type { EngineImage } from './container-spec.ts';
+
+const PASSWORD_ENV = 'SANDBOX_ADMIN_PASSWORD=';
+
+/**
+ * The admin password lives in one place only: the container's environment, where the image's
+ * contract needs it at start. Whoever can call the container API can read it there (and could
+ * exec into the container anyway, which is root on the host), so it is read back from there
+ * rather than copied into a label, Redis or the session's handle.
+ */
+export function adminPasswordOf(info: Docker.ContainerInspectInfo): string | undefined {
+  return info.Config.Env?.find((e) => e.startsWith(PASSWORD_ENV))?.slice(PASSWORD_ENV.length);
+}
+
+/**
+ * The sandbox login's password: derived from the container's admin password, so every worker that
+ * finds the container computes the same one (two concurrent ensures end with one working handle),
+ * while knowing it tells nothing about the admin password.
+ */
+export function loginPassword(adminPassword: string, login: string): string {
+  return createHmac('sha256', adminPassword).update(`sqlfleet-login:${login}`).digest('base64url').slice(0, 24);
+}
+
+/** The IP address of the container on its sandbox network, where the worker connects. */
+export function containerIp(info: Docker.ContainerInspectInfo, network: string): string | undefined {
+  return info.NetworkSettings.Networks?.[network]?.IPAddress || undefined;
+}
+
+/** The existing ServerAdmin of the engine, pointed at the container's server as its admin user. */
+export function containerAdmin(
+  engine: EngineName,
+  image: EngineImage,
+  host: string,
+  adminPassword: string,
+  logger: Logger,
+): ServerAdmin {
+  const auth = `${image.adminUser}:${encodeURIComponent(adminPassword)}`;
+  const where = `${host}:${image.port}/${image.adminDatabase}`;
+  if (engine === 'postgres') return new PostgresServerAdmin({ url: `postgres://${auth}@${where}`, logger });
+  if (engine === 'mysql') return new MysqlServerAdmin({ url: `mysql://${auth}@${where}`, logger });
+  throw new Error(`no container admin for ${engine}`);
+}
+
+/** The least-privilege login's target: database and login are both named after the sandbox. */
+export function loginTarget(
+  engine: EngineName,
+  image: EngineImage,
+  host: string,
+  name: string,
+  password: string,
+): SandboxTarget {
+  return { engine, host, port: image.port, database: name, user: name, password };
+}

@@ -1,0 +1,111 @@
+import type Docker from 'dockerode';
+import type { CircuitBreaker } from './circuit-breaker.ts';
+import { asEngineError, isNameConflict, isNotFound } from './docker-errors.ts';
+import { fleetFilter } from './sandbox-labels.ts';
+
+/**
+ * The few container-engine calls the provisioner makes, each through the circuit breaker, with
+ * "not found" and "name taken" turned into answers and an unreachable engine into CONTAINER_ENGINE_DOWN.
+ */
+export class SandboxDocker {
+  constructor(
+    private readonly docker: Docker,
+    private readonly breaker: CircuitBreaker,
+  ) {}
+
+  inspectContainer(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    return this.call(() => this.docker.getContainer(name).inspect().catch(orUndefinedIfMissing));
+  }
+
+  /** Creates the network; false when one of that name exists already (a concurrent ensure made it). */
+  createNetwork(options: Docker.NetworkCreateOptions): Promise<boolean> {
+    return this.call(() =>
+      this.docker.createNetwork(options).then(
+        () => true,
+        (error: unknown) => {
+          if (isNameConflict(error)) return false;
+          throw error;
+        },
+      ),
+    );
+  }
+
+  /** Creates the container; false when the name is taken (another worker is making this sandbox). */
+  createContainer(options: Docker.ContainerCreateOptions): Promise<boolean> {
+    return this.call(() =>
+      this.docker.createContainer(options).then(
+        () => true,
+        (error: unknown) => {
+          if (isNameConflict(error)) return false;
+          throw error;
+        },
+      ),
+    );
+  }
+
+  startContainer(name: string): Promise<void> {
+    return this.call(async () => {
+      await this.docker.getContainer(name).start();
+    });
+  }
+
+  /** Removes the container and its anonymous volumes. Idempotent. */
+  removeContainer(name: string): Promise<void> {
+    return this.call(() => this.docker.getContainer(name).remove({ force: true, v: true }).catch(ignoreMissing));
+  }
+
+  /** Removes the network. Idempotent. */
+  removeNetwork(name: string): Promise<void> {
+    return this.call(() => this.docker.getNetwork(name).remove().catch(ignoreMissing));
+  }
+
+  listContainers(fleetId: string): Promise<Docker.ContainerInfo[]> {
+    return this.call(() => this.docker.listContainers({ all: true, filters: fleetFilter(fleetId) }));
+  }
+
+  listNetworks(fleetId: string): Promise<Docker.NetworkInspectInfo[]> {
+    return this.call(() => this.docker.listNetworks({ filters: fleetFilter(fleetId) }));
+  }
+
+  /** The last lines the container wrote (stdout and stderr), for an error message. */
+  async logTail(name: string, lines = 20): Promise<string> {
+    const raw = await this.call(() =>
+      this.docker.getContainer(name).logs({ stdout: true, stderr: true, tail: lines, follow: false }),
+    );
+    return demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))).trim();
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.breaker.run(fn);
+    } catch (error) {
+      throw asEngineError(error);
+    }
+  }
+}
+
+const orUndefinedIfMissing = (error: unknown): undefined => {
+  if (isNotFound(error)) return undefined;
+  throw error;
+};
+
+const ignoreMissing = (error: unknown): void => {
+  if (!isNotFound(error)) throw error;
+};
+
+/**
+ * Without a TTY the logs come as frames: 1 byte stream, 3 zero bytes, 4 bytes big-endian length,
+ * then the payload. Anything that does not look like a frame is taken as plain text.
+ */
+function demux(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at + 8 <= raw.length) {
+    const stream = raw[at];
+    if ((stream !== 0 && stream !== 1 && stream !== 2) || raw[at + 1] !== 0) return raw.toString('utf8');
+    const size = raw.readUInt32BE(at + 4);
+    parts.push(raw.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
