@@ -21,6 +21,11 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: 429, retryable: true, message: 'Too many requests' },
   TOO_MANY_SESSIONS: { status: 429, retryable: false, message: 'Too many live sessions for this client' },
   ENGINE_UNAVAILABLE: { status: 503, retryable: true, message: 'This engine is not available on this deployment' },
+  SCHEMA_REJECTED: {
+    status: 422,
+    retryable: false,
+    message: 'The database refused the schema or sample data',
+  },
   SANDBOX_FAILED: { status: 503, retryable: true, message: 'The sandbox could not be prepared' },
   CONTAINER_ENGINE_DOWN: { status: 503, retryable: true, message: 'The container engine is not reachable' },
   QUEUE_UNAVAILABLE: { status: 503, retryable: true, message: 'The queue is not reachable' },
