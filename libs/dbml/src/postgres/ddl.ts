@@ -1,4 +1,5 @@
-import type { ColumnDefault, ColumnModel, EnumModel, IndexModel, TableModel } from '../model.ts';
+import type { EnumModel, IndexModel, TableModel } from '../model.ts';
+import { columnSql, createTableSql } from '../table-sql.ts';
 import { postgresQuoting as q } from './quote.ts';
 import { postgresType } from './types.ts';
 
@@ -7,32 +8,8 @@ export function createEnum(e: EnumModel): string {
 }
 
 export function createTable(table: TableModel): string {
-  const lines = table.columns.map(columnSql);
-  if (table.primaryKey.length > 0) lines.push(`PRIMARY KEY (${table.primaryKey.map(q.ident).join(', ')})`);
-  return `CREATE TABLE ${q.table(table)} (\n  ${lines.join(',\n  ')}\n)`;
-}
-
-function columnSql(column: ColumnModel): string {
-  const parts = [q.ident(column.name), postgresType(column)];
-  if (column.notNull) parts.push('NOT NULL');
-  if (column.unique) parts.push('UNIQUE');
-  if (column.default) parts.push(`DEFAULT ${defaultSql(column.default)}`);
-  return parts.join(' ');
-}
-
-function defaultSql(value: ColumnDefault): string {
-  switch (value.kind) {
-    case 'number':
-      return String(value.value);
-    case 'string':
-      return q.string(value.value);
-    case 'boolean':
-      return q.boolean(value.value);
-    case 'null':
-      return 'NULL';
-    case 'expression':
-      return value.sql;
-  }
+  const columns = table.columns.map((c) => columnSql(c, q, { type: postgresType(c), defaultExpression: q.expression }));
+  return createTableSql(table, columns, q);
 }
 
 export function createIndex(table: TableModel, index: IndexModel): string {
