@@ -1,14 +1,8 @@
-import type { QueryLimits } from '@sqlfleet/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limits } from '../test-support/limits.ts';
 import { createMysqlSandbox, type MysqlSandbox } from '../test-support/mysql-sandbox.ts';
+import { waitFor } from '../test-support/wait-for.ts';
 import { MysqlEngine } from './mysql-engine.ts';
-
-const limits = (over: Partial<QueryLimits> = {}): QueryLimits => ({
-  timeoutMs: 5_000,
-  maxRows: 10_000,
-  maxBytes: 8 * 1024 * 1024,
-  ...over,
-});
 
 let db: MysqlSandbox;
 const engine = new MysqlEngine();
@@ -209,11 +203,3 @@ describe('MysqlEngine', () => {
     expect((await engine.execute(db.target, 'SELECT 1', limits())).kind).toBe('ok');
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 3_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

@@ -1,14 +1,8 @@
-import type { QueryLimits } from '@sqlfleet/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { limits } from '../test-support/limits.ts';
 import { createPostgresSandbox, type PostgresSandbox } from '../test-support/postgres-sandbox.ts';
+import { waitFor } from '../test-support/wait-for.ts';
 import { PostgresEngine } from './postgres-engine.ts';
-
-const limits = (over: Partial<QueryLimits> = {}): QueryLimits => ({
-  timeoutMs: 5_000,
-  maxRows: 10_000,
-  maxBytes: 8 * 1024 * 1024,
-  ...over,
-});
 
 let db: PostgresSandbox;
 const engine = new PostgresEngine();
@@ -230,11 +224,3 @@ describe('PostgresEngine', () => {
     expect(out.kind).toBe('ok');
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 3_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

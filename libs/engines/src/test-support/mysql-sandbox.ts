@@ -1,32 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import type { SandboxTarget } from '@sqlfleet/contracts';
 import mysql from 'mysql2/promise';
+import { freshTarget, type Sandbox } from './sandbox.ts';
 
 const ADMIN_URL = 'mysql://root@127.0.0.1:3306';
 
-/** A fresh database and a login granted only on it, for one test file. */
-export interface MysqlSandbox {
-  target: SandboxTarget;
-  admin: mysql.Connection;
-  drop(): Promise<void>;
-}
+/** A fresh database and a login granted only on it. */
+export type MysqlSandbox = Sandbox<mysql.Connection>;
 
 export async function createMysqlSandbox(): Promise<MysqlSandbox> {
-  const name = `t_${randomBytes(6).toString('hex')}`;
-  const password = randomBytes(12).toString('hex');
+  const target = freshTarget('mysql', 3306);
+  const { database: name, password } = target;
   const admin = await mysql.createConnection(ADMIN_URL);
   admin.on('error', () => undefined);
   await admin.query(`CREATE DATABASE \`${name}\``);
   await admin.query(`CREATE USER '${name}'@'%' IDENTIFIED BY '${password}'`);
   await admin.query(`GRANT ALL ON \`${name}\`.* TO '${name}'@'%'`);
-  const target: SandboxTarget = {
-    engine: 'mysql',
-    host: '127.0.0.1',
-    port: 3306,
-    database: name,
-    user: name,
-    password,
-  };
   return {
     target,
     admin,
