@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from './engine.ts';
+import { MysqlEngine } from './mysql/mysql-engine.ts';
+import { PostgresEngine } from './postgres/postgres-engine.ts';
+import { limits } from './test-support/limits.ts';
+import { createMysqlSandbox } from './test-support/mysql-sandbox.ts';
+import { createPostgresSandbox } from './test-support/postgres-sandbox.ts';
+import type { Sandbox } from './test-support/sandbox.ts';
+
+/** What differs between the engines in cases that otherwise mean the same for each. */
+interface EngineCase {
+  name: string;
+  engine: () => Engine;
+  sandbox: () => Promise<Sandbox<unknown>>;
+  /** The type name an `int` column reports. */
+  intType: string;
+  /** A table expression of `n` rows. */
+  rows: (n: number) => string;
+  /** What applySchema throws when its second batch creates a table that exists already. */
+  schemaError: RegExp;
+}
+
+const ENGINES: EngineCase[] = [
+  {
+    name: 'PostgresEngine',
+    engine: () => new PostgresEngine(),
+    sandbox: createPostgresSandbox,
+    intType: 'int4',
+    rows: (n) => `generate_series(1, ${n})`,
+    schemaError: /batch 2 of 2.*relation "item" already exists/,
+  },
+  {
+    name: 'MysqlEngine',
+    engine: () => new MysqlEngine(),
+    sandbox: createMysqlSandbox,
+    intType: 'INT',
+    rows: (n) => `seq_1_to_${n}`,
+    schemaError: /batch 2 of 2.*'item' already exists/,
+  },
+];
+
+describe.each(ENGINES)('$name', (c) => {
+  let db: Sandbox<unknown>;
+  const engine = c.engine();
+
+  beforeAll(async () => {
+    db = await c.sandbox();
+    await engine.applySchema(db.target, [
+      "CREATE TABLE item (id int PRIMARY KEY, name text); INSERT INTO item VALUES (1, 'a;b'), (2, NULL)",
+    ]);
+  });
+
+  afterAll(async () => {
+    await engine.close();
+    await db.drop();
+  });
+
+  it('runs a multi-statement script and returns each result in order', async () => {
+    const out = await engine.execute(
+      db.target,
+      `CREATE TABLE t (a int); INSERT INTO t VALUES (1), (2), (3);
+       UPDATE t SET a = a * 10 WHERE a > 1; SELECT a FROM t ORDER BY a; SELECT name FROM item ORDER BY id`,
+      limits(),
+    );
+    expect(out.kind).toBe('ok');
+    expect(out.results.map((r) => [r.command, r.rowCount])).toEqual([
+      ['CREATE TABLE', 0],
+      ['INSERT', 3],
+      ['UPDATE', 2],
+      ['SELECT', 3],
+      ['SELECT', 2],
+    ]);
+    expect(out.results[3]).toMatchObject({ columns: [{ name: 'a', type: c.intType }], rows: [[1], [20], [30]] });
+    expect(out.results[4]?.rows).toEqual([['a;b'], [null]]);
+  });
+
+  it('stops at the byte cap, shared by the whole script', async () => {
+    const out = await engine.execute(
+      db.target,
+      `SELECT repeat('x', 100) FROM ${c.rows(100)}; SELECT 1`,
+      limits({ maxBytes: 1_000 }),
+    );
+    expect(out.kind).toBe('ok');
+    const [first, second] = out.results;
+    expect(first?.truncated).toBe(true);
+    expect(JSON.stringify(first?.rows).length).toBeLessThanOrEqual(1_000);
+    expect(first?.rows.length).toBeGreaterThan(0);
+    expect(second).toMatchObject({ rows: [[1]], truncated: false });
+  });
+
+  it('throws from applySchema with the engine message', async () => {
+    await expect(engine.applySchema(db.target, ['SELECT 1', 'CREATE TABLE item (id int)'])).rejects.toThrow(
+      c.schemaError,
+    );
+  });
+
+  it('answers ping and can release and reopen a target', async () => {
+    await engine.ping(db.target);
+    await engine.release(db.target);
+    await engine.release(db.target);
+    expect((await engine.execute(db.target, 'SELECT 1', limits())).kind).toBe('ok');
+  });
+});
