@@ -1,3 +1,12 @@
+export {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitSnapshot,
+  type CircuitState,
+} from './docker/circuit-breaker.ts';
+export { createDockerClient, dockerOptions } from './docker/docker-client.ts';
+export { DockerProvisioner, type DockerProvisionerOptions } from './docker/docker-provisioner.ts';
+export { LABELS as SANDBOX_LABELS } from './docker/sandbox-labels.ts';
 export type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from './provisioner.ts';
 export { type LockOptions, RedisLocks } from './redis-lock.ts';
 export { SandboxManager, type SandboxManagerOptions } from './sandbox-manager.ts';

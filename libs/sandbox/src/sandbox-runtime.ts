@@ -1,5 +1,7 @@
 import type { Config, EngineName, Logger } from '@sqlfleet/core';
 import { createEngine, type Engine } from '@sqlfleet/engines';
+import { createDockerClient } from './docker/docker-client.ts';
+import { DockerProvisioner } from './docker/docker-provisioner.ts';
 import type { Provisioner } from './provisioner.ts';
 import { MssqlServerAdmin } from './server/mssql-server-admin.ts';
 import { MysqlServerAdmin } from './server/mysql-server-admin.ts';
@@ -24,29 +26,58 @@ export interface SandboxRuntimeOptions {
 }
 
 export function createSandboxRuntime({ config, logger }: SandboxRuntimeOptions): SandboxRuntime {
-  const admins = serverAdmins(config, logger);
-  const available = new Set(Object.keys(admins) as EngineName[]);
+  const docker = config.sandbox.provisioner === 'docker';
+  // In docker mode PostgreSQL and MySQL run in containers; SQL Server stays on its server (MSSQL_URL).
+  const containerised = new Set<EngineName>(docker ? config.engines.enabled.filter((e) => e !== 'mssql') : []);
+  const admins = serverAdmins(config, logger, containerised);
+  const available = new Set([...containerised, ...(Object.keys(admins) as EngineName[])]);
   const engines = new Map([...available].map((name) => [name, createEngine(name, { logger })] as const));
   const provisioner = new ServerProvisioner({ fleetId: config.fleetId, engines, admins, logger });
-  const provisioners = new Map([...available].map((name) => [name, provisioner as Provisioner] as const));
+  const containers = docker ? dockerProvisioner(config, logger, engines) : undefined;
+  const provisioners = new Map(
+    [...available].map((name) => [name, (containerised.has(name) ? containers : provisioner) as Provisioner] as const),
+  );
   let closing: Promise<void> | undefined;
   return {
     engines,
     provisioners,
     available,
-    health: async () => ({}),
+    health: async () => (containers ? { containerEngine: containers.health() } : {}),
     close() {
-      closing ??= Promise.allSettled([provisioner.close(), ...[...engines.values()].map((e) => e.close())]).then(
-        () => undefined,
-      );
+      closing ??= Promise.allSettled([
+        provisioner.close(),
+        containers?.close(),
+        ...[...engines.values()].map((e) => e.close()),
+      ]).then(() => undefined);
       return closing;
     },
   };
 }
 
-/** An admin per enabled engine that has a server to make databases on. */
-function serverAdmins(config: Config, logger: Logger): Partial<Record<EngineName, ServerAdmin>> {
-  const enabled = new Set(config.engines.enabled);
+function dockerProvisioner(
+  config: Config,
+  logger: Logger,
+  engines: ReadonlyMap<EngineName, Engine>,
+): DockerProvisioner {
+  const { sandbox } = config;
+  return new DockerProvisioner({
+    fleetId: config.fleetId,
+    docker: createDockerClient(sandbox.dockerHost),
+    engines,
+    images: sandbox.images,
+    limits: { memoryMb: sandbox.memoryMb, cpus: sandbox.cpus, pidsLimit: sandbox.pids },
+    readinessMs: sandbox.readinessMs,
+    logger,
+  });
+}
+
+/** An admin per enabled engine that has a server to make databases on (and does not run in containers). */
+function serverAdmins(
+  config: Config,
+  logger: Logger,
+  containerised: ReadonlySet<EngineName>,
+): Partial<Record<EngineName, ServerAdmin>> {
+  const enabled = new Set(config.engines.enabled.filter((e) => !containerised.has(e)));
   const admins: Partial<Record<EngineName, ServerAdmin>> = {};
   if (enabled.has('postgres'))
     admins.postgres = new PostgresServerAdmin({ url: config.engines.postgresAdminUrl, logger });
