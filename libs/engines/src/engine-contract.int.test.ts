@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Engine } from './engine.ts';
 import { MysqlEngine } from './mysql/mysql-engine.ts';
 import { PostgresEngine } from './postgres/postgres-engine.ts';
 import { limits } from './test-support/limits.ts';
 import { createMysqlSandbox } from './test-support/mysql-sandbox.ts';
 import { createPostgresSandbox } from './test-support/postgres-sandbox.ts';
-import type { Sandbox } from './test-support/sandbox.ts';
+import { type Sandbox, sandboxFor } from './test-support/sandbox.ts';
 
 /** What differs between the engines in cases that otherwise mean the same for each. */
 interface EngineCase {
@@ -40,20 +40,10 @@ const ENGINES: EngineCase[] = [
 ];
 
 describe.each(ENGINES)('$name', (c) => {
-  let db: Sandbox<unknown>;
   const engine = c.engine();
-
-  beforeAll(async () => {
-    db = await c.sandbox();
-    await engine.applySchema(db.target, [
-      "CREATE TABLE item (id int PRIMARY KEY, name text); INSERT INTO item VALUES (1, 'a;b'), (2, NULL)",
-    ]);
-  });
-
-  afterAll(async () => {
-    await engine.close();
-    await db.drop();
-  });
+  const db = sandboxFor(engine, c.sandbox, [
+    "CREATE TABLE item (id int PRIMARY KEY, name text); INSERT INTO item VALUES (1, 'a;b'), (2, NULL)",
+  ]);
 
   it('runs a multi-statement script and returns each result in order', async () => {
     const out = await engine.execute(

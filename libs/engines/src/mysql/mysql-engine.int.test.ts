@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { limits } from '../test-support/limits.ts';
-import { createMysqlSandbox, type MysqlSandbox } from '../test-support/mysql-sandbox.ts';
+import { createMysqlSandbox } from '../test-support/mysql-sandbox.ts';
+import { sandboxFor } from '../test-support/sandbox.ts';
 import { waitFor } from '../test-support/wait-for.ts';
 import { MysqlEngine } from './mysql-engine.ts';
 
-let db: MysqlSandbox;
 const engine = new MysqlEngine();
-
-beforeAll(async () => {
-  db = await createMysqlSandbox();
-  await engine.applySchema(db.target, [
-    "CREATE TABLE item (id int PRIMARY KEY, name text); INSERT INTO item VALUES (1, 'a;b'), (2, NULL)",
-  ]);
-});
-
-afterAll(async () => {
-  await engine.close();
-  await db.drop();
-});
+const db = sandboxFor(engine, createMysqlSandbox, [
+  "CREATE TABLE item (id int PRIMARY KEY, name text); INSERT INTO item VALUES (1, 'a;b'), (2, NULL)",
+]);
 
 describe('MysqlEngine', () => {
   it('reports a syntax error with its errno, line, position and index, after earlier results', async () => {

@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { limits } from '../test-support/limits.ts';
-import { createPostgresSandbox, type PostgresSandbox } from '../test-support/postgres-sandbox.ts';
+import { createPostgresSandbox } from '../test-support/postgres-sandbox.ts';
+import { sandboxFor } from '../test-support/sandbox.ts';
 import { waitFor } from '../test-support/wait-for.ts';
 import { PostgresEngine } from './postgres-engine.ts';
 
-let db: PostgresSandbox;
 const engine = new PostgresEngine();
-
-beforeAll(async () => {
-  db = await createPostgresSandbox();
-  await engine.applySchema(db.target, [
-    'CREATE TABLE item (id int PRIMARY KEY, name text); INSERT INTO item VALUES (1, $$a;b$$), (2, NULL)',
-  ]);
-});
-
-afterAll(async () => {
-  await engine.close();
-  await db.drop();
-});
+const db = sandboxFor(engine, createPostgresSandbox, [
+  'CREATE TABLE item (id int PRIMARY KEY, name text); INSERT INTO item VALUES (1, $$a;b$$), (2, NULL)',
+]);
 
 describe('PostgresEngine', () => {
   it('runs the sandbox login without superuser rights', async () => {
