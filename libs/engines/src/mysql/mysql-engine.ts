@@ -1,10 +1,9 @@
-import { type QueryLimits, type QueryOutcome, type SandboxTarget, targetKey } from '@sqlfleet/contracts';
+import { type SandboxTarget, targetKey } from '@sqlfleet/contracts';
 import { AppError, type Logger } from '@sqlfleet/core';
 import mysql, { type ConnectionOptions, type Pool, type PoolConnection, type QueryError } from 'mysql2';
-import type { Engine } from '../engine.ts';
-import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from '../engine-options.ts';
-import { PoolRegistry } from '../pool-registry.ts';
-import { type ScriptConnection, ScriptRunner, StaleConnection } from '../script-runner.ts';
+import type { EngineOptions } from '../engine-options.ts';
+import { PooledEngine } from '../pooled-engine.ts';
+import { type ScriptConnection, StaleConnection } from '../script-runner.ts';
 import { isConnectionLoss, mysqlErrors } from './mysql-errors.ts';
 import { splitMysql } from './mysql-splitter.ts';
 import { runMysqlStatement } from './mysql-statement.ts';
@@ -27,27 +26,14 @@ function run(conn: { query(sql: string, cb: (err: QueryError | null) => void): u
  * script the session is reset (COM_RESET_CONNECTION, then `USE` the sandbox again); after a
  * timeout or a lost connection the connection is discarded.
  */
-export class MysqlEngine implements Engine {
+export class MysqlEngine extends PooledEngine<TargetPool> {
   readonly name = 'mysql' as const;
-  private readonly options: ResolvedEngineOptions;
-  private readonly log: Logger | undefined;
-  private readonly pools: PoolRegistry<TargetPool>;
-  private readonly runner: ScriptRunner;
-  private closing?: Promise<void>;
 
   constructor(options: EngineOptions = {}) {
-    this.options = resolveEngineOptions(options);
-    this.log = options.logger?.child({ engine: 'mysql' });
-    this.pools = new PoolRegistry(
-      (target) => this.createPool(target),
-      (p) => new Promise<void>((resolve) => p.pool.end(() => resolve())),
-    );
-    this.runner = new ScriptRunner({
+    super('mysql', options, {
       split: splitMysql,
-      open: (target) => this.open(target),
       errors: mysqlErrors,
-      graceMs: this.options.cancelGraceMs,
-      log: this.log,
+      closePool: (p) => new Promise<void>((resolve) => p.pool.end(() => resolve())),
     });
   }
 
@@ -56,22 +42,13 @@ export class MysqlEngine implements Engine {
     const conn = mysql.createConnection({ ...this.connectionOptions(target), multipleStatements: true });
     conn.on('error', (err) => this.log?.debug({ err, target: targetKey(target) }, 'schema connection error'));
     try {
-      for (const [i, batch] of batches.entries()) {
-        this.log?.debug({ target: targetKey(target), batch: i, sql: batch }, 'applying schema batch');
-        await run(conn, batch).catch((err: Error) => {
-          throw new Error(`schema batch ${i + 1} of ${batches.length} failed: ${err.message}`, { cause: err });
-        });
-      }
+      await this.applyBatches(target, batches, (batch) => run(conn, batch));
     } finally {
       await new Promise<void>((resolve) => conn.end(() => resolve()));
     }
   }
 
-  execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
-    return this.runner.run(target, script, limits);
-  }
-
-  private async open(target: SandboxTarget): Promise<ScriptConnection> {
+  protected async open(target: SandboxTarget): Promise<ScriptConnection> {
     const entry = this.pools.get(target);
     const conn = await this.checkout(entry.pool);
     const flavour = await this.flavourOf(entry, conn).catch((err: unknown) => {
@@ -98,15 +75,6 @@ export class MysqlEngine implements Engine {
     } finally {
       conn.release();
     }
-  }
-
-  release(target: SandboxTarget): Promise<void> {
-    return this.pools.release(target);
-  }
-
-  close(): Promise<void> {
-    this.closing ??= this.pools.closeAll();
-    return this.closing;
   }
 
   private checkout(pool: Pool): Promise<PoolConnection> {
@@ -159,7 +127,7 @@ export class MysqlEngine implements Engine {
     }
   }
 
-  private createPool(target: SandboxTarget): TargetPool {
+  protected createPool(target: SandboxTarget): TargetPool {
     const pool = mysql.createPool({
       ...this.connectionOptions(target),
       connectionLimit: this.options.maxConnectionsPerTarget,

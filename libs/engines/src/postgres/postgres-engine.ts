@@ -1,10 +1,9 @@
-import { type QueryLimits, type QueryOutcome, type SandboxTarget, targetKey } from '@sqlfleet/contracts';
+import { type SandboxTarget, targetKey } from '@sqlfleet/contracts';
 import { AppError, type Logger } from '@sqlfleet/core';
 import pg from 'pg';
-import type { Engine } from '../engine.ts';
-import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from '../engine-options.ts';
-import { PoolRegistry } from '../pool-registry.ts';
-import { type ScriptConnection, ScriptRunner } from '../script-runner.ts';
+import type { EngineOptions } from '../engine-options.ts';
+import { PooledEngine } from '../pooled-engine.ts';
+import type { ScriptConnection } from '../script-runner.ts';
 import { postgresErrors } from './postgres-errors.ts';
 import { splitPostgres } from './postgres-splitter.ts';
 import { runPostgresStatement } from './postgres-statement.ts';
@@ -23,28 +22,11 @@ interface TargetPool {
  * After a script the connection is reset with `ROLLBACK` + `DISCARD ALL`; after a timeout or a
  * lost connection it is discarded instead.
  */
-export class PostgresEngine implements Engine {
+export class PostgresEngine extends PooledEngine<TargetPool> {
   readonly name = 'postgres' as const;
-  private readonly options: ResolvedEngineOptions;
-  private readonly log: Logger | undefined;
-  private readonly pools: PoolRegistry<TargetPool>;
-  private readonly runner: ScriptRunner;
-  private closing?: Promise<void>;
 
   constructor(options: EngineOptions = {}) {
-    this.options = resolveEngineOptions(options);
-    this.log = options.logger?.child({ engine: 'postgres' });
-    this.pools = new PoolRegistry(
-      (target) => this.createPool(target),
-      (p) => p.pool.end(),
-    );
-    this.runner = new ScriptRunner({
-      split: splitPostgres,
-      open: (target) => this.open(target),
-      errors: postgresErrors,
-      graceMs: this.options.cancelGraceMs,
-      log: this.log,
-    });
+    super('postgres', options, { split: splitPostgres, errors: postgresErrors, closePool: (p) => p.pool.end() });
   }
 
   async applySchema(target: SandboxTarget, batches: readonly string[]): Promise<void> {
@@ -52,36 +34,18 @@ export class PostgresEngine implements Engine {
     client.on('error', (err) => this.log?.debug({ err, target: targetKey(target) }, 'schema connection error'));
     await client.connect();
     try {
-      for (const [i, batch] of batches.entries()) {
-        this.log?.debug({ target: targetKey(target), batch: i, sql: batch }, 'applying schema batch');
-        // No parameters: the simple query protocol, so one batch may hold several statements.
-        await client.query(batch).catch((err: Error) => {
-          throw new Error(`schema batch ${i + 1} of ${batches.length} failed: ${err.message}`, { cause: err });
-        });
-      }
+      // No parameters: the simple query protocol, so one batch may hold several statements.
+      await this.applyBatches(target, batches, (batch) => client.query(batch));
     } finally {
       await client.end().catch(() => undefined);
     }
-  }
-
-  execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
-    return this.runner.run(target, script, limits);
   }
 
   async ping(target: SandboxTarget): Promise<void> {
     await this.pools.get(target).pool.query('SELECT 1');
   }
 
-  release(target: SandboxTarget): Promise<void> {
-    return this.pools.release(target);
-  }
-
-  close(): Promise<void> {
-    this.closing ??= this.pools.closeAll();
-    return this.closing;
-  }
-
-  private async open(target: SandboxTarget): Promise<ScriptConnection> {
+  protected async open(target: SandboxTarget): Promise<ScriptConnection> {
     const { pool, typeNames } = this.pools.get(target);
     const client = await pool.connect().catch((err: unknown) => {
       throw new AppError('SANDBOX_FAILED', 'Could not connect to the sandbox', { cause: err });
@@ -129,7 +93,7 @@ export class PostgresEngine implements Engine {
     }
   }
 
-  private createPool(target: SandboxTarget): TargetPool {
+  protected createPool(target: SandboxTarget): TargetPool {
     const pool = new pg.Pool({
       ...this.connectionConfig(target),
       types: POSTGRES_TYPES,

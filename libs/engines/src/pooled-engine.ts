@@ -1,0 +1,80 @@
+import { type QueryLimits, type QueryOutcome, type SandboxTarget, targetKey } from '@sqlfleet/contracts';
+import type { EngineName, Logger } from '@sqlfleet/core';
+import type { Engine } from './engine.ts';
+import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './engine-options.ts';
+import { PoolRegistry } from './pool-registry.ts';
+import { type EngineErrors, type ScriptConnection, ScriptRunner } from './script-runner.ts';
+import type { Statement } from './statement-splitter.ts';
+
+/** What a pooled engine is built from besides its options. */
+export interface PooledEngineParts<P> {
+  split(script: string): Statement[];
+  errors: EngineErrors;
+  closePool(pool: P): Promise<void>;
+}
+
+/**
+ * An engine with one pool per target whose scripts run statement by statement through the
+ * `ScriptRunner` (PostgreSQL, MySQL). A subclass says how to make a pool, check a connection out
+ * for a script, apply a schema and answer a ping.
+ */
+export abstract class PooledEngine<P> implements Engine {
+  abstract readonly name: EngineName;
+  protected readonly options: ResolvedEngineOptions;
+  protected readonly log: Logger | undefined;
+  protected readonly pools: PoolRegistry<P>;
+  private readonly runner: ScriptRunner;
+  private closing?: Promise<void>;
+
+  constructor(engine: EngineName, options: EngineOptions, parts: PooledEngineParts<P>) {
+    this.options = resolveEngineOptions(options);
+    this.log = options.logger?.child({ engine });
+    this.pools = new PoolRegistry(
+      (target) => this.createPool(target),
+      (pool) => parts.closePool(pool),
+    );
+    this.runner = new ScriptRunner({
+      split: parts.split,
+      open: (target) => this.open(target),
+      errors: parts.errors,
+      graceMs: this.options.cancelGraceMs,
+      log: this.log,
+    });
+  }
+
+  abstract applySchema(target: SandboxTarget, batches: readonly string[]): Promise<void>;
+
+  abstract ping(target: SandboxTarget): Promise<void>;
+
+  execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
+    return this.runner.run(target, script, limits);
+  }
+
+  release(target: SandboxTarget): Promise<void> {
+    return this.pools.release(target);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.pools.closeAll();
+    return this.closing;
+  }
+
+  protected abstract createPool(target: SandboxTarget): P;
+
+  /** Checks a connection out for one script; throws `StaleConnection` when a pooled one turns out dead. */
+  protected abstract open(target: SandboxTarget): Promise<ScriptConnection>;
+
+  /** Runs schema batches in order; the first failure stops them and says which batch it was. */
+  protected async applyBatches(
+    target: SandboxTarget,
+    batches: readonly string[],
+    run: (batch: string) => Promise<unknown>,
+  ): Promise<void> {
+    for (const [i, batch] of batches.entries()) {
+      this.log?.debug({ target: targetKey(target), batch: i, sql: batch }, 'applying schema batch');
+      await run(batch).catch((err: Error) => {
+        throw new Error(`schema batch ${i + 1} of ${batches.length} failed: ${err.message}`, { cause: err });
+      });
+    }
+  }
+}
