@@ -17,6 +17,12 @@ export function dockerOptions(dockerHost: string): Docker.DockerOptions {
   throw new Error(`DOCKER_HOST must be unix:///path or tcp://host:port: got ${JSON.stringify(dockerHost)}`);
 }
 
+/**
+ * Longest silence on one API call before it is cut (and counted by the circuit breaker): sandbox calls
+ * answer in well under a second, so a daemon silent this long is stuck, not busy.
+ */
+const API_TIMEOUT_MS = 30_000;
+
 export function createDockerClient(dockerHost: string): Docker {
-  return new Docker(dockerOptions(dockerHost));
+  return new Docker({ ...dockerOptions(dockerHost), timeout: API_TIMEOUT_MS });
 }

@@ -21,8 +21,8 @@ const fleetId = `t${randomBytes(5).toString('hex')}`;
 const logger = createLogger({ name: 'test', level: 'silent' });
 const engines = createEngines(['postgres', 'mysql']);
 const limits = { timeoutMs: 5_000, maxRows: 100, maxBytes: 1_000_000 };
-const worker = (): DockerProvisioner =>
-  new DockerProvisioner({ fleetId, docker, engines, images: IMAGES, readinessMs: 60_000, logger });
+const worker = (readinessMs = 60_000): DockerProvisioner =>
+  new DockerProvisioner({ fleetId, docker, engines, images: IMAGES, readinessMs, logger });
 const provisioner = worker();
 
 afterAll(async () => {
@@ -186,6 +186,15 @@ describe.skipIf(!available)('docker provisioner against a real Docker/Podman API
       expect(isAppError(error) && error.code).toBe('SANDBOX_FAILED');
       expect((await provisioner.list()).filter((r) => r.sessionId === s.sessionId)).toEqual([]);
     });
+  });
+
+  it('list() removes a sandbox network left without its container, once older than a start-up', async () => {
+    const network = networkName(`${fleetId}_${'0'.repeat(24)}`);
+    await docker.createNetwork({ Name: network, Internal: true, Labels: { 'sqlfleet.fleet': fleetId } });
+    await provisioner.list();
+    expect(await gone(docker.getNetwork(network).inspect())).toBe(false);
+    await worker(1).list();
+    expect(await gone(docker.getNetwork(network).inspect())).toBe(true);
   });
 
   it('keeps a sandbox from reaching another sandbox and the host', { timeout: 120_000 }, async () => {

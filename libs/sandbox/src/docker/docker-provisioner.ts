@@ -248,7 +248,8 @@ export class DockerProvisioner implements Provisioner {
     const cutoff = Date.now() - this.readinessMs;
     for (const network of await this.api.listNetworks(this.options.fleetId)) {
       const owner = containerOfNetwork(network.Name);
-      if (!owner || containers.has(owner) || Date.parse(network.Created) > cutoff) continue;
+      // An unreadable creation date counts as young: never remove a network that may be mid-create.
+      if (!owner || containers.has(owner) || !(Date.parse(network.Created) <= cutoff)) continue;
       await this.api
         .removeNetwork(network.Name)
         .catch((e: unknown) => this.options.logger.warn({ err: e, network: network.Name }, 'orphan network kept'));
