@@ -121,6 +121,26 @@ describe('refused submissions', () => {
     });
   });
 
+  it.each(['postgres', 'mysql'] as const)(
+    'answers sample data the %s database refuses with 422 SCHEMA_REJECTED, not a retry',
+    async (engine) => {
+      const answer = await post(
+        fleet.url,
+        {
+          engine,
+          query: 'SELECT 1',
+          dbml: 'Table a {\n  id int [pk]\n  born date\n}',
+          data: { a: [{ id: 1, born: 'not a date' }] },
+        },
+        asClient(),
+      );
+      expect(answer.status).toBe(422);
+      expect(answer.body).toMatchObject({
+        error: { code: 'SCHEMA_REJECTED', message: expect.stringMatching(/date/i) },
+      });
+    },
+  );
+
   it('refuses a session of one engine used with another', async () => {
     const client = asClient();
     const made = await post(fleet.url, { engine: 'postgres', query: 'SELECT 1' }, client);

@@ -1,5 +1,5 @@
 import { type QueryLimits, type QueryOutcome, type SandboxTarget, targetKey } from '@sqlfleet/contracts';
-import type { EngineName, Logger } from '@sqlfleet/core';
+import { AppError, type EngineName, type Logger } from '@sqlfleet/core';
 import type { Engine } from './engine.ts';
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './engine-options.ts';
 import { PoolRegistry } from './pool-registry.ts';
@@ -24,11 +24,13 @@ export abstract class PooledEngine<P> implements Engine {
   protected readonly log: Logger | undefined;
   protected readonly pools: PoolRegistry<P>;
   private readonly runner: ScriptRunner;
+  private readonly errors: EngineErrors;
   private closing?: Promise<void>;
 
   constructor(engine: EngineName, options: EngineOptions, parts: PooledEngineParts<P>) {
     this.options = resolveEngineOptions(options);
     this.log = options.logger?.child({ engine });
+    this.errors = parts.errors;
     this.pools = new PoolRegistry(
       (target) => this.createPool(target),
       (pool) => parts.closePool(pool),
@@ -64,7 +66,11 @@ export abstract class PooledEngine<P> implements Engine {
   /** Checks a connection out for one script; throws `StaleConnection` when a pooled one turns out dead. */
   protected abstract open(target: SandboxTarget): Promise<ScriptConnection>;
 
-  /** Runs schema batches in order; the first failure stops them and says which batch it was. */
+  /**
+   * Runs schema batches in order; the first failure stops them and says which batch it was.
+   * A statement the database refused is SCHEMA_REJECTED (retrying cannot help); anything else
+   * (a lost connection) stays a plain error the provisioner treats as retryable.
+   */
   protected async applyBatches(
     target: SandboxTarget,
     batches: readonly string[],
@@ -73,7 +79,11 @@ export abstract class PooledEngine<P> implements Engine {
     for (const [i, batch] of batches.entries()) {
       this.log?.debug({ target: targetKey(target), batch: i, sql: batch }, 'applying schema batch');
       await run(batch).catch((err: Error) => {
-        throw new Error(`schema batch ${i + 1} of ${batches.length} failed: ${err.message}`, { cause: err });
+        const message = `schema batch ${i + 1} of ${batches.length} failed: ${err.message}`;
+        if (this.errors.isServerError(err)) {
+          throw new AppError('SCHEMA_REJECTED', message, { cause: err, details: { batch: i + 1 } });
+        }
+        throw new Error(message, { cause: err });
       });
     }
   }

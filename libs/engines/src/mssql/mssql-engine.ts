@@ -5,7 +5,7 @@ import type { Engine } from '../engine.ts';
 import type { EngineOptions } from '../engine-options.ts';
 import { outcomeOf, timeoutError } from '../outcome.ts';
 import { splitGoBatches } from './go-batches.ts';
-import { batchFailure, type DriverError, isCancel, isTimeout } from './mssql-errors.ts';
+import { batchFailure, type DriverError, isCancel, isServerError, isTimeout } from './mssql-errors.ts';
 import { type MssqlConnectionOptions, MssqlPools } from './mssql-pools.ts';
 import type { MssqlColumnMeta } from './mssql-values.ts';
 import { ResultCollector } from './result-collector.ts';
@@ -60,9 +60,12 @@ export class MssqlEngine implements Engine {
             .batch(piece.text)
             .catch((err: Error & DriverError) => {
               const where = err.lineNumber ? ` (line ${err.lineNumber})` : '';
-              throw new Error(`schema batch ${i + 1} of ${batches.length} failed${where}: ${err.message}`, {
-                cause: err,
-              });
+              const message = `schema batch ${i + 1} of ${batches.length} failed${where}: ${err.message}`;
+              // A statement the server refused cannot succeed on retry; a lost connection may.
+              if (isServerError(err)) {
+                throw new AppError('SCHEMA_REJECTED', message, { cause: err, details: { batch: i + 1 } });
+              }
+              throw new Error(message, { cause: err });
             });
         }
       }
