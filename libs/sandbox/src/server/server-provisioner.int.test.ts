@@ -136,11 +136,11 @@ describe.each(['postgres', 'mysql'] as const)('ServerProvisioner on %s', (engine
     expect(await run(b.target, crossDb)).toMatchObject({ kind: 'sql-error' });
   });
 
-  it('removes everything and reports the engine message when the schema fails to apply', async () => {
+  it('removes everything and reports the engine message, not to be retried, when the schema fails to apply', async () => {
     const s = spec(engine, ['CREATE TABLE ok (id int)', 'CREATE TABLE broken (id nosuchtype)']);
     const error = await provisioner.ensure(s).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: 'SANDBOX_FAILED', retryable: true });
+    expect(error).toMatchObject({ code: 'SCHEMA_REJECTED', retryable: false, status: 422 });
     expect((error as AppError).message).toMatch(/nosuchtype|syntax/i);
     const listed = (await provisioner.list()).filter((r) => r.sessionId === s.sessionId);
     expect(listed).toEqual([]);
