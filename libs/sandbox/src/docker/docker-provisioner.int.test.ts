@@ -180,10 +180,10 @@ describe.skipIf(!available)('docker provisioner against a real Docker/Podman API
       expect(await itemCount(b.sandbox.target)).toBe(2);
     });
 
-    it('removes a container whose seed fails, with a SANDBOX_FAILED', { timeout: 90_000 }, async () => {
+    it('removes a container whose seed the database refuses, passing the refusal on', { timeout: 90_000 }, async () => {
       const s = spec(engine, ['CREATE TABLE broken (']);
       const error = await provisioner.ensure(s).catch((e: unknown) => e);
-      expect(isAppError(error) && error.code).toBe('SANDBOX_FAILED');
+      expect(isAppError(error) && error.code).toBe('SCHEMA_REJECTED');
       expect((await provisioner.list()).filter((r) => r.sessionId === s.sessionId)).toEqual([]);
     });
   });
