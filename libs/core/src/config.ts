@@ -38,7 +38,8 @@ export const ENV_SCHEMA = {
   SANDBOX_IMAGE_POSTGRES: z.string().default('localhost/sqlfleet/postgres:15'),
   SANDBOX_IMAGE_MYSQL: z.string().default('localhost/sqlfleet/mariadb:10.11'),
   SANDBOX_IMAGE_MSSQL: z.string().default('mcr.microsoft.com/mssql/server:2022-latest'),
-  SANDBOX_NETWORK: z.string().default('sqlfleet-sandboxes'),
+  /** The container a worker runs in, joined to each sandbox network (`self`: this container's hostname). */
+  SANDBOX_ATTACH_CONTAINER: z.string().default(''),
   SANDBOX_READINESS_MS: int(60_000),
   SANDBOX_MEMORY_MB: int(256),
   SANDBOX_CPUS: z.coerce.number().positive().default(0.5),
@@ -95,7 +96,7 @@ export interface Config {
     provisioner: 'server' | 'docker';
     dockerHost: string;
     images: Record<EngineName, string>;
-    network: string;
+    attachContainer: string;
     readinessMs: number;
     memoryMb: number;
     cpus: number;
@@ -186,7 +187,7 @@ function toConfig(env: Env): Config {
       provisioner: env.SANDBOX_PROVISIONER,
       dockerHost: env.DOCKER_HOST,
       images: { postgres: env.SANDBOX_IMAGE_POSTGRES, mysql: env.SANDBOX_IMAGE_MYSQL, mssql: env.SANDBOX_IMAGE_MSSQL },
-      network: env.SANDBOX_NETWORK,
+      attachContainer: env.SANDBOX_ATTACH_CONTAINER,
       readinessMs: env.SANDBOX_READINESS_MS,
       memoryMb: env.SANDBOX_MEMORY_MB,
       cpus: env.SANDBOX_CPUS,

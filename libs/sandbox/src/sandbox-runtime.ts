@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Config, EngineName, Logger } from '@sqlfleet/core';
 import { createEngine, type Engine } from '@sqlfleet/engines';
 import { createDockerClient } from './docker/docker-client.ts';
@@ -67,6 +68,8 @@ function dockerProvisioner(
     images: sandbox.images,
     limits: { memoryMb: sandbox.memoryMb, cpus: sandbox.cpus, pidsLimit: sandbox.pids },
     readinessMs: sandbox.readinessMs,
+    // A container's hostname is its id, which the container engine accepts as a name.
+    attachContainer: sandbox.attachContainer === 'self' ? hostname() : sandbox.attachContainer,
     logger,
   });
 }

@@ -215,6 +215,42 @@ describe.skipIf(!available)('docker provisioner against a real Docker/Podman API
   });
 });
 
+describe.skipIf(!available)('docker provisioner for a worker that runs in a container itself', () => {
+  it('joins the worker container to the sandbox network, and still removes the network after', {
+    timeout: 120_000,
+  }, async () => {
+    // A stand-in "worker container" (any image with bash): the provisioner attaches it to each sandbox network.
+    const standIn = `${fleetId}-worker`;
+    await docker.createContainer({
+      name: standIn,
+      Image: IMAGES.postgres,
+      Env: ['SANDBOX_ADMIN_PASSWORD=unused'],
+      Labels: { 'sqlfleet.fleet': fleetId },
+    });
+    await docker.getContainer(standIn).start();
+    const inContainer = new DockerProvisioner({
+      fleetId,
+      docker,
+      engines,
+      images: IMAGES,
+      attachContainer: standIn,
+      logger,
+    });
+    const made = await inContainer.ensure(spec('mysql'));
+    const network = networkName(made.sandbox.id);
+    const worker = await inspect(standIn);
+    expect(Object.keys(worker.NetworkSettings.Networks)).toContain(network);
+    // From inside the worker container, the sandbox's database port answers.
+    expect(await connectFrom(standIn, made.sandbox.target.host, 3306)).toBe(0);
+    // A second ensure (another query) leaves the attachment as it is.
+    expect((await inContainer.ensure({ ...spec('mysql'), sessionId: made.sandbox.sessionId })).state).toBe('reused');
+
+    await inContainer.destroy({ id: made.sandbox.id, engine: 'mysql', sessionId: made.sandbox.sessionId });
+    expect(await gone(docker.getNetwork(network).inspect())).toBe(true);
+    expect(Object.keys((await inspect(standIn)).NetworkSettings.Networks)).not.toContain(network);
+  });
+});
+
 describe('docker provisioner when the container API is unreachable', () => {
   it('answers CONTAINER_ENGINE_DOWN, then fails fast with the circuit open', async () => {
     const down = new DockerProvisioner({

@@ -26,6 +26,12 @@ export interface DockerProvisionerOptions {
   limits?: Partial<ContainerLimits>;
   /** Time from "create" to "seeded" before the sandbox counts as failed. Default 60 s. */
   readinessMs?: number;
+  /**
+   * The container this process runs in, when it does (docker-compose, a worker in a container):
+   * it is joined to each sandbox's network to reach the sandbox. Unset: the process runs on the
+   * container engine's host and reaches sandbox bridges directly.
+   */
+  attachContainer?: string;
   /** Circuit over the container API. Defaults: opens after 5 failures in a row, for 10 s. */
   breaker?: Omit<CircuitBreakerOptions, 'isFailure'>;
   logger: Logger;
@@ -131,6 +137,7 @@ export class DockerProvisioner implements Provisioner {
     const host = containerIp(info, networkName(name));
     const adminPassword = adminPasswordOf(info);
     if (!host || !adminPassword) return undefined;
+    await this.attach(networkName(name));
     const createdAt = Number(info.Config.Labels?.[LABELS.created]) || Date.now();
     if (known?.id === name && known.target.host === host && (await pings(parts.engine, known.target))) {
       return { sandbox: this.describe(name, spec, known.target, createdAt), seeded: false };
@@ -152,6 +159,7 @@ export class DockerProvisioner implements Provisioner {
       Labels: labels,
       Options: { 'com.docker.network.bridge.name': bridgeName(network) },
     });
+    await this.attach(network);
     const options = containerSpec({
       name,
       image: parts.image.image,
@@ -233,6 +241,11 @@ export class DockerProvisioner implements Provisioner {
         throw new Error(`the container stopped (exit code ${info.State.ExitCode}): ${logs}`);
       },
     };
+  }
+
+  /** Joins this process's own container, if any, to a sandbox network so it can reach the sandbox. */
+  private async attach(network: string): Promise<void> {
+    if (this.options.attachContainer) await this.api.connectToNetwork(network, this.options.attachContainer);
   }
 
   private async removeSandbox(name: string, engine?: Engine, info?: Docker.ContainerInspectInfo): Promise<void> {

@@ -54,9 +54,26 @@ export class SandboxDocker {
     return this.call(() => this.docker.getContainer(name).remove({ force: true, v: true }).catch(ignoreMissing));
   }
 
-  /** Removes the network. Idempotent. */
+  /** Joins a container (the worker's own, when it runs in one) to the network. Idempotent. */
+  connectToNetwork(network: string, container: string): Promise<void> {
+    return this.call(async () => {
+      const info = await this.docker.getContainer(container).inspect();
+      if (info.NetworkSettings.Networks?.[network]) return;
+      await this.docker.getNetwork(network).connect({ Container: container });
+    });
+  }
+
+  /** Removes the network, first detaching what is still on it (workers joined to it). Idempotent. */
   removeNetwork(name: string): Promise<void> {
-    return this.call(() => this.docker.getNetwork(name).remove().catch(ignoreMissing));
+    return this.call(async () => {
+      const network = this.docker.getNetwork(name);
+      const info = (await network.inspect().catch(orUndefinedIfMissing)) as Docker.NetworkInspectInfo | undefined;
+      if (!info) return;
+      for (const container of Object.keys(info.Containers ?? {})) {
+        await network.disconnect({ Container: container, Force: true }).catch(ignoreMissing);
+      }
+      await network.remove().catch(ignoreMissing);
+    });
   }
 
   listContainers(fleetId: string): Promise<Docker.ContainerInfo[]> {
