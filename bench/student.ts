@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import type { QueryResult } from '@sqlfleet/contracts';
 import type { EngineName } from '@sqlfleet/core';
-import { connectSocket, type StudentSocket, submitOverSocket } from '../test/support/client.ts';
+import { io } from 'socket.io-client';
+import { type StudentSocket, submitOverSocket } from '../test/support/client.ts';
 
 export class Student {
   readonly clientId = `bench-${randomBytes(6).toString('hex')}`;
@@ -32,13 +33,26 @@ export class Student {
 
   /** query:submit over this student's socket, resolved by the pushed query:result. */
   async submit(query: string, dbml?: string): Promise<QueryResult> {
-    this.socket ??= await connectSocket(this.url);
+    this.socket ??= await this.connect();
     const payload: Record<string, unknown> = { engine: this.engine, query };
     if (this.sessionId) payload.sessionId = this.sessionId;
     if (dbml) payload.dbml = dbml;
     const { ack, result } = await submitOverSocket(this.socket, payload);
     if ('error' in ack) throw new Error(`query:submit refused: ${ack.error.code} ${ack.error.message}`);
     return this.accept(result, 'query:result');
+  }
+
+  private async connect(): Promise<StudentSocket> {
+    const socket: StudentSocket = io(this.url, {
+      transports: ['websocket'],
+      reconnection: false,
+      extraHeaders: { 'x-sqlfleet-client': this.clientId },
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    return socket;
   }
 
   /** Removes the session's sandbox now (the fleet's stop() would too, but later). */

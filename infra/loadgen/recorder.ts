@@ -1,0 +1,48 @@
+/** What the load generator saw: latencies (submit → query:result) and errors by code. */
+export class Recorder {
+  private readonly latencies: number[] = [];
+  private readonly firstLatencies: number[] = [];
+  private readonly errors = new Map<string, number>();
+  private lastReport = { at: performance.now(), results: 0 };
+  connected = 0;
+  inFlight = 0;
+
+  result(ms: number, first: boolean): void {
+    (first ? this.firstLatencies : this.latencies).push(ms);
+  }
+
+  error(code: string): void {
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  get results(): number {
+    return this.latencies.length + this.firstLatencies.length;
+  }
+
+  /** One progress line: results per second since the previous line. */
+  progress(): string {
+    const now = performance.now();
+    const rate = ((this.results - this.lastReport.results) / (now - this.lastReport.at)) * 1000;
+    this.lastReport = { at: now, results: this.results };
+    const errors = [...this.errors.values()].reduce((sum, n) => sum + n, 0);
+    return `connected ${this.connected}, in flight ${this.inFlight}, results ${this.results} (${rate.toFixed(1)}/s), errors ${errors}`;
+  }
+
+  summary(wallMs: number): string {
+    const line = (name: string, samples: number[]) => {
+      const s = [...samples].sort((a, b) => a - b);
+      const at = (p: number) =>
+        s.length === 0 ? '-' : (s[Math.min(s.length, Math.ceil((p / 100) * s.length)) - 1] ?? 0).toFixed(0);
+      return `  ${name.padEnd(22)} n=${String(s.length).padEnd(7)} p50 ${at(50)} ms  p95 ${at(95)} ms  p99 ${at(99)} ms  max ${at(100)} ms`;
+    };
+    const errors = [...this.errors.entries()].sort(([, a], [, b]) => b - a);
+    return [
+      `wall ${(wallMs / 1000).toFixed(1)} s, students connected ${this.connected}`,
+      `results ${this.results} (${((this.results / wallMs) * 1000).toFixed(1)}/s)`,
+      'latency, submit → query:result:',
+      line('first (new sandbox)', this.firstLatencies),
+      line('later (existing)', this.latencies),
+      `errors: ${errors.length === 0 ? 'none' : errors.map(([code, n]) => `${code} ${n}`).join(', ')}`,
+    ].join('\n');
+  }
+}
