@@ -34,7 +34,7 @@ const sessions = new SessionStore(redis, keys, config.sessionTtlMs * 2);
 const jobs = new JobStore(redis, keys, config.resultTtlMs);
 const mailbox = new Mailbox(redis, keys, drainQueue);
 // The API destroys sandboxes itself on DELETE, so it holds provisioners too.
-const fleet = createSandboxRuntime({ config, logger });
+const fleet = await createSandboxRuntime({ config, logger });
 shutdown.add('sandboxes', () => fleet.close());
 const manager = new SandboxManager({
   store: sessions,

@@ -11,7 +11,7 @@ shutdown.listen();
 const keys = new FleetKeys(config.fleetId);
 const redis = connectRedis(config.redisUrl, logger);
 shutdown.add('redis', () => closeRedis(redis));
-const fleet = createSandboxRuntime({ config, logger });
+const fleet = await createSandboxRuntime({ config, logger });
 shutdown.add('sandboxes', () => fleet.close());
 
 const reaper = new Reaper({

@@ -27,7 +27,7 @@ const workerRedis = connectRedis(config.redisUrl, logger);
 const adapterRedis = connectRedis(config.redisUrl, logger);
 shutdown.add('redis', () => Promise.all([redis, workerRedis, adapterRedis].map(closeRedis)).then(() => undefined));
 
-const fleet = createSandboxRuntime({ config, logger });
+const fleet = await createSandboxRuntime({ config, logger });
 shutdown.add('sandboxes', () => fleet.close());
 
 const sessions = new SessionStore(redis, keys, config.sessionTtlMs * 2);

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Config, EngineName, Logger } from '@sqlfleet/core';
 import { createEngine, type Engine } from '@sqlfleet/engines';
+import type Docker from 'dockerode';
 import { createDockerClient } from './docker/docker-client.ts';
 import { DockerProvisioner } from './docker/docker-provisioner.ts';
 import type { Provisioner } from './provisioner.ts';
@@ -26,15 +27,20 @@ export interface SandboxRuntimeOptions {
   logger: Logger;
 }
 
-export function createSandboxRuntime({ config, logger }: SandboxRuntimeOptions): SandboxRuntime {
-  const docker = config.sandbox.provisioner === 'docker';
-  // In docker mode PostgreSQL and MySQL run in containers; SQL Server stays on its server (MSSQL_URL).
-  const containerised = new Set<EngineName>(docker ? config.engines.enabled.filter((e) => e !== 'mssql') : []);
-  const admins = serverAdmins(config, logger, containerised);
+/**
+ * Server mode: every enabled engine with a server to make databases on (SQL Server only with MSSQL_URL).
+ * Docker mode: every enabled engine whose sandbox image the container engine has; SQL Server stays on
+ * its server when MSSQL_URL names one. An engine left without either answers ENGINE_UNAVAILABLE.
+ */
+export async function createSandboxRuntime({ config, logger }: SandboxRuntimeOptions): Promise<SandboxRuntime> {
+  const docker = config.sandbox.provisioner === 'docker' ? createDockerClient(config.sandbox.dockerHost) : undefined;
+  const wanted = config.engines.enabled.filter((e) => !(e === 'mssql' && config.engines.mssqlUrl));
+  const containerised = new Set(docker ? await enginesWithImages(docker, config, wanted, logger) : []);
+  const admins = serverAdmins(config, logger, new Set(docker ? wanted : []));
   const available = new Set([...containerised, ...(Object.keys(admins) as EngineName[])]);
   const engines = new Map([...available].map((name) => [name, createEngine(name, { logger })] as const));
   const provisioner = new ServerProvisioner({ fleetId: config.fleetId, engines, admins, logger });
-  const containers = docker ? dockerProvisioner(config, logger, engines) : undefined;
+  const containers = docker ? dockerProvisioner(config, logger, docker, engines) : undefined;
   const provisioners = new Map(
     [...available].map((name) => [name, (containerised.has(name) ? containers : provisioner) as Provisioner] as const),
   );
@@ -55,15 +61,41 @@ export function createSandboxRuntime({ config, logger }: SandboxRuntimeOptions):
   };
 }
 
+/** Engines whose sandbox image is on the container engine (no registry is assumed reachable). */
+async function enginesWithImages(
+  docker: Docker,
+  config: Config,
+  engines: readonly EngineName[],
+  logger: Logger,
+): Promise<EngineName[]> {
+  const found: EngineName[] = [];
+  for (const engine of engines) {
+    const image = config.sandbox.images[engine];
+    const present = await docker
+      .getImage(image)
+      .inspect()
+      .then(
+        () => true,
+        (error: unknown) => {
+          logger.error({ engine, image, err: error }, 'sandbox image not found: this engine is not offered');
+          return false;
+        },
+      );
+    if (present) found.push(engine);
+  }
+  return found;
+}
+
 function dockerProvisioner(
   config: Config,
   logger: Logger,
+  docker: Docker,
   engines: ReadonlyMap<EngineName, Engine>,
 ): DockerProvisioner {
   const { sandbox } = config;
   return new DockerProvisioner({
     fleetId: config.fleetId,
-    docker: createDockerClient(sandbox.dockerHost),
+    docker,
     engines,
     images: sandbox.images,
     limits: { memoryMb: sandbox.memoryMb, cpus: sandbox.cpus, pidsLimit: sandbox.pids },
@@ -74,13 +106,13 @@ function dockerProvisioner(
   });
 }
 
-/** An admin per enabled engine that has a server to make databases on (and does not run in containers). */
+/** An admin per enabled engine that has a server to make databases on (and is not meant for containers). */
 function serverAdmins(
   config: Config,
   logger: Logger,
-  containerised: ReadonlySet<EngineName>,
+  inContainers: ReadonlySet<EngineName>,
 ): Partial<Record<EngineName, ServerAdmin>> {
-  const enabled = new Set(config.engines.enabled.filter((e) => !containerised.has(e)));
+  const enabled = new Set(config.engines.enabled.filter((e) => !inContainers.has(e)));
   const admins: Partial<Record<EngineName, ServerAdmin>> = {};
   if (enabled.has('postgres'))
     admins.postgres = new PostgresServerAdmin({ url: config.engines.postgresAdminUrl, logger });

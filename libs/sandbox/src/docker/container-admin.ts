@@ -2,12 +2,12 @@ import { createHmac } from 'node:crypto';
 import type { SandboxTarget } from '@sqlfleet/contracts';
 import type { EngineName, Logger } from '@sqlfleet/core';
 import type Docker from 'dockerode';
+import { MssqlServerAdmin } from '../server/mssql-server-admin.ts';
 import { MysqlServerAdmin } from '../server/mysql-server-admin.ts';
 import { PostgresServerAdmin } from '../server/postgres-server-admin.ts';
+import { newPassword } from '../server/sandbox-names.ts';
 import type { ServerAdmin } from '../server/server-admin.ts';
 import type { EngineImage } from './container-spec.ts';
-
-const PASSWORD_ENV = 'SANDBOX_ADMIN_PASSWORD=';
 
 /**
  * The admin password lives in one place only: the container's environment, where the image's
@@ -15,8 +15,17 @@ const PASSWORD_ENV = 'SANDBOX_ADMIN_PASSWORD=';
  * exec into the container anyway, which is root on the host), so it is read back from there
  * rather than copied into a label, Redis or the session's handle.
  */
-export function adminPasswordOf(info: Docker.ContainerInspectInfo): string | undefined {
-  return info.Config.Env?.find((e) => e.startsWith(PASSWORD_ENV))?.slice(PASSWORD_ENV.length);
+export function adminPasswordOf(info: Docker.ContainerInspectInfo, image: EngineImage): string | undefined {
+  const prefix = `${image.passwordVariable}=`;
+  return info.Config.Env?.find((e) => e.startsWith(prefix))?.slice(prefix.length);
+}
+
+/**
+ * A fresh admin password. The suffix meets SQL Server's policy (three of: upper, lower, digit,
+ * symbol) whatever the random part holds; the other engines do not mind it.
+ */
+export function newAdminPassword(): string {
+  return `${newPassword()}-Aa1`;
 }
 
 /**
@@ -25,7 +34,8 @@ export function adminPasswordOf(info: Docker.ContainerInspectInfo): string | und
  * while knowing it tells nothing about the admin password.
  */
 export function loginPassword(adminPassword: string, login: string): string {
-  return createHmac('sha256', adminPassword).update(`sqlfleet-login:${login}`).digest('base64url').slice(0, 24);
+  // The suffix keeps SQL Server's password policy satisfied (contained users are checked too).
+  return `${createHmac('sha256', adminPassword).update(`sqlfleet-login:${login}`).digest('base64url').slice(0, 24)}-Aa1`;
 }
 
 /** The IP address of the container on its sandbox network, where the worker connects. */
@@ -49,7 +59,7 @@ export function containerAdmin(
     return new PostgresServerAdmin({ url: `postgres://${auth}@${where}`, metaDatabase: image.adminDatabase, logger });
   }
   if (engine === 'mysql') return new MysqlServerAdmin({ url: `mysql://${auth}@${where}`, logger });
-  throw new Error(`no container admin for ${engine}`);
+  return new MssqlServerAdmin({ url: `mssql://${auth}@${host}:${image.port}`, logger });
 }
 
 /** The least-privilege login's target: database and login are both named after the sandbox. */

@@ -1,18 +1,47 @@
 import type { EngineName } from '@sqlfleet/core';
 import type Docker from 'dockerode';
 
-/** What the provisioner knows about an engine's sandbox image (infra/images/README.md's env contract). */
+/** What the provisioner knows about an engine's sandbox image and its environment contract. */
 export interface EngineImage {
   port: number;
   adminUser: string;
   /** The database the admin connects to. */
   adminDatabase: string;
+  /** The variable that hands the image its admin password (read back from the container to reconnect). */
+  passwordVariable: string;
+  /** Other variables the image needs. */
+  env: readonly string[];
+  /** Floors under the configured caps, for a server that cannot start below them. */
+  minMemoryMb?: number;
+  minPids?: number;
+  /** A line the server logs once it takes connections; waited for before the first connection attempt. */
+  readyLogLine?: RegExp;
 }
 
-/** Engines with a sandbox image; SQL Server has none here (it stays on the server provisioner). */
-export const ENGINE_IMAGES: Partial<Record<EngineName, EngineImage>> = {
-  postgres: { port: 5432, adminUser: 'postgres', adminDatabase: 'postgres' },
-  mysql: { port: 3306, adminUser: 'root', adminDatabase: 'mysql' },
+/**
+ * PostgreSQL and MySQL: sqlfleet's own images (infra/images/README.md's contract).
+ * SQL Server: Microsoft's official image, which needs at least 2 GiB and logs when it is ready;
+ * it takes far longer to start than the others, so its readiness timeout matters most.
+ */
+export const ENGINE_IMAGES: Record<EngineName, EngineImage> = {
+  postgres: {
+    port: 5432,
+    adminUser: 'postgres',
+    adminDatabase: 'postgres',
+    passwordVariable: 'SANDBOX_ADMIN_PASSWORD',
+    env: [],
+  },
+  mysql: { port: 3306, adminUser: 'root', adminDatabase: 'mysql', passwordVariable: 'SANDBOX_ADMIN_PASSWORD', env: [] },
+  mssql: {
+    port: 1433,
+    adminUser: 'sa',
+    adminDatabase: 'master',
+    passwordVariable: 'MSSQL_SA_PASSWORD',
+    env: ['ACCEPT_EULA=Y', 'MSSQL_PID=Developer'],
+    minMemoryMb: 2048,
+    minPids: 4096,
+    readyLogLine: /SQL Server is now ready for client connections/,
+  },
 };
 
 export interface ContainerLimits {
@@ -27,6 +56,7 @@ export interface ContainerLimits {
 export interface ContainerSpecInput {
   name: string;
   image: string;
+  contract: EngineImage;
   network: string;
   labels: Record<string, string>;
   adminPassword: string;
@@ -40,12 +70,15 @@ export interface ContainerSpecInput {
  * pre-initialised data directory lives in the image, and a tmpfs over it would hide it.
  */
 export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreateOptions {
-  const { memoryMb, cpus, pidsLimit } = input.limits;
+  const { contract } = input;
+  const memoryMb = atLeast(input.limits.memoryMb, contract.minMemoryMb);
+  const pidsLimit = atLeast(input.limits.pidsLimit, contract.minPids);
+  const { cpus } = input.limits;
   const memory = memoryMb > 0 ? memoryMb * 1024 * 1024 : undefined;
   return {
     name: input.name,
     Image: input.image,
-    Env: [`SANDBOX_ADMIN_PASSWORD=${input.adminPassword}`],
+    Env: [...contract.env, `${contract.passwordVariable}=${input.adminPassword}`],
     Labels: input.labels,
     HostConfig: {
       NetworkMode: input.network,
@@ -58,4 +91,9 @@ export function containerSpec(input: ContainerSpecInput): Docker.ContainerCreate
       RestartPolicy: { Name: 'no' },
     },
   };
+}
+
+/** A configured cap raised to the engine's floor; 0 (no cap) stays 0. */
+function atLeast(configured: number, floor = 0): number {
+  return configured === 0 ? 0 : Math.max(configured, floor);
 }

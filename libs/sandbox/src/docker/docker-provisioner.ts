@@ -4,10 +4,17 @@ import { AppError, ENGINE_NAMES, type EngineName, isAppError, type Logger } from
 import type { Engine } from '@sqlfleet/engines';
 import type Docker from 'dockerode';
 import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from '../provisioner.ts';
-import { assertFleetId, isSandboxName, newPassword, sandboxName } from '../server/sandbox-names.ts';
+import { assertFleetId, isSandboxName, sandboxName } from '../server/sandbox-names.ts';
 import type { ServerAdmin } from '../server/server-admin.ts';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitSnapshot } from './circuit-breaker.ts';
-import { adminPasswordOf, containerAdmin, containerIp, loginPassword, loginTarget } from './container-admin.ts';
+import {
+  adminPasswordOf,
+  containerAdmin,
+  containerIp,
+  loginPassword,
+  loginTarget,
+  newAdminPassword,
+} from './container-admin.ts';
 import { type ContainerLimits, containerSpec, ENGINE_IMAGES, type EngineImage } from './container-spec.ts';
 import { isEngineDown } from './docker-errors.ts';
 import { answers, type Probe, waitFor } from './readiness.ts';
@@ -135,7 +142,7 @@ export class DockerProvisioner implements Provisioner {
     log: Logger,
   ): Promise<Seeded | undefined> {
     const host = containerIp(info, networkName(name));
-    const adminPassword = adminPasswordOf(info);
+    const adminPassword = adminPasswordOf(info, parts.image);
     if (!host || !adminPassword) return undefined;
     await this.attach(networkName(name));
     const createdAt = Number(info.Config.Labels?.[LABELS.created]) || Date.now();
@@ -150,7 +157,7 @@ export class DockerProvisioner implements Provisioner {
   private async create(name: string, spec: SandboxSpec, parts: Parts, deadline: number, log: Logger): Promise<Seeded> {
     const network = networkName(name);
     const createdAt = Date.now();
-    const adminPassword = newPassword();
+    const adminPassword = newAdminPassword();
     const labels = sandboxLabels({ fleetId: this.options.fleetId, ...spec, createdAt });
     // A network left by an earlier container of this session (or made by a concurrent ensure) is reused.
     await this.api.createNetwork({
@@ -163,6 +170,7 @@ export class DockerProvisioner implements Provisioner {
     const options = containerSpec({
       name,
       image: parts.image.image,
+      contract: parts.image,
       network,
       labels,
       adminPassword,
@@ -208,7 +216,13 @@ export class DockerProvisioner implements Provisioner {
   ): Promise<boolean> {
     const admin = containerAdmin(spec.engine, parts.image, target.host, adminPassword, log);
     try {
-      await waitFor([this.running(name), answers('the server accepts its admin', () => admin.databaseExists(name))], {
+      const logged = parts.image.readyLogLine;
+      const probes = [
+        this.running(name),
+        ...(logged ? [this.logs(name, logged)] : []),
+        answers('the server accepts its admin', () => admin.databaseExists(name)),
+      ];
+      await waitFor(probes, {
         timeoutMs: Math.max(0, deadline - Date.now()),
       });
       for (;;) {
@@ -226,6 +240,11 @@ export class DockerProvisioner implements Provisioner {
   private async started(name: string, deadline: number): Promise<Docker.ContainerInspectInfo | undefined> {
     await waitFor([this.running(name)], { timeoutMs: Math.max(0, deadline - Date.now()) });
     return this.api.inspectContainer(name);
+  }
+
+  /** Met once the container's recent output holds the line its server writes when ready. */
+  private logs(name: string, line: RegExp): Probe {
+    return { name: `the server logs ${line.source}`, check: async () => line.test(await this.api.logTail(name, 200)) };
   }
 
   /** Met when the container runs; fails at once, with its last log lines, when it has stopped. */
