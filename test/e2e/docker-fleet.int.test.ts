@@ -58,6 +58,11 @@ describe.skipIf(!available)('a fleet on container sandboxes (run scripts/podman/
     });
   });
 
+  it('answers SQL Server with ENGINE_UNAVAILABLE where its image is absent and no MSSQL_URL is set', async () => {
+    const answer = await post(fleet.url, { engine: 'mssql', query: 'SELECT 1' });
+    expect(answer).toMatchObject({ status: 503, body: { error: { code: 'ENGINE_UNAVAILABLE' } } });
+  });
+
   describe.each(['postgres', 'mysql'] as const)('%s', (engine) => {
     it('answers from a labelled container, reuses it, rebuilds it for new DBML, and DELETE removes it', {
       timeout: 90_000,
