@@ -44,7 +44,8 @@ const engines = pick(values.engines, ENGINE_NAMES, 'engine');
  * production default of 8, because libs/sandbox's server admins hold one of their 4 pooled
  * connections for the sandbox lock while the work inside needs another: at 4 or more
  * concurrent sandbox ensures in one worker every query of that worker hangs (found by this
- * bench). `--worker-concurrency=8` reproduces it; a suite that hangs is reported, not waited on.
+ * bench; the API deadlocks the same way on 4+ concurrent DELETEs). `--worker-concurrency=8`
+ * reproduces it; a suite that hangs is reported, not waited on.
  */
 const FLEET = { workers: 2, env: { WORKER_CONCURRENCY: values['worker-concurrency'], LOG_LEVEL: 'warn' } };
 

@@ -64,6 +64,14 @@ export class Student {
     this.sessionId = undefined;
   }
 
+  /**
+   * Removes students' sessions one after another: concurrent DELETEs deadlock the API's
+   * sandbox admin pool the same way concurrent ensures deadlock a worker's (see run.ts).
+   */
+  static async leaveAll(students: readonly Student[]): Promise<void> {
+    for (const student of students) await student.leave();
+  }
+
   private accept(body: QueryResult & { error?: { code: string; message: string } }, how: string): QueryResult {
     if (!body.success) throw new Error(`${how}: ${body.error?.code} ${body.error?.message}`);
     this.sessionId ??= body.sessionId;

@@ -66,6 +66,6 @@ async function manySessions(fleet: Fleet, engine: EngineName, transport: Transpo
       note: 'closed loop, all sessions at once',
     };
   } finally {
-    await Promise.all(students.map((s) => s.leave()));
+    await Student.leaveAll(students);
   }
 }

@@ -68,7 +68,7 @@ export default function () {
     sessionId = result.sessionId;
     (first ? firstQuery : query).add(res.timings.duration);
   } else {
-    failures.add(1, { code: (result && result.error && result.error.code) || String(res.status) });
+    failures.add(1, { code: result?.error?.code || String(res.status) });
   }
   sleep(THINK_S * (0.5 + Math.random()));
 }

@@ -118,7 +118,7 @@ export default function () {
 
     const onEvent = (frame) => {
       const [name, body] = JSON.parse(frame.slice(2));
-      if (!pending || !body || !body.jobId) return;
+      if (!pending || !body?.jobId) return;
       if (pending.jobId === undefined) early[body.jobId] = { name, body };
       else if (body.jobId === pending.jobId) settle(name, body);
     };
