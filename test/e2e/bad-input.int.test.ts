@@ -4,6 +4,7 @@ import { get, post } from '../support/client.ts';
 import { type Fleet, startFleet } from '../support/fleet.ts';
 
 let fleet: Fleet;
+const OPS_TOKEN = 'proctor-secret-0123456789';
 beforeAll(async () => {
   fleet = await startFleet({
     workers: 1,
@@ -13,6 +14,7 @@ beforeAll(async () => {
       MAX_QUERY_BYTES: '1024',
       MAX_DBML_BYTES: '2048',
       MAX_BODY_BYTES: '8192',
+      OPS_TOKEN,
     },
   });
 }, 90_000);
@@ -140,6 +142,19 @@ describe('refused submissions', () => {
       });
     },
   );
+
+  it('keeps the fleet-wide views behind the operations token when one is set', async () => {
+    for (const path of ['/api/queue', '/metrics', '/proctor']) {
+      expect((await fetch(`${fleet.url}${path}`)).status).toBe(401);
+      expect((await fetch(`${fleet.url}${path}?token=wrong`)).status).toBe(401);
+      expect((await fetch(`${fleet.url}${path}`, { headers: { authorization: `Bearer ${OPS_TOKEN}` } })).status).toBe(
+        200,
+      );
+    }
+    expect((await fetch(`${fleet.url}/proctor?token=${OPS_TOKEN}`)).status).toBe(200);
+    expect(await get(fleet.url, '/api/queue')).toMatchObject({ body: { error: { code: 'OPS_TOKEN_REQUIRED' } } });
+    expect((await fetch(`${fleet.url}/api/health`)).status).toBe(200);
+  });
 
   it('refuses a session of one engine used with another', async () => {
     const client = asClient();

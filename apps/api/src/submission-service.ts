@@ -31,7 +31,9 @@ export class SubmissionService {
         details: { engine: request.engine, available: [...available] },
       });
     }
+    await this.shedLoad();
     const existing = request.sessionId ? await this.existingSession(request.sessionId, request.engine) : undefined;
+    if (existing) await this.limitPending(existing.id);
     const fingerprint = await this.schemaFingerprint(request, existing);
     const session = existing ?? (await this.createSession(request, clientId, fingerprint));
     if (existing && existing.fingerprint !== fingerprint) await sessions.setFingerprint(existing.id, fingerprint);
@@ -56,6 +58,26 @@ export class SubmissionService {
     await mailbox.enqueue(job);
     await sessions.touch(session.id);
     return { jobId: job.jobId, sessionId: session.id };
+  }
+
+  /** Past the fleet's backlog ceiling, new work is refused at once rather than queued for minutes. */
+  private async shedLoad(): Promise<void> {
+    const { mailbox, limits } = this.options;
+    if ((await mailbox.total()) >= limits.backlog) {
+      throw new AppError('QUEUE_FULL', `The fleet has ${limits.backlog} queries waiting; try again shortly`, {
+        details: { limit: limits.backlog },
+      });
+    }
+  }
+
+  /** One student cannot fill the queue: a session's waiting queries are capped. */
+  private async limitPending(sessionId: string): Promise<void> {
+    const { mailbox, limits } = this.options;
+    if ((await mailbox.pending(sessionId)) >= limits.pendingPerSession) {
+      throw new AppError('SESSION_BUSY', `At most ${limits.pendingPerSession} queries may wait per session`, {
+        details: { limit: limits.pendingPerSession },
+      });
+    }
   }
 
   private async existingSession(sessionId: string, engine: EngineName): Promise<SessionRecord> {

@@ -67,6 +67,10 @@ export const ENV_SCHEMA = {
   MAX_DBML_BYTES: int(2 * 1024 * 1024),
   MAX_BODY_BYTES: int(4 * 1024 * 1024),
   MAX_SESSIONS_PER_CLIENT: int(20),
+  MAX_PENDING_PER_SESSION: int(50),
+  MAX_BACKLOG: int(50_000),
+  /** When set, /api/queue, /proctor and /metrics want it as a bearer token (or `?token=`). */
+  OPS_TOKEN: z.string().default(''),
 } as const;
 
 const envSchema = z.object(ENV_SCHEMA);
@@ -117,7 +121,10 @@ export interface Config {
     dbmlBytes: number;
     bodyBytes: number;
     sessionsPerClient: number;
+    pendingPerSession: number;
+    backlog: number;
   };
+  opsToken: string;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -208,6 +215,9 @@ function toConfig(env: Env): Config {
       dbmlBytes: env.MAX_DBML_BYTES,
       bodyBytes: env.MAX_BODY_BYTES,
       sessionsPerClient: env.MAX_SESSIONS_PER_CLIENT,
+      pendingPerSession: env.MAX_PENDING_PER_SESSION,
+      backlog: env.MAX_BACKLOG,
     },
+    opsToken: env.OPS_TOKEN,
   };
 }

@@ -19,6 +19,11 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: { status: 404, retryable: false, message: 'Unknown or expired job' },
   ROUTE_NOT_FOUND: { status: 404, retryable: false, message: 'No such route' },
   RATE_LIMITED: { status: 429, retryable: true, message: 'Too many requests' },
+  SESSION_BUSY: {
+    status: 429,
+    retryable: true,
+    message: 'This session already has as many queries waiting as allowed',
+  },
   TOO_MANY_SESSIONS: { status: 429, retryable: false, message: 'Too many live sessions for this client' },
   ENGINE_UNAVAILABLE: { status: 503, retryable: true, message: 'This engine is not available on this deployment' },
   SCHEMA_REJECTED: {
@@ -28,6 +33,8 @@ export const ERROR_CODES = {
   },
   SANDBOX_FAILED: { status: 503, retryable: true, message: 'The sandbox could not be prepared' },
   CONTAINER_ENGINE_DOWN: { status: 503, retryable: true, message: 'The container engine is not reachable' },
+  QUEUE_FULL: { status: 503, retryable: true, message: 'The fleet is at its backlog ceiling; try again shortly' },
+  OPS_TOKEN_REQUIRED: { status: 401, retryable: false, message: 'This view needs the operations token' },
   QUEUE_UNAVAILABLE: { status: 503, retryable: true, message: 'The queue is not reachable' },
   JOB_FAILED: { status: 500, retryable: true, message: 'The job failed' },
   CONFIG_INVALID: { status: 500, retryable: false, message: 'The configuration is invalid' },

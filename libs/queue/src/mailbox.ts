@@ -69,6 +69,17 @@ export class Mailbox {
     );
   }
 
+  /** Queries of the session not finished yet (the one running included). */
+  pending(sessionId: string): Promise<number> {
+    return this.redis.llen(this.keys.mailbox(sessionId));
+  }
+
+  /** Queries of the whole fleet not finished yet. */
+  async total(): Promise<number> {
+    const counts = await this.redis.hvals(this.keys.backlogByEngine);
+    return counts.reduce((sum, n) => sum + Math.max(0, Number(n)), 0);
+  }
+
   async head(sessionId: string): Promise<MailboxItem | undefined> {
     const raw = await this.redis.lindex(this.keys.mailbox(sessionId), 0);
     return raw === null ? undefined : { raw, job: JSON.parse(raw) as QueryJob };

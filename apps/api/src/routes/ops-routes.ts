@@ -1,11 +1,13 @@
 import { readBacklog } from '@sqlfleet/queue';
 import type { FastifyInstance } from 'fastify';
+import { opsTokenGuard } from '../ops-token.ts';
 import type { ApiServices } from '../services.ts';
 import { PROCTOR_PAGE } from './proctor-page.ts';
 
 /** Health, backlog for proctors, Prometheus metrics, and the proctor page. */
 export function registerOpsRoutes(app: FastifyInstance, services: ApiServices): void {
   const { redis, keys, drainQueue, sessions, metrics, config, available } = services;
+  const opsOnly = { preHandler: opsTokenGuard(config.opsToken) };
 
   app.get('/api/health', async (_request, reply) => {
     const redisUp = await redis
@@ -31,15 +33,15 @@ export function registerOpsRoutes(app: FastifyInstance, services: ApiServices): 
     };
   });
 
-  app.get('/api/queue', async () => ({
+  app.get('/api/queue', opsOnly, async () => ({
     at: new Date().toISOString(),
     ...(await readBacklog(redis, keys, drainQueue)),
   }));
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', opsOnly, async (_request, reply) => {
     reply.header('content-type', metrics.contentType);
     return metrics.metrics();
   });
 
-  app.get('/proctor', async (_request, reply) => reply.type('text/html; charset=utf-8').send(PROCTOR_PAGE));
+  app.get('/proctor', opsOnly, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PROCTOR_PAGE));
 }

@@ -26,7 +26,10 @@ const fill = (id, counts) => {
 };
 async function refresh() {
   try {
-    const q = await (await fetch('/api/queue')).json();
+    const token = new URLSearchParams(location.search).get('token');
+    const response = await fetch('/api/queue', token ? { headers: { authorization: 'Bearer ' + token } } : {});
+    if (!response.ok) throw new Error('HTTP ' + response.status);
+    const q = await response.json();
     document.getElementById('queries').textContent = q.queries;
     document.getElementById('waiting').textContent = q.sessions.waiting;
     document.getElementById('active').textContent = q.sessions.active;

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { createLogger, loadConfig } from '@sqlfleet/core';
+import { createDrainQueue, FleetKeys, JobStore, Mailbox } from '@sqlfleet/queue';
+import { SessionStore } from '@sqlfleet/sandbox';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SubmissionService } from './submission-service.ts';
+
+const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+const keys = new FleetKeys(`t${randomUUID().slice(0, 8)}`);
+const queue = createDrainQueue(redis, keys);
+const sessions = new SessionStore(redis, keys, 60_000);
+const mailbox = new Mailbox(redis, keys, queue);
+const limits = loadConfig({ MAX_PENDING_PER_SESSION: '2', MAX_BACKLOG: '5', MAX_SESSIONS_PER_CLIENT: '10' }).limits;
+const service = new SubmissionService({
+  sessions,
+  jobs: new JobStore(redis, keys, 60_000),
+  mailbox,
+  available: new Set(['postgres', 'mysql']),
+  limits,
+  logger: createLogger({ name: 'test', level: 'silent' }),
+});
+afterAll(async () => {
+  await queue.obliterate({ force: true });
+  await queue.close();
+  const leftovers = await redis.keys(`${keys.fleetId}:*`);
+  if (leftovers.length > 0) await redis.del(...leftovers);
+  redis.disconnect();
+});
+
+const request = (extra: Record<string, unknown> = {}) =>
+  ({ engine: 'postgres', query: 'SELECT 1', wait: false, ...extra }) as Parameters<SubmissionService['submit']>[0];
+
+// No worker runs here: everything submitted stays waiting, which is what the ceilings count.
+describe('SubmissionService ceilings (no worker draining)', () => {
+  it('caps the queries one session may have waiting', async () => {
+    const { sessionId } = await service.submit(request(), 'client-a');
+    await service.submit(request({ sessionId }), 'client-a');
+    await expect(service.submit(request({ sessionId }), 'client-a')).rejects.toMatchObject({
+      code: 'SESSION_BUSY',
+      status: 429,
+    });
+    expect(await mailbox.pending(sessionId)).toBe(2);
+  });
+
+  it('sheds load past the fleet’s backlog ceiling, keeping what it accepted', async () => {
+    while ((await mailbox.total()) < limits.backlog) await service.submit(request(), 'client-b');
+    await expect(service.submit(request(), 'client-c')).rejects.toMatchObject({ code: 'QUEUE_FULL', status: 503 });
+    expect(await mailbox.total()).toBe(limits.backlog);
+  });
+
+  it('refuses an engine this deployment does not offer', async () => {
+    await expect(service.submit(request({ engine: 'mssql' }), 'client-d')).rejects.toMatchObject({
+      code: 'ENGINE_UNAVAILABLE',
+      details: { available: ['postgres', 'mysql'] },
+    });
+  });
+});
