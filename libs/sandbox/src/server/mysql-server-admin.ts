@@ -14,6 +14,8 @@ export interface MysqlServerAdminOptions {
 }
 
 const DEFAULT_URL = 'mysql://root@127.0.0.1:3306/mysql';
+/** Sandboxes one process may be building or removing at once; more wait for a lock connection. */
+const LOCK_CONNECTIONS = 8;
 
 /**
  * What a sandbox login may do in its own database. Left out: EVENT (a scheduled event runs on the
@@ -74,6 +76,11 @@ export class MysqlServerAdmin implements ServerAdmin {
   private readonly metaTable: string;
   private readonly metaDatabase: string;
   private readonly connectionLimit: number;
+  /**
+   * GET_LOCK holds a connection for as long as the work inside it runs; taken from the same pool as
+   * that work, a handful of concurrent ensures would hold every connection and wait forever.
+   */
+  private readonly lockPool: Pool;
   private metaReady?: Promise<void>;
   private closing?: Promise<void>;
 
@@ -83,18 +90,23 @@ export class MysqlServerAdmin implements ServerAdmin {
     this.metaDatabase = options.metaDatabase ?? 'sqlfleet_meta';
     this.metaTable = `${ident(this.metaDatabase)}.sandbox_meta`;
     this.connectionLimit = options.connectionLimit ?? 5;
-    this.pool = mysql.createPool({
-      host: this.endpoint.host,
-      port: this.endpoint.port,
-      user: decodeURIComponent(url.username || 'root'),
-      password: decodeURIComponent(url.password),
-      database: url.pathname.slice(1) || undefined,
-      connectionLimit: 4,
-      maxIdle: 2,
-      idleTimeout: 10_000,
-    });
-    // mysql2 emits connection errors on the underlying pool: never let one crash the process.
-    this.pool.pool.on('error', (error: unknown) => options.logger?.warn({ err: error }, 'mysql admin connection lost'));
+    const newPool = (connectionLimit: number): Pool => {
+      const pool = mysql.createPool({
+        host: this.endpoint.host,
+        port: this.endpoint.port,
+        user: decodeURIComponent(url.username || 'root'),
+        password: decodeURIComponent(url.password),
+        database: url.pathname.slice(1) || undefined,
+        connectionLimit,
+        maxIdle: 2,
+        idleTimeout: 10_000,
+      });
+      // mysql2 emits connection errors on the underlying pool: never let one crash the process.
+      pool.pool.on('error', (error: unknown) => options.logger?.warn({ err: error }, 'mysql admin connection lost'));
+      return pool;
+    };
+    this.pool = newPool(4);
+    this.lockPool = newPool(LOCK_CONNECTIONS);
   }
 
   async createSandbox(name: string, login: string, password: string): Promise<void> {
@@ -173,7 +185,7 @@ export class MysqlServerAdmin implements ServerAdmin {
   }
 
   async withLock<T>(name: string, fn: () => Promise<T>): Promise<LockResult<T>> {
-    const connection = await this.pool.getConnection();
+    const connection = await this.lockPool.getConnection();
     let broken = false;
     try {
       // GET_LOCK names are server-wide and at most 64 characters: sandbox names already are.
@@ -194,7 +206,7 @@ export class MysqlServerAdmin implements ServerAdmin {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.pool.end().catch(() => undefined);
+    this.closing ??= Promise.allSettled([this.pool.end(), this.lockPool.end()]).then(() => undefined);
     return this.closing;
   }
 

@@ -14,6 +14,8 @@ export interface PostgresServerAdminOptions {
 }
 
 const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Sandboxes one process may be building or removing at once; more wait for a lock connection. */
+const LOCK_CONNECTIONS = 8;
 const ident = (name: string): string => {
   assertSafeName(name);
   return `"${name}"`;
@@ -30,6 +32,11 @@ export class PostgresServerAdmin implements ServerAdmin {
   readonly endpoint: ServerEndpoint;
   private readonly url: URL;
   private readonly pool: pg.Pool;
+  /**
+   * Advisory locks hold a connection for as long as the work inside them runs; taken from the same
+   * pool as that work, a handful of concurrent ensures would hold every connection and wait forever.
+   */
+  private readonly lockPool: pg.Pool;
   private readonly metaDatabase: string;
   private readonly connectionLimit: number;
   private metaPool?: Promise<pg.Pool>;
@@ -42,6 +49,7 @@ export class PostgresServerAdmin implements ServerAdmin {
     assertSafeName(this.metaDatabase);
     this.connectionLimit = options.connectionLimit ?? 5;
     this.pool = this.newPool(this.url.pathname.slice(1) || 'postgres');
+    this.lockPool = this.newPool(this.url.pathname.slice(1) || 'postgres', LOCK_CONNECTIONS);
   }
 
   async createSandbox(name: string, login: string, password: string): Promise<void> {
@@ -102,7 +110,7 @@ export class PostgresServerAdmin implements ServerAdmin {
   }
 
   async withLock<T>(name: string, fn: () => Promise<T>): Promise<LockResult<T>> {
-    const client = await this.pool.connect();
+    const client = await this.lockPool.connect();
     let broken = false;
     try {
       const key = `sqlfleet:${name}`;
@@ -127,7 +135,7 @@ export class PostgresServerAdmin implements ServerAdmin {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const meta = await this.metaPool?.catch(() => undefined);
-      await Promise.allSettled([this.pool.end(), meta?.end()]);
+      await Promise.allSettled([this.pool.end(), this.lockPool.end(), meta?.end()]);
     })();
     return this.closing;
   }
@@ -201,8 +209,8 @@ export class PostgresServerAdmin implements ServerAdmin {
     return url.toString();
   }
 
-  private newPool(database: string): pg.Pool {
-    const pool = new pg.Pool({ connectionString: this.urlFor(database), max: 4, idleTimeoutMillis: 10_000 });
+  private newPool(database: string, max = 4): pg.Pool {
+    const pool = new pg.Pool({ connectionString: this.urlFor(database), max, idleTimeoutMillis: 10_000 });
     // An idle admin connection that dies must not crash the process.
     pool.on('error', (error) => this.options.logger?.warn({ err: error }, 'postgres admin connection lost'));
     return pool;

@@ -146,6 +146,21 @@ describe.each(['postgres', 'mysql'] as const)('ServerProvisioner on %s', (engine
     expect(listed).toEqual([]);
   });
 
+  // Regression: admin locks and the work inside them shared one 4-connection pool, so 4+ concurrent
+  // ensures (or DELETEs) held every connection and waited for one forever (found by `npm run bench`).
+  it('builds and removes a dozen sandboxes at once without starving its admin connections', {
+    timeout: 120_000,
+  }, async () => {
+    const specs = Array.from({ length: 12 }, () => spec(engine));
+    const made = await Promise.all(specs.map((s) => provisioner.ensure(s)));
+    expect(made.map((m) => m.state)).toEqual(specs.map(() => 'created'));
+    expect(await rowsOf(made[11]?.sandbox.target as SandboxTarget, 'SELECT count(*) FROM items')).toEqual([['2']]);
+    await Promise.all(
+      made.map((m) => provisioner.destroy({ id: m.sandbox.id, engine, sessionId: m.sandbox.sessionId })),
+    );
+    for (const m of made) expect(await databaseExists(engine, m.sandbox.id)).toBe(false);
+  });
+
   it('builds one sandbox when two workers ensure the same session at once', async () => {
     const s = spec(engine);
     const other = fleet.secondWorker();
