@@ -62,14 +62,15 @@ if (options.cleanup) {
 }
 console.log(recorder.summary(wallMs));
 
-/** DELETE each session, ten at a time, so clean-up is not itself a load spike. */
+/**
+ * DELETE each session, one at a time: clean-up must not be a load spike of its own (and the
+ * server provisioner's admin pool deadlocks under 4+ concurrent DELETEs per API process).
+ */
 async function removeSessions(ids: string[]): Promise<void> {
-  const queue = [...ids];
-  await Promise.all(
-    Array.from({ length: 10 }, async () => {
-      for (let id = queue.pop(); id !== undefined; id = queue.pop()) {
-        await fetch(new URL(`/api/session/${id}`, options.url), { method: 'DELETE' }).catch(() => undefined);
-      }
-    }),
-  );
+  for (const id of ids) {
+    await fetch(new URL(`/api/session/${id}`, options.url), {
+      method: 'DELETE',
+      signal: AbortSignal.timeout(10_000),
+    }).catch(() => recorder.error('CLEANUP_FAILED'));
+  }
 }
