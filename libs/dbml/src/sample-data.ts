@@ -1,5 +1,6 @@
 import { AppError } from '@sqlfleet/core';
 import type { SchemaModel, SeedRow, SeedTable, SeedValue, TableModel } from './model.ts';
+import { sampleValueProblem } from './sample-value.ts';
 
 /** Sample data beside DBML Records: `{ "table" | "schema.table": [ { column: value } ] }`. */
 export type SampleData = Record<string, Array<Record<string, unknown>>>;
@@ -38,8 +39,15 @@ function toRow(table: TableModel, key: string, row: unknown, index: number): See
   const columns: string[] = [];
   const values: SeedValue[] = [];
   for (const [column, value] of Object.entries(row)) {
-    if (!table.columns.some((c) => c.name === column)) {
-      throw invalid(`table "${key}" has no column "${column}"`, key, column);
+    const model = table.columns.find((c) => c.name === column);
+    if (!model) throw invalid(`table "${key}" has no column "${column}"`, key, column);
+    const problem = sampleValueProblem(model.type.kind, value);
+    if (problem) {
+      throw invalid(
+        `row ${index} of table "${key}", column "${column}": ${JSON.stringify(value)} is ${problem}`,
+        key,
+        column,
+      );
     }
     columns.push(column);
     values.push(value === undefined ? null : (value as SeedValue));
