@@ -23,13 +23,13 @@ const FLEET_SUITES: readonly Suite[] = ['http', 'socket', 'startup'];
 /** A suite still running after this is reported as failed (hung) and the next one starts. */
 const SUITE_DEADLINE_MS = 120_000;
 
-const USAGE = `usage: npm run bench -- [--only=${SUITES.join(',')}] [--engines=postgres,mysql] [--worker-concurrency=3]`;
+const USAGE = `usage: npm run bench -- [--only=${SUITES.join(',')}] [--engines=postgres,mysql] [--worker-concurrency=8]`;
 
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     engines: { type: 'string', default: 'postgres,mysql' },
-    'worker-concurrency': { type: 'string', default: '3' },
+    'worker-concurrency': { type: 'string', default: '8' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -40,12 +40,10 @@ if (values.help) {
 const only = pick(values.only ?? SUITES.join(','), SUITES, 'suite');
 const engines = pick(values.engines, ENGINE_NAMES, 'engine');
 /**
- * The fleet the end-to-end suites run on: two workers. Concurrency defaults to 3, below the
- * production default of 8, because libs/sandbox's server admins hold one of their 4 pooled
- * connections for the sandbox lock while the work inside needs another: at 4 or more
- * concurrent sandbox ensures in one worker every query of that worker hangs (found by this
- * bench; the API deadlocks the same way on 4+ concurrent DELETEs). `--worker-concurrency=8`
- * reproduces it; a suite that hangs is reported, not waited on.
+ * The fleet the end-to-end suites run on: two workers at the production concurrency (8).
+ * This bench found that 4+ concurrent sandbox ensures (or DELETEs) deadlocked the server
+ * admins' pool (fixed in cfb09d7); `--worker-concurrency` lets a run compare settings, and a
+ * suite that hangs is reported, not waited on.
  */
 const FLEET = { workers: 2, env: { WORKER_CONCURRENCY: values['worker-concurrency'], LOG_LEVEL: 'warn' } };
 

@@ -64,10 +64,7 @@ export class Student {
     this.sessionId = undefined;
   }
 
-  /**
-   * Removes students' sessions one after another: concurrent DELETEs deadlock the API's
-   * sandbox admin pool the same way concurrent ensures deadlock a worker's (see run.ts).
-   */
+  /** Removes students' sessions one after another, so clean-up does not load the fleet being measured. */
   static async leaveAll(students: readonly Student[]): Promise<void> {
     for (const student of students) await student.leave();
   }

@@ -63,8 +63,7 @@ if (options.cleanup) {
 console.log(recorder.summary(wallMs));
 
 /**
- * DELETE each session, one at a time: clean-up must not be a load spike of its own (and the
- * server provisioner's admin pool deadlocks under 4+ concurrent DELETEs per API process).
+ * DELETE each session, one at a time: clean-up must not be a load spike of its own.
  */
 async function removeSessions(ids: string[]): Promise<void> {
   for (const id of ids) {
