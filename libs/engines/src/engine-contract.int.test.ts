@@ -1,16 +1,22 @@
+import type mysql from 'mysql2/promise';
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { Engine } from './engine.ts';
+import type { EngineOptions } from './engine-options.ts';
 import { MysqlEngine } from './mysql/mysql-engine.ts';
 import { PostgresEngine } from './postgres/postgres-engine.ts';
 import { limits } from './test-support/limits.ts';
 import { createMysqlSandbox } from './test-support/mysql-sandbox.ts';
 import { createPostgresSandbox } from './test-support/postgres-sandbox.ts';
 import { type Sandbox, sandboxFor } from './test-support/sandbox.ts';
+import { waitFor } from './test-support/wait-for.ts';
 
 /** What differs between the engines in cases that otherwise mean the same for each. */
 interface EngineCase {
   name: string;
-  engine: () => Engine;
+  engine: (options?: EngineOptions) => Engine;
+  /** Connections the sandbox login holds on the server now. */
+  connections: (admin: unknown, login: string) => Promise<number>;
   sandbox: () => Promise<Sandbox<unknown>>;
   /** The type name an `int` column reports. */
   intType: string;
@@ -23,7 +29,14 @@ interface EngineCase {
 const ENGINES: EngineCase[] = [
   {
     name: 'PostgresEngine',
-    engine: () => new PostgresEngine(),
+    engine: (options) => new PostgresEngine(options),
+    connections: async (admin, login) => {
+      const { rows } = await (admin as pg.Client).query(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1',
+        [login],
+      );
+      return rows[0].n;
+    },
     sandbox: createPostgresSandbox,
     intType: 'int4',
     rows: (n) => `generate_series(1, ${n})`,
@@ -31,7 +44,14 @@ const ENGINES: EngineCase[] = [
   },
   {
     name: 'MysqlEngine',
-    engine: () => new MysqlEngine(),
+    engine: (options) => new MysqlEngine(options),
+    connections: async (admin, login) => {
+      const [rows] = await (admin as mysql.Connection).query<mysql.RowDataPacket[]>(
+        'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = ?',
+        [login],
+      );
+      return Number(rows[0]?.n);
+    },
     sandbox: createMysqlSandbox,
     intType: 'INT',
     rows: (n) => `seq_1_to_${n}`,
@@ -89,5 +109,19 @@ describe.each(ENGINES)('$name', (c) => {
     await engine.release(db.target);
     await engine.release(db.target);
     expect((await engine.execute(db.target, 'SELECT 1', limits())).kind).toBe('ok');
+  });
+});
+
+describe.each(ENGINES)('$name with many sessions', (c) => {
+  // A live session must not hold server connections between its queries: a shared server allows
+  // ~100 in all, and an exam room has hundreds of sessions (found by `npm run bench`).
+  const engine = c.engine({ idleTimeoutMs: 300 });
+  const db = sandboxFor(engine, c.sandbox, []);
+
+  it('gives a sandbox’s connections back to the server once idle', async () => {
+    expect((await engine.execute(db.target, 'SELECT 1', limits())).kind).toBe('ok');
+    expect(await c.connections(db.admin, db.target.user)).toBeGreaterThan(0);
+    await waitFor(async () => (await c.connections(db.admin, db.target.user)) === 0, 5_000);
+    expect((await engine.execute(db.target, 'SELECT 2', limits())).kind).toBe('ok');
   });
 });

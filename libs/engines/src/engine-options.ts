@@ -6,7 +6,10 @@ export interface EngineOptions {
   logger?: Logger;
   /** Connections per target pool. Default 2: one session runs one script at a time. */
   maxConnectionsPerTarget?: number;
-  /** An idle pooled connection is closed after this. Default 30 s. */
+  /**
+   * An idle pooled connection is closed after this. Default 5 s: between a student's queries a session
+   * holds no server connection, so a shared server's connection limit caps busy sessions, not live ones.
+   */
   idleTimeoutMs?: number;
   /** Connecting to a sandbox gives up after this. Default 5 s. */
   connectTimeoutMs?: number;
@@ -20,7 +23,7 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
   return {
     logger: options.logger,
     maxConnectionsPerTarget: options.maxConnectionsPerTarget ?? 2,
-    idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 5_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     cancelGraceMs: options.cancelGraceMs ?? 500,
   };

@@ -131,7 +131,9 @@ export class MysqlEngine extends PooledEngine<TargetPool> {
     const pool = mysql.createPool({
       ...this.connectionOptions(target),
       connectionLimit: this.options.maxConnectionsPerTarget,
-      maxIdle: this.options.maxConnectionsPerTarget,
+      // mysql2 closes idle connections only when maxIdle is below connectionLimit: at equal values a
+      // session would hold its connections until the sandbox goes, and the server runs out of them.
+      maxIdle: Math.max(0, this.options.maxConnectionsPerTarget - 1),
       idleTimeout: this.options.idleTimeoutMs,
     });
     const key = targetKey(target);
