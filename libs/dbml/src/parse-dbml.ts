@@ -1,5 +1,18 @@
-import { type Database, Parser } from '@dbml/core';
+import { createRequire } from 'node:module';
+import type { Database, Parser } from '@dbml/core';
 import { AppError } from '@sqlfleet/core';
+
+/**
+ * @dbml/core is one 36 MB bundle: loading it takes ~2 s and ~300 MB. It is loaded on the first
+ * parse, not at start-up, so processes that never parse (the reaper; an API or worker whose
+ * schemas are all cached) start fast and stay small.
+ */
+let ParserClass: (new () => Parser) | undefined;
+function dbmlParser(): Parser {
+  ParserClass ??= (createRequire(import.meta.url)('@dbml/core') as typeof import('@dbml/core')).Parser;
+  // A parser per parse: nothing of one teacher's DBML can linger into the next.
+  return new ParserClass();
+}
 
 interface Diagnostic {
   message?: string;
@@ -9,7 +22,7 @@ interface Diagnostic {
 /** Parses DBML (Records included) into @dbml/core's model; syntax and binding errors become DBML_INVALID. */
 export function parseDbml(text: string): Database {
   try {
-    return new Parser().parse(text, 'dbmlv2');
+    return dbmlParser().parse(text, 'dbmlv2');
   } catch (error) {
     throw toDbmlError(error);
   }
