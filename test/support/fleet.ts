@@ -63,7 +63,14 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   }
   const workers = Array.from({ length: options.workers ?? 1 }, () => start('worker'));
   if (options.reaper) start('reaper');
-  for (const url of urls) await waitHealthy(url, () => output.join(''));
+  try {
+    for (const url of urls) await waitHealthy(url, () => output.join(''));
+  } catch (error) {
+    // A fleet that never became healthy is still running: stop it, or it outlives the test run.
+    await Promise.all(processes.map(stopProcess));
+    await removeFleetKeys(fleetId);
+    throw error;
+  }
 
   return {
     url: urls[0] ?? '',

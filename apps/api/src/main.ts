@@ -1,4 +1,5 @@
 import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
+import { SchemaCompiler } from '@sqlfleet/dbml';
 import {
   closeRedis,
   connectRedis,
@@ -36,10 +37,13 @@ const mailbox = new Mailbox(redis, keys, drainQueue);
 // The API destroys sandboxes itself on DELETE, so it holds provisioners too.
 const fleet = await createSandboxRuntime({ config, logger });
 shutdown.add('sandboxes', () => fleet.close());
+const compiler = new SchemaCompiler();
+shutdown.add('schema compiler', () => compiler.close());
 const manager = new SandboxManager({
   store: sessions,
   locks: new RedisLocks(redis, keys),
   provisioners: fleet.provisioners,
+  compiler,
   logger,
 });
 const waiter = new ResultWaiter(subscriber, keys, jobs);
@@ -57,6 +61,7 @@ const services: ApiServices = {
     sessions,
     jobs,
     mailbox,
+    compiler,
     available: fleet.available,
     limits: config.limits,
     logger,

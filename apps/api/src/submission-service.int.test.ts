@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger, loadConfig } from '@sqlfleet/core';
+import { SchemaCompiler } from '@sqlfleet/dbml';
 import { createDrainQueue, FleetKeys, JobStore, Mailbox } from '@sqlfleet/queue';
 import { SessionStore } from '@sqlfleet/sandbox';
 import { Redis } from 'ioredis';
@@ -12,8 +13,10 @@ const queue = createDrainQueue(redis, keys);
 const sessions = new SessionStore(redis, keys, 60_000);
 const mailbox = new Mailbox(redis, keys, queue);
 const limits = loadConfig({ MAX_PENDING_PER_SESSION: '2', MAX_BACKLOG: '5', MAX_SESSIONS_PER_CLIENT: '10' }).limits;
+const compiler = new SchemaCompiler();
 const service = new SubmissionService({
   sessions,
+  compiler,
   jobs: new JobStore(redis, keys, 60_000),
   mailbox,
   available: new Set(['postgres', 'mysql']),
@@ -21,6 +24,7 @@ const service = new SubmissionService({
   logger: createLogger({ name: 'test', level: 'silent' }),
 });
 afterAll(async () => {
+  await compiler.close();
   await queue.obliterate({ force: true });
   await queue.close();
   const leftovers = await redis.keys(`${keys.fleetId}:*`);

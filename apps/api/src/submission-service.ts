@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { QueryJob, QueryRequest } from '@sqlfleet/contracts';
 import { AppError, type Config, type EngineName, type Logger } from '@sqlfleet/core';
-import { compileSchema, fingerprintOf } from '@sqlfleet/dbml';
+import { fingerprintOf, type SchemaCompiler } from '@sqlfleet/dbml';
 import type { JobStore, Mailbox } from '@sqlfleet/queue';
 import type { SessionRecord, SessionStore } from '@sqlfleet/sandbox';
 
@@ -9,6 +9,8 @@ export interface SubmissionServiceOptions {
   sessions: SessionStore;
   jobs: JobStore;
   mailbox: Mailbox;
+  /** Checks DBML and data off the event loop; only for schemas not seen before. */
+  compiler: SchemaCompiler;
   /** Engines this deployment can serve. */
   available: ReadonlySet<EngineName>;
   limits: Config['limits'];
@@ -104,7 +106,7 @@ export class SubmissionService {
     const input = { engine: request.engine, dbml: request.dbml ?? '', data: request.data };
     const fingerprint = fingerprintOf(input);
     if (await sessions.refreshSchema(fingerprint)) return fingerprint;
-    compileSchema(input); // throws DBML_INVALID (line, column) or DATA_INVALID
+    await this.options.compiler.compile(input); // throws DBML_INVALID (line, column) or DATA_INVALID
     await sessions.saveSchema(fingerprint, { engine: request.engine, dbml: input.dbml, data: request.data });
     return fingerprint;
   }

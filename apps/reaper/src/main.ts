@@ -1,4 +1,5 @@
 import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
+import { SchemaCompiler } from '@sqlfleet/dbml';
 import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
 import { createSandboxRuntime, RedisLocks, SandboxManager, SessionStore } from '@sqlfleet/sandbox';
 import { Reaper } from './reaper.ts';
@@ -19,6 +20,8 @@ const reaper = new Reaper({
     store: new SessionStore(redis, keys, config.sessionTtlMs * 2),
     locks: new RedisLocks(redis, keys),
     provisioners: fleet.provisioners,
+    // The reaper never builds a sandbox: its compiler never starts a thread.
+    compiler: new SchemaCompiler(),
     logger,
   }),
   sessionTtlMs: config.sessionTtlMs,

@@ -1,4 +1,5 @@
 import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
+import { SchemaCompiler } from '@sqlfleet/dbml';
 import {
   closeRedis,
   connectRedis,
@@ -36,10 +37,13 @@ shutdown.add('drain queue', () => drainQueue.close());
 const emitter = createSocketEmitter(adapterRedis, keys.socketStream);
 shutdown.add('socket emitter', emitter.close);
 
+const compiler = new SchemaCompiler();
+shutdown.add('schema compiler', () => compiler.close());
 const manager = new SandboxManager({
   store: sessions,
   locks: new RedisLocks(redis, keys),
   provisioners: fleet.provisioners,
+  compiler,
   logger,
 });
 const metrics = new WorkerMetrics();

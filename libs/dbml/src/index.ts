@@ -3,3 +3,4 @@ export { compileSchema } from './compile-schema.ts';
 export { fingerprintOf } from './fingerprint.ts';
 export { renderScript } from './render-script.ts';
 export type { SampleData } from './sample-data.ts';
+export { SchemaCompiler, type SchemaCompilerOptions } from './schema-compiler.ts';

@@ -1,5 +1,5 @@
 import { AppError, type EngineName, type Logger } from '@sqlfleet/core';
-import { compileSchema } from '@sqlfleet/dbml';
+import type { SchemaCompiler } from '@sqlfleet/dbml';
 import type { EnsureResult, Provisioner, SandboxRef } from './provisioner.ts';
 import type { RedisLocks } from './redis-lock.ts';
 import type { SessionRecord, SessionStore } from './session-store.ts';
@@ -9,6 +9,8 @@ export interface SandboxManagerOptions {
   locks: RedisLocks;
   /** The provisioner that holds each engine's sandboxes. */
   provisioners: ReadonlyMap<EngineName, Provisioner>;
+  /** Compiles a session's DBML when its batches are not cached here yet. */
+  compiler: SchemaCompiler;
   logger: Logger;
 }
 
@@ -129,7 +131,7 @@ export class SandboxManager {
     if (cached) return cached;
     const schema = await this.options.store.getSchema(fingerprint);
     if (!schema) throw new AppError('SANDBOX_FAILED', 'The schema of this session has expired; send the DBML again');
-    const { batches } = compileSchema({ engine, dbml: schema.dbml, data: schema.data });
+    const { batches } = await this.options.compiler.compile({ engine, dbml: schema.dbml, data: schema.data });
     if (this.compiled.size >= COMPILED_CACHE_SIZE) {
       const oldest = this.compiled.keys().next().value;
       if (oldest !== undefined) this.compiled.delete(oldest);
