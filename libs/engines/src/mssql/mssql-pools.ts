@@ -7,7 +7,7 @@ export interface MssqlConnectionOptions {
   encrypt?: boolean;
   /** Time to open a connection and log in. Default 15 000 ms. */
   connectTimeoutMs?: number;
-  /** An idle connection is closed after this. Default 30 000 ms. */
+  /** An idle connection is closed after this. Default 5 000 ms. */
   idleTimeoutMs?: number;
   /** Request timeout for schema batches and pings (scripts get their own limit). Default 60 000 ms. */
   adminRequestTimeoutMs?: number;
@@ -27,7 +27,8 @@ export function poolConfig(target: SandboxTarget, options: MssqlConnectionOption
     requestTimeout: options.adminRequestTimeoutMs ?? 60_000,
     // One connection per sandbox: a session runs one script at a time, and every batch of a script
     // must reach the same session (temp tables, SET options, an open transaction).
-    pool: { min: 0, max: 1, idleTimeoutMillis: options.idleTimeoutMs ?? 30_000 },
+    // As for the other engines: between a student's queries the session holds no server connection.
+    pool: { min: 0, max: 1, idleTimeoutMillis: options.idleTimeoutMs ?? 5_000 },
     options: {
       encrypt: options.encrypt ?? true,
       trustServerCertificate: true,
