@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { EXAM_DBML, EXAM_QUERY } from './exam-schema.ts';
+// The same exam schema as the k6 scripts: one copy, plain JavaScript that k6 and Node both load.
+import { EXAM_DBML, EXAM_QUERY } from '../k6/exam-schema.js';
 import { OptionsError, parseOptions, USAGE } from './options.ts';
 import { Recorder } from './recorder.ts';
 import { Student } from './student.ts';

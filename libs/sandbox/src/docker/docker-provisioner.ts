@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SandboxTarget } from '@sqlfleet/contracts';
-import { AppError, ENGINE_NAMES, type EngineName, isAppError, type Logger } from '@sqlfleet/core';
+import { AppError, ENGINE_NAMES, type EngineName, type Logger } from '@sqlfleet/core';
 import type { Engine } from '@sqlfleet/engines';
 import type Docker from 'dockerode';
 import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from '../provisioner.ts';
+import { answersPing, asSandboxError } from '../provisioning.ts';
 import { assertFleetId, isSandboxName, sandboxName } from '../server/sandbox-names.ts';
 import type { ServerAdmin } from '../server/server-admin.ts';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitSnapshot } from './circuit-breaker.ts';
@@ -146,7 +147,7 @@ export class DockerProvisioner implements Provisioner {
     if (!host || !adminPassword) return undefined;
     await this.attach(networkName(name));
     const createdAt = Number(info.Config.Labels?.[LABELS.created]) || Date.now();
-    if (known?.id === name && known.target.host === host && (await pings(parts.engine, known.target))) {
+    if (known?.id === name && known.target.host === host && (await answersPing(parts.engine, known.target))) {
       return { sandbox: this.describe(name, spec, known.target, createdAt), seeded: false };
     }
     const target = loginTarget(spec.engine, parts.image, host, name, loginPassword(adminPassword, name));
@@ -321,7 +322,7 @@ async function seed(
   const meta = await admin.readMeta(name);
   if (meta?.ready && meta.fingerprint === spec.fingerprint) {
     // Seeded already; the student may have changed the login's password since.
-    if (!(await pings(engine, target))) {
+    if (!(await answersPing(engine, target))) {
       await engine.release(target);
       await admin.setPassword(name, target.password);
     }
@@ -357,16 +358,3 @@ function isBeingStarted(info: Docker.ContainerInspectInfo, readinessMs: number):
 const built = (replaced: boolean): 'created' | 'recreated' => (replaced ? 'recreated' : 'created');
 
 const isEngineName = (value: unknown): value is EngineName => (ENGINE_NAMES as readonly unknown[]).includes(value);
-
-const pings = (engine: Engine, target: SandboxTarget): Promise<boolean> =>
-  engine.ping(target).then(
-    () => true,
-    () => false,
-  );
-
-/** Keeps AppErrors (CONTAINER_ENGINE_DOWN among them); anything else is a retryable SANDBOX_FAILED. */
-function asSandboxError(error: unknown, what: string): AppError {
-  if (isAppError(error)) return error;
-  const reason = error instanceof Error ? error.message : String(error);
-  return new AppError('SANDBOX_FAILED', `${what}: ${reason}`, { cause: error });
-}

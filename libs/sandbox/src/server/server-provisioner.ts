@@ -1,7 +1,8 @@
 import type { SandboxTarget } from '@sqlfleet/contracts';
-import { AppError, type EngineName, isAppError, type Logger } from '@sqlfleet/core';
+import { AppError, type EngineName, type Logger } from '@sqlfleet/core';
 import type { Engine } from '@sqlfleet/engines';
 import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from '../provisioner.ts';
+import { answersPing, asSandboxError } from '../provisioning.ts';
 import { assertFleetId, isSandboxName, newPassword, sandboxName } from './sandbox-names.ts';
 import type { SandboxMeta, ServerAdmin } from './server-admin.ts';
 
@@ -112,13 +113,13 @@ export class ServerProvisioner implements Provisioner {
       ...this.describe(name, spec, target),
       createdAt: meta.createdAt,
     });
-    if (known?.id === name && (await answers(engine, known.target))) return sandbox(known.target);
+    if (known?.id === name && (await answersPing(engine, known.target))) return sandbox(known.target);
     // The password is lost (no handle) or refused (the student changed it): give the login a new one.
     // Pools are keyed without the password, so the old pool goes first.
     const target = targetOf(admin, spec.engine, name, newPassword());
     await engine.release(target);
     await admin.setPassword(name, target.password);
-    if (await answers(engine, target)) return sandbox(target);
+    if (await answersPing(engine, target)) return sandbox(target);
     log.warn('sandbox exists but does not answer: rebuilding it');
     await engine.release(target);
     return undefined;
@@ -175,17 +176,4 @@ export class ServerProvisioner implements Provisioner {
 
 function targetOf(admin: ServerAdmin, engine: EngineName, name: string, password: string): SandboxTarget {
   return { engine, host: admin.endpoint.host, port: admin.endpoint.port, database: name, user: name, password };
-}
-
-const answers = (engine: Engine, target: SandboxTarget): Promise<boolean> =>
-  engine.ping(target).then(
-    () => true,
-    () => false,
-  );
-
-/** Keeps AppErrors; anything else becomes a retryable SANDBOX_FAILED that carries the engine's own message. */
-function asSandboxError(error: unknown, what: string): AppError {
-  if (isAppError(error)) return error;
-  const reason = error instanceof Error ? error.message : String(error);
-  return new AppError('SANDBOX_FAILED', `${what}: ${reason}`, { cause: error });
 }

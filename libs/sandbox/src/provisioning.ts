@@ -1,0 +1,19 @@
+import type { SandboxTarget } from '@sqlfleet/contracts';
+import { AppError, isAppError } from '@sqlfleet/core';
+import type { Engine } from '@sqlfleet/engines';
+
+/** What every provisioner needs: whether a handle still answers, and one way to report a failure. */
+
+/** True when the target answers a trivial query (the handle in hand still works). */
+export const answersPing = (engine: Engine, target: SandboxTarget): Promise<boolean> =>
+  engine.ping(target).then(
+    () => true,
+    () => false,
+  );
+
+/** Keeps AppErrors (SCHEMA_REJECTED, CONTAINER_ENGINE_DOWN…); anything else is a retryable SANDBOX_FAILED with its message. */
+export function asSandboxError(error: unknown, what: string): AppError {
+  if (isAppError(error)) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new AppError('SANDBOX_FAILED', `${what}: ${reason}`, { cause: error });
+}
