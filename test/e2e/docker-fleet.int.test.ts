@@ -1,8 +1,3 @@
-/**
- * The fleet with SANDBOX_PROVISIONER=docker: each session's sandbox is a container (Podman here),
- * made, reused, rebuilt, replaced and removed as students and the reaper act over HTTP.
- */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { del, get, post } from '../support/client.ts';
 import {
@@ -14,18 +9,10 @@ import {
 } from '../support/containers.ts';
 import { type Fleet, startFleet } from '../support/fleet.ts';
 import { LIBRARY_DBML, SHOP_DBML } from '../support/schemas.ts';
+import { until } from '../support/until.ts';
 
 const available = await containerApiAvailable();
 const TTL_MS = 10_000;
-
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const giveUpAt = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > giveUpAt) return value;
-    await sleep(250);
-  }
-}
 
 /** The containers of one session (by its label). */
 const sessionContainers = async (fleet: Fleet, sessionId: string) =>

@@ -1,10 +1,9 @@
-/** The reaper destroys sandboxes idle past their TTL, and sweeps orphans. */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post } from '../support/client.ts';
 import { fleetFootprint } from '../support/databases.ts';
 import { type Fleet, startFleet } from '../support/fleet.ts';
+import { until } from '../support/until.ts';
 
 let fleet: Fleet;
 beforeAll(async () => {
@@ -13,15 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fleet?.stop();
 }, 90_000);
-
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const giveUpAt = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > giveUpAt) return value;
-    await sleep(200);
-  }
-}
 
 describe('reaper', () => {
   it('destroys an idle session’s database and login, keeps a busy one, and forgets the session', {
