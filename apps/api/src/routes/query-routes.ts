@@ -17,7 +17,7 @@ export function registerQueryRoutes(app: FastifyInstance, services: ApiServices)
     request.log.info({ ...submitted, engine: body.engine }, 'query accepted');
     if (!body.wait) return reply.status(202).send(submitted);
 
-    // Wait a little longer than the query may run, so a slow sandbox start still answers here.
+    // Held up to WAIT_TIMEOUT_MS, a sandbox start included; past it the client gets 202 and fetches the job.
     const status = await waiter.wait(submitted.jobId, config.waitTimeoutMs);
     if (status?.state === 'done' && status.result) return reply.send(status.result);
     if (status?.state === 'failed' && status.error) {
