@@ -44,6 +44,8 @@ export const ENV_SCHEMA = {
   SANDBOX_MEMORY_MB: int(256),
   SANDBOX_CPUS: z.coerce.number().positive().default(0.5),
   SANDBOX_PIDS: int(256),
+  /** Started, unseeded containers kept per containerised engine, so a new session skips the container start (0 = off). */
+  SANDBOX_WARM_POOL: int(0),
 
   SESSION_TTL_MS: int(60 * 60_000),
   RESULT_TTL_MS: int(60 * 60_000),
@@ -105,6 +107,7 @@ export interface Config {
     memoryMb: number;
     cpus: number;
     pids: number;
+    warmPool: number;
   };
   sessionTtlMs: number;
   resultTtlMs: number;
@@ -199,6 +202,7 @@ function toConfig(env: Env): Config {
       memoryMb: env.SANDBOX_MEMORY_MB,
       cpus: env.SANDBOX_CPUS,
       pids: env.SANDBOX_PIDS,
+      warmPool: env.SANDBOX_WARM_POOL,
     },
     sessionTtlMs: env.SESSION_TTL_MS,
     resultTtlMs: env.RESULT_TTL_MS,

@@ -40,7 +40,9 @@ export async function createSandboxRuntime({ config, logger }: SandboxRuntimeOpt
   const available = new Set([...containerised, ...(Object.keys(admins) as EngineName[])]);
   const engines = new Map([...available].map((name) => [name, createEngine(name, { logger })] as const));
   const provisioner = new ServerProvisioner({ fleetId: config.fleetId, engines, admins, logger });
-  const containers = docker ? dockerProvisioner(config, logger, docker, engines) : undefined;
+  const containers = docker ? dockerProvisioner(config, logger, docker, engines, containerised) : undefined;
+  // In the background: a worker serves sessions cold until its pool is warm.
+  void containers?.fillWarmPool();
   const provisioners = new Map(
     [...available].map((name) => [name, (containerised.has(name) ? containers : provisioner) as Provisioner] as const),
   );
@@ -91,15 +93,19 @@ function dockerProvisioner(
   logger: Logger,
   docker: Docker,
   engines: ReadonlyMap<EngineName, Engine>,
+  containerised: ReadonlySet<EngineName>,
 ): DockerProvisioner {
   const { sandbox } = config;
+  // Only engines served in containers get an image: the warm pool fills one per image it has.
+  const images = Object.fromEntries([...containerised].map((e) => [e, sandbox.images[e]]));
   return new DockerProvisioner({
     fleetId: config.fleetId,
     docker,
     engines,
-    images: sandbox.images,
+    images,
     limits: { memoryMb: sandbox.memoryMb, cpus: sandbox.cpus, pidsLimit: sandbox.pids },
     readinessMs: sandbox.readinessMs,
+    warmPool: sandbox.warmPool,
     // A container's hostname is its id, which the container engine accepts as a name.
     attachContainer: sandbox.attachContainer === 'self' ? hostname() : sandbox.attachContainer,
     logger,

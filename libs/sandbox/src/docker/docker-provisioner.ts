@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SandboxTarget } from '@sqlfleet/contracts';
-import { AppError, ENGINE_NAMES, type EngineName, type Logger } from '@sqlfleet/core';
+import { AppError, ENGINE_NAMES, type EngineName, isAppError, type Logger } from '@sqlfleet/core';
 import type { Engine } from '@sqlfleet/engines';
 import type Docker from 'dockerode';
 import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from '../provisioner.ts';
@@ -20,7 +20,15 @@ import { type ContainerLimits, containerSpec, ENGINE_IMAGES, type EngineImage } 
 import { isEngineDown } from './docker-errors.ts';
 import { answers, type Probe, waitFor } from './readiness.ts';
 import { SandboxDocker } from './sandbox-docker.ts';
-import { bridgeName, containerOfNetwork, LABELS, networkName, sandboxLabels } from './sandbox-labels.ts';
+import {
+  bridgeName,
+  containerOfNetwork,
+  LABELS,
+  networkName,
+  sandboxLabels,
+  sandboxNetworkOf,
+} from './sandbox-labels.ts';
+import { WarmPool } from './warm-pool.ts';
 
 export interface DockerProvisionerOptions {
   /** Starts every container and network name, and is the `sqlfleet.fleet` label. */
@@ -40,12 +48,18 @@ export interface DockerProvisionerOptions {
    * container engine's host and reaches sandbox bridges directly.
    */
   attachContainer?: string;
+  /**
+   * Started, unseeded containers kept per engine (0 = none): a new session claims one instead of
+   * waiting for a container to start. Default 0.
+   */
+  warmPool?: number;
   /** Circuit over the container API. Defaults: opens after 5 failures in a row, for 10 s. */
   breaker?: Omit<CircuitBreakerOptions, 'isFailure'>;
   logger: Logger;
 }
 
 type Seeded = { sandbox: Sandbox; seeded: boolean };
+type Prepared = { seeded: boolean; createdAt: number };
 
 /**
  * A container per session, on an internal network of its own (sessions cannot reach each other,
@@ -60,6 +74,7 @@ export class DockerProvisioner implements Provisioner {
   private readonly api: SandboxDocker;
   private readonly limits: ContainerLimits;
   private readonly readinessMs: number;
+  private readonly pool: WarmPool;
 
   constructor(private readonly options: DockerProvisionerOptions) {
     assertFleetId(options.fleetId);
@@ -67,6 +82,32 @@ export class DockerProvisioner implements Provisioner {
     this.api = new SandboxDocker(options.docker, this.breaker);
     this.limits = { memoryMb: 256, cpus: 0.5, pidsLimit: 256, ...options.limits };
     this.readinessMs = options.readinessMs ?? 60_000;
+    this.pool = new WarmPool({
+      fleetId: options.fleetId,
+      size: options.warmPool ?? 0,
+      api: this.api,
+      breaker: this.breaker,
+      limits: this.limits,
+      readinessMs: this.readinessMs,
+      attach: (network) => this.attach(network),
+      logger: options.logger,
+    });
+  }
+
+  /**
+   * Fills the warm pool of every engine this provisioner has an image for; resolves once each pool
+   * is full (or its fill failed: failures are logged, not thrown). Nothing to do without a pool.
+   */
+  async fillWarmPool(): Promise<void> {
+    await Promise.all(
+      [...this.options.engines.keys()].map(async (engine) => {
+        const parts = this.partsOrUndefined(engine);
+        if (!parts) return;
+        await this.pool
+          .fill(engine, parts.image)
+          .catch((error: unknown) => this.options.logger.warn({ err: error, engine }, 'warm pool not filled'));
+      }),
+    );
   }
 
   /** The container API's circuit, for /api/health. */
@@ -93,7 +134,9 @@ export class DockerProvisioner implements Provisioner {
         replaced = true;
       }
       if (known) await parts.engine.release(known.target);
-      const made = await this.create(name, spec, parts, deadline, log);
+      const made =
+        (await this.claimWarm(name, spec, parts, deadline, log)) ??
+        (await this.create(name, spec, parts, deadline, log));
       return { sandbox: made.sandbox, state: made.seeded || replaced ? built(replaced) : 'reused' };
     } catch (error) {
       throw asSandboxError(error, 'The sandbox could not be prepared');
@@ -116,20 +159,94 @@ export class DockerProvisioner implements Provisioner {
   async list(): Promise<SandboxRef[]> {
     const { fleetId } = this.options;
     const refs: SandboxRef[] = [];
+    const inUse = new Set<string>();
     for (const c of await this.api.listContainers(fleetId)) {
+      for (const network of Object.keys(c.NetworkSettings?.Networks ?? {})) inUse.add(network);
       const id = c.Names?.[0]?.replace(/^\//, '');
       const engine = c.Labels?.[LABELS.engine];
+      // Unclaimed warm containers belong to the pool, not to a session: they are no orphans.
       if (!id || !isSandboxName(fleetId, id) || !isEngineName(engine)) continue;
+      if (c.Labels?.[LABELS.warm] === 'true') {
+        const ref = await this.claimedRef(id, engine, c.State === 'running');
+        if (ref) refs.push(ref);
+        continue;
+      }
       const sessionId = c.Labels?.[LABELS.session];
       refs.push(sessionId ? { id, engine, sessionId } : { id, engine });
     }
-    await this.sweepNetworks(new Set(refs.map((r) => r.id)));
+    await this.sweepNetworks(inUse);
+    for (const engine of this.options.engines.keys()) {
+      const parts = this.partsOrUndefined(engine);
+      if (parts) this.pool.refill(engine, parts.image);
+    }
     return refs;
   }
 
   close(): Promise<void> {
-    // The API client holds no connection between calls; engines' pools belong to their owner.
-    return Promise.resolve();
+    // The API client holds no connection between calls; engines' pools belong to their owner. Warm
+    // containers stay: the fleet's other workers claim them.
+    return this.pool.close();
+  }
+
+  /**
+   * A claimed warm container's ref, its session read from the metadata its server holds (its labels
+   * predate the claim). A running one whose metadata cannot be read yet is being claimed: left out,
+   * rather than handed to the reaper as sessionless. A stopped one is listed without a session.
+   */
+  private async claimedRef(id: string, engine: EngineName, running: boolean): Promise<SandboxRef | undefined> {
+    const parts = this.partsOrUndefined(engine);
+    const info = await this.api.inspectContainer(id);
+    const network = info && sandboxNetworkOf(info);
+    const host = info && network && containerIp(info, network);
+    const adminPassword = info && parts && adminPasswordOf(info, parts.image);
+    if (running && parts && host && adminPassword) {
+      const admin = containerAdmin(engine, parts.image, host, adminPassword, this.options.logger);
+      try {
+        const meta = await admin.readMeta(id);
+        if (meta) return { id, engine, sessionId: meta.sessionId };
+      } catch (error) {
+        this.options.logger.debug({ err: error, sandbox: id }, 'claimed container not answering yet');
+      } finally {
+        await admin.close();
+      }
+    }
+    return running ? undefined : { id, engine };
+  }
+
+  /**
+   * Claims a warm container for the sandbox `name` and seeds it; undefined when none could be claimed
+   * or it failed to become the sandbox (removed then: the caller creates one cold). A refused schema
+   * or an unreachable engine is thrown as it is, since a cold container would fare no better.
+   */
+  private async claimWarm(
+    name: string,
+    spec: SandboxSpec,
+    parts: Parts,
+    deadline: number,
+    log: Logger,
+  ): Promise<Seeded | undefined> {
+    if (!this.pool.enabled) return undefined;
+    const info = await this.pool.claim(spec.engine, name);
+    if (!info) return undefined;
+    this.pool.refill(spec.engine, parts.image);
+    try {
+      const network = sandboxNetworkOf(info);
+      const host = network && containerIp(info, network);
+      const adminPassword = adminPasswordOf(info, parts.image);
+      if (!network || !host || !adminPassword) throw new Error('the claimed container has no address or password');
+      await this.attach(network);
+      const target = loginTarget(spec.engine, parts.image, host, name, loginPassword(adminPassword, name));
+      const prepared = await this.prepare(name, adminPassword, target, spec, parts, Date.now(), deadline, log);
+      log.debug({ container: info.Id }, 'warm container claimed');
+      return { sandbox: this.describe(name, spec, target, prepared.createdAt), seeded: prepared.seeded };
+    } catch (error) {
+      log.warn({ err: error }, 'claimed warm container failed to seed: removing it');
+      await this.removeSandbox(name, parts.engine, info).catch((e: unknown) =>
+        log.error({ err: e }, 'could not remove a failed claimed container'),
+      );
+      if (isAppError(error)) throw error;
+      return undefined;
+    }
   }
 
   /** The running container as the session's sandbox, seeding it if nobody has; undefined when it is broken. */
@@ -142,17 +259,21 @@ export class DockerProvisioner implements Provisioner {
     deadline: number,
     log: Logger,
   ): Promise<Seeded | undefined> {
-    const host = containerIp(info, networkName(name));
+    const network = sandboxNetworkOf(info);
+    const host = network && containerIp(info, network);
     const adminPassword = adminPasswordOf(info, parts.image);
-    if (!host || !adminPassword) return undefined;
-    await this.attach(networkName(name));
+    if (!network || !host || !adminPassword) return undefined;
+    await this.attach(network);
+    // The label of a claimed warm container dates from the pool; its metadata holds the claim's time.
     const createdAt = Number(info.Config.Labels?.[LABELS.created]) || Date.now();
-    if (known?.id === name && known.target.host === host && (await answersPing(parts.engine, known.target))) {
-      return { sandbox: this.describe(name, spec, known.target, createdAt), seeded: false };
+    // The fingerprint check covers claimed warm containers, whose labels carry none.
+    const same = known?.id === name && known.fingerprint === spec.fingerprint && known.target.host === host;
+    if (known && same && (await answersPing(parts.engine, known.target))) {
+      return { sandbox: this.describe(name, spec, known.target, known.createdAt), seeded: false };
     }
     const target = loginTarget(spec.engine, parts.image, host, name, loginPassword(adminPassword, name));
-    const seeded = await this.prepare(name, adminPassword, target, spec, parts, createdAt, deadline, log);
-    return { sandbox: this.describe(name, spec, target, createdAt), seeded };
+    const prepared = await this.prepare(name, adminPassword, target, spec, parts, createdAt, deadline, log);
+    return { sandbox: this.describe(name, spec, target, prepared.createdAt), seeded: prepared.seeded };
   }
 
   private async create(name: string, spec: SandboxSpec, parts: Parts, deadline: number, log: Logger): Promise<Seeded> {
@@ -190,8 +311,8 @@ export class DockerProvisioner implements Provisioner {
       const host = info && containerIp(info, network);
       if (!host) throw new Error(`container has no address on ${network}`);
       const target = loginTarget(spec.engine, parts.image, host, name, loginPassword(adminPassword, name));
-      const seeded = await this.prepare(name, adminPassword, target, spec, parts, createdAt, deadline, log);
-      return { sandbox: this.describe(name, spec, target, createdAt), seeded };
+      const prepared = await this.prepare(name, adminPassword, target, spec, parts, createdAt, deadline, log);
+      return { sandbox: this.describe(name, spec, target, prepared.createdAt), seeded: prepared.seeded };
     } catch (error) {
       log.warn({ err: error }, 'sandbox container failed to start or seed: removing it');
       await this.removeSandbox(name, parts.engine).catch((e: unknown) =>
@@ -203,7 +324,7 @@ export class DockerProvisioner implements Provisioner {
 
   /**
    * Waits for the server, then, under the server's own lock on the sandbox name, seeds the sandbox
-   * (true) or, when another worker already did, makes sure the login answers (false).
+   * (seeded) or, when another worker already did, makes sure the login answers; with the sandbox's creation time.
    */
   private async prepare(
     name: string,
@@ -214,7 +335,7 @@ export class DockerProvisioner implements Provisioner {
     createdAt: number,
     deadline: number,
     log: Logger,
-  ): Promise<boolean> {
+  ): Promise<Prepared> {
     const admin = containerAdmin(spec.engine, parts.image, target.host, adminPassword, log);
     try {
       const logged = parts.image.readyLogLine;
@@ -270,19 +391,23 @@ export class DockerProvisioner implements Provisioner {
 
   private async removeSandbox(name: string, engine?: Engine, info?: Docker.ContainerInspectInfo): Promise<void> {
     const image = info && ENGINE_IMAGES[info.Config.Labels?.[LABELS.engine] as EngineName];
-    const host = info && containerIp(info, networkName(name));
+    const network = (info && sandboxNetworkOf(info)) ?? networkName(name);
+    const host = info && containerIp(info, network);
     if (engine && image && host) await engine.release(loginTarget(engine.name, image, host, name, ''));
     await this.api.removeContainer(name);
-    await this.api.removeNetwork(networkName(name));
+    await this.api.removeNetwork(network);
   }
 
-  /** Networks whose container is gone (a crash between the two removals), once old enough not to be mid-create. */
-  private async sweepNetworks(containers: ReadonlySet<string>): Promise<void> {
+  /**
+   * Networks no container of the fleet is on (a crash between the two removals), once old enough not to
+   * be mid-create. Judged by use, not name: a claimed warm container is on a network named after its warm name.
+   */
+  private async sweepNetworks(inUse: ReadonlySet<string>): Promise<void> {
     const cutoff = Date.now() - this.readinessMs;
     for (const network of await this.api.listNetworks(this.options.fleetId)) {
       const owner = containerOfNetwork(network.Name);
       // An unreadable creation date counts as young: never remove a network that may be mid-create.
-      if (!owner || containers.has(owner) || !(Date.parse(network.Created) <= cutoff)) continue;
+      if (!owner || inUse.has(network.Name) || !(Date.parse(network.Created) <= cutoff)) continue;
       await this.api
         .removeNetwork(network.Name)
         .catch((e: unknown) => this.options.logger.warn({ err: e, network: network.Name }, 'orphan network kept'));
@@ -295,13 +420,16 @@ export class DockerProvisioner implements Provisioner {
   }
 
   private parts(name: EngineName): Parts {
+    const parts = this.partsOrUndefined(name);
+    if (!parts) throw new AppError('ENGINE_UNAVAILABLE', `Engine ${name} is not available on this deployment`);
+    return parts;
+  }
+
+  private partsOrUndefined(name: EngineName): Parts | undefined {
     const engine = this.options.engines.get(name);
     const contract = ENGINE_IMAGES[name];
     const image = this.options.images[name];
-    if (!engine || !contract || !image) {
-      throw new AppError('ENGINE_UNAVAILABLE', `Engine ${name} is not available on this deployment`);
-    }
-    return { engine, image: { ...contract, image } };
+    return engine && contract && image ? { engine, image: { ...contract, image } } : undefined;
   }
 }
 
@@ -317,7 +445,7 @@ async function seed(
   target: SandboxTarget,
   spec: SandboxSpec,
   createdAt: number,
-): Promise<boolean> {
+): Promise<Prepared> {
   const name = target.database;
   const meta = await admin.readMeta(name);
   if (meta?.ready && meta.fingerprint === spec.fingerprint) {
@@ -326,7 +454,7 @@ async function seed(
       await engine.release(target);
       await admin.setPassword(name, target.password);
     }
-    return false;
+    return { seeded: false, createdAt: meta.createdAt };
   }
   await engine.release(target);
   // A seed a dead worker left half-done is started again from nothing.
@@ -336,14 +464,17 @@ async function seed(
   await admin.createSandbox(name, name, target.password);
   await engine.applySchema(target, spec.batches);
   await admin.writeMeta(name, { ...record, ready: true });
-  return true;
+  return { seeded: true, createdAt };
 }
 
 /** Why a container cannot serve the spec as it is, or undefined when it can. */
 function staleReason(info: Docker.ContainerInspectInfo, spec: SandboxSpec): string | undefined {
   const labels = info.Config.Labels ?? {};
   if (labels[LABELS.engine] !== spec.engine) return 'it runs another engine';
-  if (labels[LABELS.fingerprint] !== spec.fingerprint) return 'the schema changed';
+  // A claimed warm container has no fingerprint label: its metadata is checked while seeding, and a
+  // changed schema is rebuilt in place (the database dropped and made again).
+  const claimed = labels[LABELS.warm] === 'true';
+  if (!claimed && labels[LABELS.fingerprint] !== spec.fingerprint) return 'the schema changed';
   // A stopped sandbox is replaced, not restarted: it runs with durability off, so a crash may have broken it.
   if (!info.State.Running) return `it is ${info.State.Status}`;
   return undefined;

@@ -43,6 +43,26 @@ export class SandboxDocker {
     );
   }
 
+  /**
+   * Renames the container: the atomic step that claims a warm container for a session. 'missing' when
+   * the container is gone (another worker claimed it), 'taken' when a container has the new name already.
+   */
+  renameContainer(name: string, to: string): Promise<'renamed' | 'missing' | 'taken'> {
+    return this.call(() =>
+      this.docker
+        .getContainer(name)
+        .rename({ name: to })
+        .then(
+          () => 'renamed' as const,
+          (error: unknown) => {
+            if (isNotFound(error)) return 'missing' as const;
+            if (isNameConflict(error)) return 'taken' as const;
+            throw error;
+          },
+        ),
+    );
+  }
+
   startContainer(name: string): Promise<void> {
     return this.call(async () => {
       await this.docker.getContainer(name).start();
@@ -76,8 +96,10 @@ export class SandboxDocker {
     });
   }
 
-  listContainers(fleetId: string): Promise<Docker.ContainerInfo[]> {
-    return this.call(() => this.docker.listContainers({ all: true, filters: fleetFilter(fleetId) }));
+  /** The fleet's containers; `labels` narrows to those with these label values too. */
+  listContainers(fleetId: string, labels: Record<string, string> = {}): Promise<Docker.ContainerInfo[]> {
+    const filters = { label: [...fleetFilter(fleetId).label, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)] };
+    return this.call(() => this.docker.listContainers({ all: true, filters }));
   }
 
   listNetworks(fleetId: string): Promise<Docker.NetworkInspectInfo[]> {
