@@ -1,5 +1,4 @@
 import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
-import { SchemaCompiler } from '@sqlfleet/dbml';
 import {
   closeRedis,
   connectRedis,
@@ -9,7 +8,7 @@ import {
   Mailbox,
   ResultPublisher,
 } from '@sqlfleet/queue';
-import { createSandboxRuntime, RedisLocks, SandboxManager, SessionStore } from '@sqlfleet/sandbox';
+import { createSandboxes } from '@sqlfleet/sandbox';
 import { buildApp } from './app.ts';
 import { createApiMetrics } from './metrics.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -31,21 +30,12 @@ shutdown.add('redis', () => Promise.all([redis, subscriber, adapterRedis].map(cl
 
 const drainQueue = createDrainQueue(redis, keys);
 shutdown.add('drain queue', () => drainQueue.close());
-const sessions = new SessionStore(redis, keys, config.sessionTtlMs * 2);
 const jobs = new JobStore(redis, keys, config.resultTtlMs);
 const mailbox = new Mailbox(redis, keys, drainQueue);
 // The API destroys sandboxes itself on DELETE, so it holds provisioners too.
-const fleet = await createSandboxRuntime({ config, logger });
-shutdown.add('sandboxes', () => fleet.close());
-const compiler = new SchemaCompiler();
-shutdown.add('schema compiler', () => compiler.close());
-const manager = new SandboxManager({
-  store: sessions,
-  locks: new RedisLocks(redis, keys),
-  provisioners: fleet.provisioners,
-  compiler,
-  logger,
-});
+const sandboxes = await createSandboxes({ config, logger, redis, keys });
+shutdown.add('sandboxes', () => sandboxes.close());
+const { sessions, manager, compiler, runtime } = sandboxes;
 const waiter = new ResultWaiter(subscriber, keys, jobs);
 const services: ApiServices = {
   config,
@@ -62,14 +52,14 @@ const services: ApiServices = {
     jobs,
     mailbox,
     compiler,
-    available: fleet.available,
+    available: runtime.available,
     limits: config.limits,
     logger,
   }),
   rateLimiter: new RateLimiter(redis, keys, config.rateLimitPerMinute),
-  available: fleet.available,
+  available: runtime.available,
   metrics: createApiMetrics(redis, keys, drainQueue),
-  healthDetails: () => fleet.health(),
+  healthDetails: () => runtime.health(),
 };
 
 const app = buildApp(services, logger);
@@ -84,4 +74,4 @@ shutdown.add('http', async () => {
 
 await waiter.start();
 await app.listen({ host: config.http.host, port: config.http.port });
-logger.info({ port: config.http.port, engines: [...fleet.available] }, 'api listening');
+logger.info({ port: config.http.port, engines: [...runtime.available] }, 'api listening');

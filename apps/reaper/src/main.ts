@@ -1,7 +1,6 @@
 import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
-import { SchemaCompiler } from '@sqlfleet/dbml';
 import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
-import { createSandboxRuntime, RedisLocks, SandboxManager, SessionStore } from '@sqlfleet/sandbox';
+import { createSandboxes } from '@sqlfleet/sandbox';
 import { Reaper } from './reaper.ts';
 
 const config = loadConfig();
@@ -12,18 +11,12 @@ shutdown.listen();
 const keys = new FleetKeys(config.fleetId);
 const redis = connectRedis(config.redisUrl, logger);
 shutdown.add('redis', () => closeRedis(redis));
-const fleet = await createSandboxRuntime({ config, logger });
-shutdown.add('sandboxes', () => fleet.close());
+// The reaper never builds a sandbox, so its schema compiler never starts a thread.
+const sandboxes = await createSandboxes({ config, logger, redis, keys });
+shutdown.add('sandboxes', () => sandboxes.close());
 
 const reaper = new Reaper({
-  manager: new SandboxManager({
-    store: new SessionStore(redis, keys, config.sessionTtlMs * 2),
-    locks: new RedisLocks(redis, keys),
-    provisioners: fleet.provisioners,
-    // The reaper never builds a sandbox: its compiler never starts a thread.
-    compiler: new SchemaCompiler(),
-    logger,
-  }),
+  manager: sandboxes.manager,
   sessionTtlMs: config.sessionTtlMs,
   intervalMs: config.reaperIntervalMs,
   logger,

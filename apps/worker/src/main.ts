@@ -1,5 +1,4 @@
 import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
-import { SchemaCompiler } from '@sqlfleet/dbml';
 import {
   closeRedis,
   connectRedis,
@@ -10,7 +9,7 @@ import {
   Mailbox,
   ResultPublisher,
 } from '@sqlfleet/queue';
-import { createSandboxRuntime, RedisLocks, SandboxManager, SessionStore } from '@sqlfleet/sandbox';
+import { createSandboxes } from '@sqlfleet/sandbox';
 import { Worker } from 'bullmq';
 import { DrainProcessor } from './drain-processor.ts';
 import { QueryRunner } from './query-runner.ts';
@@ -28,24 +27,14 @@ const workerRedis = connectRedis(config.redisUrl, logger);
 const adapterRedis = connectRedis(config.redisUrl, logger);
 shutdown.add('redis', () => Promise.all([redis, workerRedis, adapterRedis].map(closeRedis)).then(() => undefined));
 
-const fleet = await createSandboxRuntime({ config, logger });
-shutdown.add('sandboxes', () => fleet.close());
-
-const sessions = new SessionStore(redis, keys, config.sessionTtlMs * 2);
+const sandboxes = await createSandboxes({ config, logger, redis, keys });
+shutdown.add('sandboxes', () => sandboxes.close());
+const { sessions, manager, runtime } = sandboxes;
 const drainQueue = createDrainQueue(redis, keys);
 shutdown.add('drain queue', () => drainQueue.close());
 const emitter = createSocketEmitter(adapterRedis, keys.socketStream);
 shutdown.add('socket emitter', emitter.close);
 
-const compiler = new SchemaCompiler();
-shutdown.add('schema compiler', () => compiler.close());
-const manager = new SandboxManager({
-  store: sessions,
-  locks: new RedisLocks(redis, keys),
-  provisioners: fleet.provisioners,
-  compiler,
-  logger,
-});
 const metrics = new WorkerMetrics();
 const metricsServer = metrics.listen(config.worker.metricsPort, config.http.host);
 if (metricsServer) shutdown.add('metrics', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
@@ -53,7 +42,7 @@ const processor = new DrainProcessor({
   mailbox: new Mailbox(redis, keys, drainQueue),
   jobs: new JobStore(redis, keys, config.resultTtlMs),
   sessions,
-  runner: new QueryRunner(manager, fleet.engines),
+  runner: new QueryRunner(manager, runtime.engines),
   publisher: new ResultPublisher(redis, keys, emitter.io),
   metrics,
   logger,
@@ -77,4 +66,4 @@ shutdown.add('worker', async () => {
   processor.stop();
   await worker.close();
 });
-logger.info({ concurrency: config.worker.concurrency, engines: [...fleet.available] }, 'worker started');
+logger.info({ concurrency: config.worker.concurrency, engines: [...runtime.available] }, 'worker started');

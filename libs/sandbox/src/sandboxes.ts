@@ -1,0 +1,51 @@
+import type { Config, Logger } from '@sqlfleet/core';
+import { SchemaCompiler } from '@sqlfleet/dbml';
+import type { FleetKeys } from '@sqlfleet/queue';
+import type { Redis } from 'ioredis';
+import { RedisLocks } from './redis-lock.ts';
+import { SandboxManager } from './sandbox-manager.ts';
+import { createSandboxRuntime, type SandboxRuntime } from './sandbox-runtime.ts';
+import { SessionStore } from './session-store.ts';
+
+/** Everything an app needs to keep sessions and their sandboxes, built the same way in api, worker and reaper. */
+export interface Sandboxes {
+  runtime: SandboxRuntime;
+  sessions: SessionStore;
+  /** Compiles DBML on a thread of its own that lives only while there is work. */
+  compiler: SchemaCompiler;
+  manager: SandboxManager;
+  /** Stops the compiler and closes provisioners and engines. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface SandboxesOptions {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  keys: FleetKeys;
+}
+
+export async function createSandboxes({ config, logger, redis, keys }: SandboxesOptions): Promise<Sandboxes> {
+  const runtime = await createSandboxRuntime({ config, logger });
+  // A schema outlives its sessions' TTL, so a session idle almost that long can still be rebuilt.
+  const sessions = new SessionStore(redis, keys, config.sessionTtlMs * 2);
+  const compiler = new SchemaCompiler();
+  const manager = new SandboxManager({
+    store: sessions,
+    locks: new RedisLocks(redis, keys),
+    provisioners: runtime.provisioners,
+    compiler,
+    logger,
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    runtime,
+    sessions,
+    compiler,
+    manager,
+    close() {
+      closing ??= Promise.allSettled([compiler.close(), runtime.close()]).then(() => undefined);
+      return closing;
+    },
+  };
+}
