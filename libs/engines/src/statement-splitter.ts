@@ -19,26 +19,47 @@ export interface Lexeme {
 /** What a dialect adds to the shared scanner: the lexemes in which a `;` does not end a statement. */
 export type LexemeReader = (sql: string, i: number) => Lexeme | undefined;
 
+export interface SplitOptions {
+  /**
+   * Honour the MySQL client's `DELIMITER xx` line (at the start of a statement): statements then end
+   * at `xx` instead of `;`, so a procedure or trigger body keeps its inner `;`. The line itself is not sent.
+   */
+  delimiterCommand?: boolean;
+}
+
+const DELIMITER_LINE = /DELIMITER[ \t]+(\S+)[^\n]*/iy;
+
 /**
- * Splits a script on top-level `;`, skipping whatever the dialect says is quoted or commented.
- * Statements made only of whitespace and comments are dropped. An unterminated string or
- * comment runs to the end of the script, so the engine reports that error itself.
+ * Splits a script on top-level `;` (or the current DELIMITER), skipping whatever the dialect says is
+ * quoted or commented. Statements made only of whitespace and comments are dropped. An unterminated
+ * string or comment runs to the end of the script, so the engine reports that error itself.
  */
-export function splitStatements(sql: string, readLexeme: LexemeReader): Statement[] {
+export function splitStatements(sql: string, readLexeme: LexemeReader, options: SplitOptions = {}): Statement[] {
   const statements: Statement[] = [];
+  let delimiter = ';';
   let start = 0;
   let hasCode = false;
   let i = 0;
-  const push = (end: number): void => {
+  const push = (end: number, next: number): void => {
     if (hasCode) statements.push(trimmed(sql, start, end));
-    start = end + 1;
+    start = next;
     hasCode = false;
   };
   while (i < sql.length) {
     const ch = sql[i] as string;
-    if (ch === ';') {
-      push(i);
-      i += 1;
+    if (options.delimiterCommand && !hasCode && (ch === 'D' || ch === 'd')) {
+      DELIMITER_LINE.lastIndex = i;
+      const line = DELIMITER_LINE.exec(sql);
+      if (line?.[1]) {
+        delimiter = line[1];
+        i = DELIMITER_LINE.lastIndex;
+        start = i;
+        continue;
+      }
+    }
+    if (sql.startsWith(delimiter, i)) {
+      push(i, i + delimiter.length);
+      i += delimiter.length;
       continue;
     }
     const lexeme = readLexeme(sql, i);
@@ -50,7 +71,7 @@ export function splitStatements(sql: string, readLexeme: LexemeReader): Statemen
     if (!isSpace(ch)) hasCode = true;
     i += 1;
   }
-  push(sql.length);
+  push(sql.length, sql.length);
   return statements;
 }
 

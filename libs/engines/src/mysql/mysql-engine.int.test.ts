@@ -113,6 +113,18 @@ describe('MysqlEngine', () => {
     expect(rows).toMatchObject({ kind: 'sql-error', error: { code: '1146', statementIndex: 1 } });
   });
 
+  it('creates and calls a procedure written with the client DELIMITER line', async () => {
+    const out = await engine.execute(
+      db.target,
+      'DELIMITER $$\nCREATE PROCEDURE twice(IN n INT) BEGIN SELECT n; SELECT n * 2 AS doubled; END$$\nDELIMITER ;\nCALL twice(21)',
+      limits(),
+    );
+    expect(out.kind).toBe('ok');
+    expect(out.results.at(-2)?.rows).toEqual([[21]]);
+    // n * 2 is a BIGINT: big integers come back as strings.
+    expect(out.results.at(-1)?.rows).toEqual([['42']]);
+  });
+
   it('refuses LOAD DATA LOCAL', async () => {
     const out = await engine.execute(db.target, "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE item", limits());
     expect(out.kind).toBe('sql-error');

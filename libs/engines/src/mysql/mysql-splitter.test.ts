@@ -44,4 +44,22 @@ describe('splitMysql', () => {
       { text: 'SELECT 2', offset: 14, line: 3 },
     ]);
   });
+
+  it('honours the client DELIMITER line, so a procedure body keeps its inner semicolons', () => {
+    const script = [
+      'DELIMITER //',
+      'CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END//',
+      'delimiter ;',
+      'CALL p(); SELECT 3',
+    ].join('\n');
+    expect(texts(script)).toEqual(['CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END', 'CALL p()', 'SELECT 3']);
+  });
+
+  it('takes DELIMITER only at the start of a statement, and not inside strings', () => {
+    expect(texts("SELECT 'DELIMITER //'; SELECT 1 AS delimiter; DELETE FROM t")).toEqual([
+      "SELECT 'DELIMITER //'",
+      'SELECT 1 AS delimiter',
+      'DELETE FROM t',
+    ]);
+  });
 });

@@ -10,11 +10,11 @@ import {
 /**
  * Splits a MySQL/MariaDB script: '…' and "…" strings with backslash escapes, `…` identifiers,
  * `#` and `-- ` comments (MySQL needs a space or control character after `--`), and block comments;
- * `/*! … *\/` executable comments count as code.
- * Not handled: the client-side `DELIMITER` command (procedure bodies with `;` inside).
+ * `/*! … *\/` executable comments count as code. The mysql client's `DELIMITER` line is honoured,
+ * as students write procedures and triggers with it.
  */
 export function splitMysql(sql: string): Statement[] {
-  return splitStatements(sql, readMysqlLexeme);
+  return splitStatements(sql, readMysqlLexeme, { delimiterCommand: true });
 }
 
 function readMysqlLexeme(sql: string, i: number): Lexeme | undefined {
