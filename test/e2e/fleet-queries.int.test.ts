@@ -176,6 +176,17 @@ describe('proctor and ops views', () => {
     const metrics = await fetch(`${fleet.url}/metrics`).then((r) => r.text());
     expect(metrics).toContain('sqlfleet_backlog_sessions');
     expect(metrics).toMatch(/sqlfleet_http_requests_total\{method="POST",route="\/api\/query",status="200"\} \d+/);
+    const preflight = await fetch(`${fleet.url}/api/query`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://editor.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    // An editor on its own web origin may call the API from the browser.
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://editor.example');
     const page = await fetch(`${fleet.url}/proctor`).then((r) => r.text());
     expect(page).toContain('/api/queue');
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
 import type { Logger } from '@sqlfleet/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './error-handler.ts';
@@ -17,6 +18,12 @@ export function buildApp(services: ApiServices, logger: Logger): FastifyInstance
     trustProxy: true,
   });
   installErrorHandler(app);
+  // Students' editors are web pages on their own origins; sessions are bearer ids, not cookies.
+  const { corsOrigins } = services.config.http;
+  void app.register(cors, {
+    origin: corsOrigins === '*' ? true : [...corsOrigins],
+    methods: ['GET', 'POST', 'DELETE'],
+  });
   if (services.config.metrics) instrumentHttp(app, services.metrics);
   registerQueryRoutes(app, services);
   registerSessionRoutes(app, services);

@@ -31,7 +31,7 @@ export function createSocketGateway(
     adapter: createAdapter(adapterRedis, { streamName: services.keys.socketStream }),
     maxHttpBufferSize: services.config.limits.bodyBytes,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
-    cors: { origin: true },
+    cors: { origin: services.config.http.corsOrigins === '*' ? true : [...services.config.http.corsOrigins] },
   });
 
   io.on('connection', (socket) => {

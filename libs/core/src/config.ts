@@ -71,6 +71,8 @@ export const ENV_SCHEMA = {
   MAX_SESSIONS_PER_CLIENT: int(20),
   MAX_PENDING_PER_SESSION: int(50),
   MAX_BACKLOG: int(50_000),
+  /** Web origins allowed to call the API from a browser (comma-separated; `*`: any). */
+  CORS_ORIGINS: z.string().default('*'),
   /** When set, /api/queue, /proctor and /metrics want it as a bearer token (or `?token=`). */
   OPS_TOKEN: z.string().default(''),
 } as const;
@@ -89,7 +91,7 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
-  http: { host: string; port: number };
+  http: { host: string; port: number; corsOrigins: '*' | readonly string[] };
   redisUrl: string;
   fleetId: string;
   engines: {
@@ -171,6 +173,14 @@ function crossChecks(env: Env): string[] {
   return problems;
 }
 
+function parseOrigins(list: string): '*' | string[] {
+  const origins = list
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  return origins.includes('*') ? '*' : origins;
+}
+
 function parseEngines(list: string): { known: EngineName[]; unknown: string[] } {
   const names = list
     .split(',')
@@ -184,7 +194,7 @@ function toConfig(env: Env): Config {
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
-    http: { host: env.HOST, port: env.PORT },
+    http: { host: env.HOST, port: env.PORT, corsOrigins: parseOrigins(env.CORS_ORIGINS) },
     redisUrl: env.REDIS_URL,
     fleetId: env.FLEET_ID,
     engines: {
