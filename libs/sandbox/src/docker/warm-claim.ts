@@ -29,7 +29,9 @@ export async function claimWarm(
   log: Logger,
 ): Promise<Seeded | undefined> {
   if (!pool.enabled) return undefined;
-  const info = await pool.claim(spec.engine, name);
+  const createdAt = Date.now();
+  const claim = { sessionId: spec.sessionId, fingerprint: spec.fingerprint, createdAt, ready: false };
+  const info = await pool.claim(spec.engine, name, parts.image, claim);
   if (!info) return undefined;
   pool.refill(spec.engine, parts.image);
   try {
@@ -38,7 +40,6 @@ export async function claimWarm(
     const adminPassword = adminPasswordOf(info, parts.image);
     if (!network || !host || !adminPassword) throw new Error('the claimed container has no address or password');
     await attach(network);
-    const createdAt = Date.now();
     const seeded = await seedSandbox({ api, name, host, adminPassword, spec, parts, createdAt, deadline, log });
     log.debug({ container: info.Id }, 'warm container claimed');
     return seeded;
@@ -54,8 +55,9 @@ export async function claimWarm(
 
 /**
  * A claimed warm container's ref, its session read from the metadata its server holds (its labels
- * predate the claim). A running one whose metadata cannot be read yet is being claimed: left out,
- * rather than handed to the reaper as sessionless. A stopped one is listed without a session.
+ * predate the claim; the claim is written there before the rename). A running one whose server does
+ * not answer now is left out until the next sweep rather than handed to the reaper as sessionless.
+ * A stopped one is listed without a session.
  */
 export async function claimedRef(
   api: SandboxDocker,

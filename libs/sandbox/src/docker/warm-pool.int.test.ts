@@ -4,6 +4,8 @@ import { createLogger, type EngineName } from '@sqlfleet/core';
 import { createEngines } from '@sqlfleet/engines';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SandboxSpec } from '../provisioner.ts';
+import { sandboxName } from '../server/sandbox-names.ts';
+import { ENGINE_IMAGES } from './container-spec.ts';
 import { createDockerClient } from './docker-client.ts';
 import { DockerProvisioner } from './docker-provisioner.ts';
 
@@ -67,6 +69,23 @@ const gone = (call: Promise<unknown>) =>
   );
 
 describe.skipIf(!available)('docker provisioner with a warm pool (real Docker/Podman API)', () => {
+  it('lets the reaper attribute a container claimed by a worker that died before seeding it', {
+    timeout: 120_000,
+  }, async () => {
+    const provisioner = pooled('mysql');
+    await provisioner.fillWarmPool();
+    const s = spec('mysql');
+    // What a worker does first when it claims, and then dies: the claim alone, no seeding.
+    const pool = (provisioner as unknown as { pool: { claim: (...args: unknown[]) => Promise<unknown> } }).pool;
+    const name = sandboxName(fleetId, s.sessionId);
+    const claim = { sessionId: s.sessionId, fingerprint: s.fingerprint, createdAt: Date.now(), ready: false };
+    expect(await pool.claim('mysql', name, { ...ENGINE_IMAGES.mysql, image: IMAGES.mysql }, claim)).toBeTruthy();
+    const listed = (await provisioner.list()).find((ref) => ref.id === name);
+    expect(listed).toEqual({ id: name, engine: 'mysql', sessionId: s.sessionId });
+    await provisioner.destroy({ id: name, engine: 'mysql', sessionId: s.sessionId });
+    await provisioner.close();
+  });
+
   describe.each(['postgres', 'mysql'] as const)('%s', (engine) => {
     it('fills the pool, serves a new session from it, refills, reuses, rebuilds, lists and destroys', {
       timeout: 120_000,

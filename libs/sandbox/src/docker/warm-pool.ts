@@ -1,8 +1,9 @@
 import type { EngineName, Logger } from '@sqlfleet/core';
 import type Docker from 'dockerode';
 import { newPassword } from '../server/sandbox-names.ts';
+import type { SandboxMeta } from '../server/server-admin.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
-import { containerAdmin, containerIp, newAdminPassword } from './container-admin.ts';
+import { adminPasswordOf, containerAdmin, containerIp, newAdminPassword } from './container-admin.ts';
 import { type ContainerLimits, containerSpec, type EngineImage } from './container-spec.ts';
 import { answers, waitFor } from './readiness.ts';
 import type { SandboxDocker } from './sandbox-docker.ts';
@@ -51,16 +52,25 @@ export class WarmPool {
   /**
    * Renames a running warm container of the engine to `name`; its inspect data, or undefined when none
    * could be claimed (pool empty, every candidate claimed by others, or `name` is taken already).
+   * The claim (`meta`) is written inside the container before the rename: a worker that dies between
+   * the two leaves a claimed container whose session the reaper can still read, never an invisible one.
    */
-  async claim(engine: EngineName, name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+  async claim(
+    engine: EngineName,
+    name: string,
+    parts: EngineParts,
+    meta: SandboxMeta,
+  ): Promise<Docker.ContainerInspectInfo | undefined> {
     if (!this.enabled) return undefined;
     const running = (await this.warm(engine)).filter((c) => c.State === 'running');
     // The oldest first: the likeliest to have finished starting.
     running.sort((a, b) => Number(a.Labels?.[LABELS.created]) - Number(b.Labels?.[LABELS.created]));
     for (const candidate of running) {
+      const warmName = nameOf(candidate);
+      if (!(await this.recordClaim(engine, warmName, parts, name, meta))) continue;
       // By its warm name, never its id: the id outlives the rename, so renaming by id could take a
       // container another worker claimed a moment ago.
-      const outcome = await this.options.api.renameContainer(nameOf(candidate), name);
+      const outcome = await this.options.api.renameContainer(warmName, name);
       if (outcome === 'taken') return undefined;
       if (outcome === 'renamed') return this.options.api.inspectContainer(name);
     }
@@ -190,6 +200,31 @@ export class WarmPool {
       // now with a throwaway sandbox, not when a student claims the container.
       await admin.createSandbox(name, name, newPassword());
       await admin.dropSandbox(name, name);
+    } finally {
+      await admin.close();
+    }
+  }
+
+  /** Writes the claim's metadata row (keyed by the sandbox name) into a warm container; false if it does not answer. */
+  private async recordClaim(
+    engine: EngineName,
+    warmName: string,
+    parts: EngineParts,
+    name: string,
+    meta: SandboxMeta,
+  ): Promise<boolean> {
+    const info = await this.options.api.inspectContainer(warmName);
+    const network = info && sandboxNetworkOf(info);
+    const host = info && network && containerIp(info, network);
+    const password = info && adminPasswordOf(info, parts);
+    if (!host || !password) return false;
+    const admin = containerAdmin(engine, parts, host, password, this.options.logger);
+    try {
+      await admin.writeMeta(name, meta);
+      return true;
+    } catch (error) {
+      this.options.logger.debug({ err: error, container: warmName }, 'warm container not answering: not claimed');
+      return false;
     } finally {
       await admin.close();
     }
