@@ -232,7 +232,7 @@ export class DockerProvisioner implements Provisioner {
     });
     if (!(await this.api.createContainer(options))) {
       log.info('another worker is making this sandbox: waiting for it');
-      const info = await untilStarted(this.api, name, deadline);
+      const info = await untilStarted(this.api, name, deadline, Date.now() + CONCURRENT_CREATE_GRACE_MS);
       const adopted = info && (await this.adopt(name, info, spec, parts, undefined, deadline, log));
       if (!adopted) throw new AppError('SANDBOX_FAILED', 'Another worker could not start this sandbox; try again');
       return adopted;
@@ -267,5 +267,8 @@ export class DockerProvisioner implements Provisioner {
     return sandboxParts(this.options.engines, this.options.images, name);
   }
 }
+
+/** How long a container another worker is creating may stay invisible before it counts as gone. */
+const CONCURRENT_CREATE_GRACE_MS = 5_000;
 
 const isEngineName = (value: unknown): value is EngineName => (ENGINE_NAMES as readonly unknown[]).includes(value);
