@@ -2,10 +2,21 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{apps,libs,test,scripts}/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Integration suites share 2 cores with PostgreSQL, MariaDB and Redis.
+    // Integration suites share 2 cores with PostgreSQL, MariaDB, Redis and Podman.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'libs', include: ['{apps,libs,scripts}/**/*.test.ts'], sequence: { groupOrder: 0 } },
+      },
+      {
+        // The end-to-end suites start fleets of processes: run after the rest, so the timing checks of
+        // the engine suites ("stops within a second of the limit") do not share the cores with them.
+        extends: true,
+        test: { name: 'e2e', include: ['test/**/*.test.ts'], sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });
