@@ -1,16 +1,13 @@
 import { createLogger, loadConfig } from '@sqlfleet/core';
 import { describe, expect, it } from 'vitest';
-import { createDockerClient } from './docker/docker-client.ts';
+import { DOCKER_HOST, docker } from './docker/test-support.ts';
 import { createSandboxRuntime } from './sandbox-runtime.ts';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
-const DOCKER_HOST = process.env.DOCKER_HOST || 'unix:///run/sqlfleet/podman.sock';
-const dockerUp = await createDockerClient(DOCKER_HOST)
-  .ping()
-  .then(
-    () => true,
-    () => false,
-  );
+const dockerUp = await docker.ping().then(
+  () => true,
+  () => false,
+);
 
 describe('createSandboxRuntime (server mode)', () => {
   it('offers PostgreSQL and MySQL, and SQL Server only where MSSQL_URL names a server', async () => {

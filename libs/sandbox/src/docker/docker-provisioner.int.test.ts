@@ -5,17 +5,11 @@ import { createEngines } from '@sqlfleet/engines';
 import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SandboxSpec } from '../provisioner.ts';
-import { createDockerClient } from './docker-client.ts';
 import { DockerProvisioner } from './docker-provisioner.ts';
 import { networkName } from './sandbox-labels.ts';
+import { docker, dockerAvailable, gone, IMAGES, removeFleet } from './test-support.ts';
 
-const DOCKER_HOST = process.env.DOCKER_HOST || 'unix:///run/sqlfleet/podman.sock';
-const IMAGES = { postgres: 'localhost/sqlfleet/postgres:15', mysql: 'localhost/sqlfleet/mariadb:10.11' };
-const docker = createDockerClient(DOCKER_HOST);
-const available = await docker.ping().then(
-  async () => (await Promise.all(Object.values(IMAGES).map((i) => docker.getImage(i).inspect()))).length > 0,
-  () => false,
-);
+const available = await dockerAvailable();
 
 const fleetId = `t${randomBytes(5).toString('hex')}`;
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -54,11 +48,6 @@ async function rowsOf(target: SandboxTarget, sql: string): Promise<unknown[][]> 
 }
 
 const inspect = (name: string) => docker.getContainer(name).inspect();
-const gone = (call: Promise<unknown>) =>
-  call.then(
-    () => false,
-    (e: { statusCode?: number }) => e.statusCode === 404,
-  );
 
 /** Runs a command in the container; resolves with its exit code. */
 async function exec(container: string, cmd: string[]): Promise<number> {
@@ -268,11 +257,3 @@ describe('docker provisioner when the container API is unreachable', () => {
     await expect(down.list()).rejects.toMatchObject({ code: 'CONTAINER_ENGINE_DOWN', retryable: true });
   });
 });
-
-async function removeFleet(fleet: string): Promise<void> {
-  const filters = { label: [`sqlfleet.fleet=${fleet}`] };
-  for (const c of await docker.listContainers({ all: true, filters })) {
-    await docker.getContainer(c.Id).remove({ force: true, v: true });
-  }
-  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove();
-}

@@ -6,16 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { SandboxSpec } from '../provisioner.ts';
 import { sandboxName } from '../server/sandbox-names.ts';
 import { ENGINE_IMAGES } from './container-spec.ts';
-import { createDockerClient } from './docker-client.ts';
 import { DockerProvisioner } from './docker-provisioner.ts';
+import { docker, dockerAvailable, gone, IMAGES, removeFleet } from './test-support.ts';
 
-const DOCKER_HOST = process.env.DOCKER_HOST || 'unix:///run/sqlfleet/podman.sock';
-const IMAGES = { postgres: 'localhost/sqlfleet/postgres:15', mysql: 'localhost/sqlfleet/mariadb:10.11' };
-const docker = createDockerClient(DOCKER_HOST);
-const available = await docker.ping().then(
-  async () => (await Promise.all(Object.values(IMAGES).map((i) => docker.getImage(i).inspect()))).length > 0,
-  () => false,
-);
+const available = await dockerAvailable();
 
 const fleetId = `w${randomBytes(5).toString('hex')}`;
 const logger = createLogger({ name: 'test', level: 'silent' });
@@ -61,12 +55,6 @@ async function warmContainers(engine: EngineName): Promise<Map<string, string>> 
       .map((c) => [c.Names[0]?.slice(1) ?? '', c.Id]),
   );
 }
-
-const gone = (call: Promise<unknown>) =>
-  call.then(
-    () => false,
-    (e: { statusCode?: number }) => e.statusCode === 404,
-  );
 
 describe.skipIf(!available)('docker provisioner with a warm pool (real Docker/Podman API)', () => {
   it('lets the reaper attribute a container claimed by a worker that died before seeding it', {
@@ -159,11 +147,3 @@ describe.skipIf(!available)('docker provisioner with a warm pool (real Docker/Po
     });
   });
 });
-
-async function removeFleet(fleet: string): Promise<void> {
-  const filters = { label: [`sqlfleet.fleet=${fleet}`] };
-  for (const c of await docker.listContainers({ all: true, filters })) {
-    await docker.getContainer(c.Id).remove({ force: true, v: true });
-  }
-  for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove();
-}
