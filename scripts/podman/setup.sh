@@ -16,7 +16,7 @@ log_dir=/var/log/sqlfleet
 say() { echo "podman-setup: $*" >&2; }
 
 # 1. Packages, only those missing (apt-get update only when something must be installed).
-packages=(podman runc fuse-overlayfs slirp4netns uidmap debootstrap curl)
+packages=(podman runc fuse-overlayfs slirp4netns uidmap netavark aardvark-dns iptables debootstrap curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -32,7 +32,10 @@ fi
 # /etc/containers/containers.conf, then /etc/containers/containers.conf.d/*.conf; a drop-in
 # leaves the packaged files alone. crun fails on this hybrid-cgroup host, there is no systemd
 # (cgroupfs, file events), and the sandbox has no CAP_SYS_RESOURCE, so the default ulimits
-# must stay at or below what the host allows.
+# must stay at or below what the host allows. The network backend is named, not left to
+# Podman's guess: installed without recommends, Podman 4.3 falls back to CNI, whose internal
+# networks' bridges get no address on the host, so the host (the worker) cannot reach a
+# sandbox at all; CNI also leaves an iptables rule behind for every network it ever made.
 conf_dir=/etc/containers/containers.conf.d
 conf="$conf_dir/50-sqlfleet.conf"
 desired='# Written by sqlfleet scripts/podman/setup.sh
@@ -42,15 +45,32 @@ default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 [engine]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
-events_logger = "file"'
+events_logger = "file"
+
+[network]
+network_backend = "netavark"'
 mkdir -p "$conf_dir"
 if [[ "$(cat "$conf" 2>/dev/null)" != "$desired" ]]; then
   printf '%s\n' "$desired" >"$conf"
   say "wrote $conf"
 fi
 
-# 3. The API service.
+# 3. The API service, on the configured backend: a service started before the backend was
+# configured (or by hand) keeps CNI until it is restarted.
 ping() { curl -fsS --max-time 2 --unix-socket "$sock" http://d/_ping >/dev/null 2>&1; }
+backend() { # of the running service
+  curl -fsS --max-time 5 --unix-socket "$sock" http://d/v4.0.0/libpod/info 2>/dev/null |
+    grep -oE '"networkBackend": *"[a-z]+"' | grep -oE '[a-z]+"$' | tr -d '"'
+}
+[[ "$(podman info --format '{{.Host.NetworkBackend}}')" == netavark ]] || {
+  say "podman does not use netavark with $conf: $(podman info --format '{{.Host.NetworkBackend}}')"
+  exit 1
+}
+if ping && [[ "$(backend)" != netavark ]]; then
+  say "the running service uses $(backend) networking: restarting it"
+  pkill -f "podman system service .*unix://$sock" || true
+  for _ in $(seq 1 50); do ping || break; sleep 0.1; done
+fi
 if ! ping; then
   mkdir -p "$(dirname "$sock")" "$log_dir"
   rm -f "$sock" # a stale socket from a dead service would make the bind fail

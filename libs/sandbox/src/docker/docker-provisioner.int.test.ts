@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { SandboxTarget } from '@sqlfleet/contracts';
 import { createLogger, type EngineName, isAppError } from '@sqlfleet/core';
 import { createEngines } from '@sqlfleet/engines';
@@ -6,7 +8,7 @@ import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SandboxSpec } from '../provisioner.ts';
 import { DockerProvisioner } from './docker-provisioner.ts';
-import { networkName } from './sandbox-labels.ts';
+import { bridgeName, networkName } from './sandbox-labels.ts';
 import { docker, dockerAvailable, gone, IMAGES, removeFleet } from './test-support.ts';
 
 const available = await dockerAvailable();
@@ -48,6 +50,22 @@ async function rowsOf(target: SandboxTarget, sql: string): Promise<unknown[][]> 
 }
 
 const inspect = (name: string) => docker.getContainer(name).inspect();
+
+const run = promisify(execFile);
+const lines = async (cmd: string, args: string[]) => (await run(cmd, args)).stdout.split('\n').filter(Boolean);
+
+/** What one sandbox network leaves on the host: firewall rules naming its bridge or subnet, the bridge, volumes. */
+const hostTraces = (bridge: string, subnet: string) => async () => {
+  const rules: string[] = [];
+  for (const cmd of ['iptables', 'ip6tables']) {
+    for (const table of ['filter', 'nat']) {
+      rules.push(...(await lines(cmd, ['-t', table, '-S'])).filter((r) => r.includes(bridge) || r.includes(subnet)));
+    }
+  }
+  const links = (await lines('ip', ['-o', 'link', 'show'])).map((l) => l.split(':')[1]?.trim() ?? '');
+  const volumes = await docker.listVolumes({ filters: { label: [`sqlfleet.fleet=${fleetId}`] } });
+  return { rules, links: links.filter((l) => l === bridge), volumes: volumes.Volumes ?? [] };
+};
 
 /** Runs a command in the container; resolves with its exit code. */
 async function exec(container: string, cmd: string[]): Promise<number> {
@@ -131,13 +149,20 @@ describe.skipIf(!available)('docker provisioner against a real Docker/Podman API
       expect(await rowsOf(next.sandbox.target, 'SELECT id FROM orders')).toEqual([[7]]);
     });
 
-    it('destroy removes the container and its network, and may be repeated', { timeout: 90_000 }, async () => {
+    it('destroy removes the container, its network and every trace on the host, and may be repeated', {
+      timeout: 90_000,
+    }, async () => {
       const s = spec(engine);
       const { sandbox } = await provisioner.ensure(s);
       expect((await provisioner.list()).map((r) => r.id)).toContain(sandbox.id);
+      const network = await docker.getNetwork(networkName(sandbox.id)).inspect();
+      const traces = hostTraces(bridgeName(network.Name), network.IPAM?.Config?.[0]?.Subnet ?? '');
+      expect((await traces()).links).toEqual([bridgeName(network.Name)]); // the probe sees what it looks for
       await provisioner.destroy({ id: sandbox.id, engine, sessionId: s.sessionId });
       expect(await gone(inspect(sandbox.id))).toBe(true);
       expect(await gone(docker.getNetwork(networkName(sandbox.id)).inspect())).toBe(true);
+      // Firewall rules (CNI left one per network ever made), the bridge, volumes: nothing stays.
+      expect(await traces()).toEqual({ rules: [], links: [], volumes: [] });
       expect((await provisioner.list()).map((r) => r.id)).not.toContain(sandbox.id);
       await provisioner.destroy({ id: sandbox.id, engine, sessionId: s.sessionId });
     });
