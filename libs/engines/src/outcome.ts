@@ -2,6 +2,8 @@ import type { QueryOutcome, ResultSet, SqlError } from '@sqlfleet/contracts';
 
 export const QUERY_TIMEOUT = 'QUERY_TIMEOUT';
 export const CONNECTION_LOST = 'CONNECTION_LOST';
+/** A statement the sandbox cannot carry (COPY to or from the client, LOAD DATA LOCAL …): refused, not run. */
+export const STATEMENT_UNSUPPORTED = 'STATEMENT_UNSUPPORTED';
 
 export function timeoutError(statementIndex: number, timeoutMs: number): SqlError {
   return { code: QUERY_TIMEOUT, message: `The script ran past its time limit of ${timeoutMs} ms`, statementIndex };
@@ -9,6 +11,10 @@ export function timeoutError(statementIndex: number, timeoutMs: number): SqlErro
 
 export function connectionLostError(statementIndex: number, message: string): SqlError {
   return { code: CONNECTION_LOST, message: `The connection to the sandbox was lost: ${message}`, statementIndex };
+}
+
+export function unsupportedError(statementIndex: number, message: string): SqlError {
+  return { code: STATEMENT_UNSUPPORTED, message, statementIndex };
 }
 
 /** Builds the outcome from what the script produced and how it stopped. */

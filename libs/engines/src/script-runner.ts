@@ -2,12 +2,19 @@ import type { QueryLimits, QueryOutcome, ResultSet, SandboxTarget, SqlError } fr
 import { targetKey } from '@sqlfleet/contracts';
 import type { Logger } from '@sqlfleet/core';
 import { Deadline, HARD_STOP } from './deadline.ts';
-import { connectionLostError, outcomeOf, timeoutError } from './outcome.ts';
+import { connectionLostError, outcomeOf, timeoutError, unsupportedError } from './outcome.ts';
 import { ByteBudget } from './result-builder.ts';
 import type { Statement } from './statement-splitter.ts';
 
 /** The connection died before the script's first statement ran: safe to try once more on a fresh one. */
 export class StaleConnection extends Error {}
+
+/**
+ * The statement asked for something the driver cannot carry (COPY to or from the client, a file
+ * the client would read): the student gets STATEMENT_UNSUPPORTED, and the connection, whose server
+ * side may still hear a cancel sent to stop it, is dropped.
+ */
+export class UnsupportedStatement extends Error {}
 
 /** How one engine's errors read, so that the shared loop can tell a student's error from ours. */
 export interface EngineErrors {
@@ -113,11 +120,15 @@ export class ScriptRunner {
         results.push(...result);
       }
     } catch (err) {
-      if (err instanceof StaleConnection || (!errors.isServerError(err) && !errors.isConnectionLoss(err))) {
+      if (err instanceof UnsupportedStatement) {
+        error = unsupportedError(index, err.message);
+        discard = true;
+      } else if (err instanceof StaleConnection || (!errors.isServerError(err) && !errors.isConnectionLoss(err))) {
         discard = true;
         throw err;
+      } else {
+        ({ error, discard } = failure(errors, err, index, statements[index]?.text ?? '', deadline, limits));
       }
-      ({ error, discard } = failure(errors, err, index, statements[index]?.text ?? '', deadline, limits));
     } finally {
       await deadline.clear();
       await conn.giveBack(discard || deadline.fired);

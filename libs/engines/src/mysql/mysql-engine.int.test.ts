@@ -125,9 +125,19 @@ describe('MysqlEngine', () => {
     expect(out.results.at(-1)?.rows).toEqual([['42']]);
   });
 
-  it('refuses LOAD DATA LOCAL', async () => {
-    const out = await engine.execute(db.target, "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE item", limits());
-    expect(out.kind).toBe('sql-error');
+  it.each([
+    "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE item",
+    "LOAD XML LOCAL INFILE '/etc/passwd' INTO TABLE item",
+  ])('refuses %s with STATEMENT_UNSUPPORTED and stays usable', async (sql) => {
+    const out = await engine.execute(db.target, `SELECT 1; ${sql}; SELECT 2`, limits());
+    expect(out).toMatchObject({
+      kind: 'sql-error',
+      results: [{ rows: [[1]] }],
+      error: { code: 'STATEMENT_UNSUPPORTED', statementIndex: 1 },
+    });
+    expect(out.results).toHaveLength(1);
+    const next = await engine.execute(db.target, 'SELECT COUNT(*) FROM item', limits());
+    expect(next).toMatchObject({ kind: 'ok' });
   });
 
   it('reports a connection killed mid-query and works again afterwards', async () => {

@@ -1,12 +1,17 @@
 import type { SqlError } from '@sqlfleet/contracts';
 import type { QueryError } from 'mysql2';
-import { compact } from '../outcome.ts';
+import { compact, STATEMENT_UNSUPPORTED } from '../outcome.ts';
 import type { EngineErrors } from '../script-runner.ts';
 
 /** MariaDB max_statement_time (1969) and MySQL 8 max_execution_time (3024): the server-side limit. */
 const SERVER_TIMEOUT_ERRNOS: ReadonlySet<number> = new Set([1969, 3024]);
 /** ER_QUERY_INTERRUPTED: a KILL QUERY, ours or someone else's. */
 const QUERY_INTERRUPTED = 1317;
+/**
+ * LOAD DATA LOCAL refused: the client never reads files for the server (MariaDB 4166, MySQL 8 3948,
+ * older servers' ER_NOT_ALLOWED_COMMAND 1148). Reported as the same code as PostgreSQL's COPY FROM STDIN.
+ */
+const LOCAL_INFILE_ERRNOS: ReadonlySet<number> = new Set([1148, 3948, 4166]);
 /** ER_CONNECTION_KILLED (MariaDB), server gone away, lost during query. */
 const CONNECTION_ERRNOS: ReadonlySet<number> = new Set([1927, 2006, 2013]);
 
@@ -34,6 +39,15 @@ export function isConnectionLoss(err: unknown): boolean {
  */
 export function toSqlError(err: QueryError, statementIndex: number, statementText: string): SqlError {
   const message = (err as QueryError & { sqlMessage?: string }).sqlMessage ?? err.message;
+  if (LOCAL_INFILE_ERRNOS.has(err.errno ?? -1)) {
+    return compact({
+      code: STATEMENT_UNSUPPORTED,
+      sqlState: err.sqlState,
+      message: 'LOAD … LOCAL INFILE is not supported here: the sandbox reads no client files; use INSERT … VALUES',
+      statementIndex,
+      detail: message,
+    });
+  }
   const line = /at line (\d+)\s*$/.exec(message)?.[1];
   return compact({
     code: String(err.errno ?? err.code ?? 'UNKNOWN'),

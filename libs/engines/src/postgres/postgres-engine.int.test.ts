@@ -121,6 +121,47 @@ describe('PostgresEngine', () => {
     expect(next).toMatchObject({ kind: 'ok', results: [{}, { rows: [[1]] }] });
   });
 
+  // Issue 10: pg-cursor has no COPY handlers, and the TypeError it threw killed the worker process.
+  it.each([
+    ['COPY … TO STDOUT', 'COPY (SELECT 1) TO STDOUT'],
+    ['an empty COPY … TO STDOUT', 'COPY (SELECT 1 WHERE false) TO STDOUT'],
+    ['a COPY that would stream 100 million rows', 'COPY (SELECT generate_series(1, 100000000)) TO STDOUT'],
+    ['COPY … FROM STDIN', 'COPY item FROM STDIN'],
+    ['COPY … FROM STDIN in a transaction', 'BEGIN; COPY item (id) FROM STDIN'],
+  ])('refuses %s with STATEMENT_UNSUPPORTED and stays usable', async (_name, sql) => {
+    const out = await engine.execute(db.target, `SELECT 1; ${sql}; SELECT 2`, limits({ timeoutMs: 20_000 }));
+    expect(out).toMatchObject({ kind: 'sql-error', error: { code: 'STATEMENT_UNSUPPORTED' } });
+    expect(out.results[0]?.rows).toEqual([[1]]);
+    // The script stopped at the COPY: nothing after it ran.
+    expect(out.kind === 'sql-error' && out.error.statementIndex).toBe(out.results.length);
+    const next = await engine.execute(db.target, 'SELECT count(*) FROM item', limits());
+    expect(next).toMatchObject({ kind: 'ok', results: [{ rows: [['2']] }] });
+    const copies = await db.admin.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'COPY%' AND state <> 'idle'",
+      [db.target.database],
+    );
+    expect(copies.rows[0].n).toBe(0);
+  });
+
+  it.each([
+    ['psql’s \\copy', '\\copy item to stdout'],
+    ['a replication command', 'START_REPLICATION SLOT s LOGICAL 0/0'],
+  ])('answers %s as the server’s own error', async (_name, sql) => {
+    const out = await engine.execute(db.target, sql, limits());
+    expect(out).toMatchObject({ kind: 'sql-error', error: { code: '42601' } });
+  });
+
+  it('survives a flood of large notices and notifications', async () => {
+    const out = await engine.execute(
+      db.target,
+      `LISTEN flood; SELECT pg_notify('flood', repeat('n', 7000)) FROM generate_series(1, 2000);
+       DO $$ BEGIN FOR i IN 1..2000 LOOP RAISE NOTICE '%', repeat('x', 100000); END LOOP; END $$; SELECT 3`,
+      limits({ timeoutMs: 20_000 }),
+    );
+    expect(out).toMatchObject({ kind: 'ok' });
+    expect(out.results.at(-1)?.rows).toEqual([[3]]);
+  });
+
   it('does not leak one script’s session state into the next', async () => {
     await engine.execute(
       db.target,

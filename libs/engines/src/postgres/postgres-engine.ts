@@ -58,7 +58,11 @@ export class PostgresEngine extends PooledEngine<TargetPool> {
         await client.query(`SET statement_timeout = ${ms}`);
       },
       run: (text, maxRows, budget) =>
-        runPostgresStatement(client, text, maxRows, budget, typeNames).then((result) => [result]),
+        runPostgresStatement(client, text, maxRows, budget, typeNames, () => {
+          this.signalBackend(target, pid, 'pg_cancel_backend').catch((err: unknown) =>
+            log?.debug({ err }, 'cancelling a refused COPY failed'),
+          );
+        }).then((result) => [result]),
       cancel: () => this.signalBackend(target, pid, 'pg_cancel_backend'),
       terminate: () => this.signalBackend(target, pid, 'pg_terminate_backend'),
       giveBack: (discard) => this.giveBack(client, discard, log),

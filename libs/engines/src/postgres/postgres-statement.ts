@@ -1,19 +1,67 @@
 import type { Column, ResultSet } from '@sqlfleet/contracts';
-import type { PoolClient, QueryResult } from 'pg';
+import type { Connection, PoolClient, QueryResult } from 'pg';
 import Cursor from 'pg-cursor';
 import { type ByteBudget, ResultBuilder } from '../result-builder.ts';
+import { UnsupportedStatement } from '../script-runner.ts';
 import { POSTGRES_TYPES } from './postgres-types.ts';
 import type { TypeNames } from './type-names.ts';
 
 const BATCH_ROWS = 500;
 
-/** A cursor that keeps the full command tag (`CREATE TABLE`, not just `CREATE`). */
+/**
+ * A cursor that keeps the full command tag (`CREATE TABLE`, not just `CREATE`) and refuses COPY
+ * to or from the client. pg-cursor has no COPY handlers: pg calls them on the cursor anyway, and
+ * the TypeError thrown from the socket's data handler killed the process (issue 10).
+ */
 class TaggedCursor extends Cursor<unknown[]> {
   commandTag?: string;
+  /** Why the statement was refused, once the server asked for a COPY. */
+  refused?: string;
+  private readonly onCopyOut = (): void => {
+    this.refused = 'COPY … TO STDOUT is not supported here: run the SELECT itself to see its rows';
+    // The server streams until the COPY ends; stop it rather than drop rows until the time limit.
+    this.stopServer();
+  };
+
+  constructor(
+    text: string,
+    config: Cursor.CursorQueryConfig,
+    private readonly stopServer: () => void,
+  ) {
+    super(text, undefined, config);
+    // pg-cursor's types declare submit as a property: wrap it rather than override it.
+    const submit = this.submit.bind(this);
+    this.submit = (connection: Connection) => {
+      submit(connection);
+      connection.once('copyOutResponse', this.onCopyOut);
+    };
+  }
 
   handleCommandComplete(msg: { text: string }): void {
     this.commandTag = msg.text;
+    this.forgetCopy();
     (Cursor.prototype as unknown as { handleCommandComplete(m: unknown): void }).handleCommandComplete.call(this, msg);
+  }
+
+  handleError(msg: Error): void {
+    this.forgetCopy();
+    (Cursor.prototype as unknown as { handleError(m: unknown): void }).handleError.call(this, msg);
+  }
+
+  /** The server answers a CopyFail with an error (57014), which ends the statement as usual. */
+  handleCopyInResponse(connection: Connection & { sendCopyFail(message: string): void }): void {
+    this.refused = 'COPY … FROM STDIN is not supported here: use INSERT … VALUES';
+    connection.sendCopyFail(this.refused);
+  }
+
+  /** Rows of a refused COPY TO STDOUT, until the cancel lands: dropped. */
+  handleCopyData(): void {}
+
+  private forgetCopy(): void {
+    (this as unknown as { connection: Connection | null }).connection?.removeListener(
+      'copyOutResponse',
+      this.onCopyOut,
+    );
   }
 }
 
@@ -34,13 +82,17 @@ export async function runPostgresStatement(
   maxRows: number,
   budget: ByteBudget,
   typeNames: TypeNames,
+  stopServer: () => void,
 ): Promise<ResultSet> {
-  const cursor = client.query(new TaggedCursor(text, undefined, { rowMode: 'array', types: POSTGRES_TYPES }));
+  const cursor = client.query(new TaggedCursor(text, { rowMode: 'array', types: POSTGRES_TYPES }, stopServer));
   const builder = new ResultBuilder(maxRows, budget);
   let last: QueryResult | undefined;
   for (;;) {
     const want = Math.min(BATCH_ROWS, Math.max(1, maxRows + 1 - builder.rows.length));
-    const batch = await read(cursor, want);
+    const batch = await read(cursor, want).catch((err: unknown) => {
+      throw cursor.refused ? new UnsupportedStatement(cursor.refused, { cause: err }) : err;
+    });
+    if (cursor.refused) throw new UnsupportedStatement(cursor.refused);
     last = batch.result ?? last;
     for (const row of batch.rows) if (!builder.add(row)) break;
     if (builder.truncated || batch.rows.length === 0) break;
