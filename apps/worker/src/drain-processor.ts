@@ -2,6 +2,7 @@ import { AppError, isAppError, type Logger } from '@sqlfleet/core';
 import type { DrainJobData, JobFailure, JobStore, Mailbox, ResultPublisher } from '@sqlfleet/queue';
 import type { SessionStore } from '@sqlfleet/sandbox';
 import type { Job } from 'bullmq';
+import type { CrashGuard } from './crash-guard.ts';
 import type { QueryRunner } from './query-runner.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
 
@@ -12,6 +13,7 @@ export interface DrainProcessorOptions {
   runner: QueryRunner;
   publisher: ResultPublisher;
   metrics: WorkerMetrics;
+  crashes: CrashGuard;
   logger: Logger;
 }
 
@@ -32,7 +34,7 @@ export class DrainProcessor {
   }
 
   readonly process = async (job: Job<DrainJobData>): Promise<void> => {
-    const { mailbox, jobs, sessions, runner, publisher, metrics } = this.options;
+    const { mailbox, jobs, sessions, runner, publisher, metrics, crashes } = this.options;
     const { sessionId } = job.data;
     for (;;) {
       const item = await mailbox.head(sessionId);
@@ -48,6 +50,18 @@ export class DrainProcessor {
         // Stored before a crash, not yet popped: announce again rather than run twice.
         await publisher.publish(known);
         await mailbox.pop(item);
+        continue;
+      }
+      const crashed = await crashes.begin(item.job.jobId);
+      if (crashed !== undefined) {
+        log.error({ crashes: crashed, sql: item.job.query }, 'query ended every worker that ran it; failing it');
+        metrics.failed('QUERY_CRASHED_WORKER');
+        const failure = toFailure(
+          new AppError('QUERY_CRASHED_WORKER', `This query ended ${crashed} worker processes; it is not run again`),
+        );
+        await publisher.publish(await jobs.fail(item.job.jobId, failure));
+        await mailbox.pop(item);
+        await crashes.end(item.job.jobId);
         continue;
       }
       await jobs.markRunning(item.job.jobId);
@@ -73,6 +87,9 @@ export class DrainProcessor {
         const failure = toFailure(error);
         metrics.failed(failure.code);
         await publisher.publish(await jobs.fail(item.job.jobId, failure));
+      } finally {
+        // This process outlived the run: it was no crash, whatever its outcome.
+        await crashes.end(item.job.jobId);
       }
       await mailbox.pop(item);
       await sessions.touch(sessionId);

@@ -11,6 +11,7 @@ import {
 } from '@sqlfleet/queue';
 import { createSandboxes } from '@sqlfleet/sandbox';
 import { Worker } from 'bullmq';
+import { CrashGuard } from './crash-guard.ts';
 import { DrainProcessor } from './drain-processor.ts';
 import { QueryRunner } from './query-runner.ts';
 import { createSocketEmitter } from './socket-emitter.ts';
@@ -45,6 +46,7 @@ const processor = new DrainProcessor({
   runner: new QueryRunner(manager, runtime.engines),
   publisher: new ResultPublisher(redis, keys, emitter.io),
   metrics,
+  crashes: new CrashGuard(redis, keys, config.worker.maxCrashes, config.resultTtlMs),
   logger,
 });
 

@@ -53,6 +53,8 @@ export const ENV_SCHEMA = {
   WORKER_CONCURRENCY: int(8),
   /** Job lock; a dead worker's job is taken again after about this long. Every worker must agree. */
   WORKER_LOCK_MS: int(30_000),
+  /** A query whose runs ended this many worker processes is failed (QUERY_CRASHED_WORKER) instead of run again. */
+  WORKER_MAX_CRASHES: z.coerce.number().int().positive().default(3),
   /** A worker serves GET /metrics here; 0 turns it off (several workers on one host need their own ports). */
   WORKER_METRICS_PORT: int(0),
   RATE_LIMIT_PER_MINUTE: int(600),
@@ -114,7 +116,7 @@ export interface Config {
   sessionTtlMs: number;
   resultTtlMs: number;
   reaperIntervalMs: number;
-  worker: { concurrency: number; lockMs: number; metricsPort: number };
+  worker: { concurrency: number; lockMs: number; metricsPort: number; maxCrashes: number };
   rateLimitPerMinute: number;
   waitTimeoutMs: number;
   metrics: boolean;
@@ -217,7 +219,12 @@ function toConfig(env: Env): Config {
     sessionTtlMs: env.SESSION_TTL_MS,
     resultTtlMs: env.RESULT_TTL_MS,
     reaperIntervalMs: env.REAPER_INTERVAL_MS,
-    worker: { concurrency: env.WORKER_CONCURRENCY, lockMs: env.WORKER_LOCK_MS, metricsPort: env.WORKER_METRICS_PORT },
+    worker: {
+      concurrency: env.WORKER_CONCURRENCY,
+      lockMs: env.WORKER_LOCK_MS,
+      metricsPort: env.WORKER_METRICS_PORT,
+      maxCrashes: env.WORKER_MAX_CRASHES,
+    },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     waitTimeoutMs: env.WAIT_TIMEOUT_MS,
     metrics: env.METRICS,

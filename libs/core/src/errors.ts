@@ -37,6 +37,11 @@ export const ERROR_CODES = {
   OPS_TOKEN_REQUIRED: { status: 401, retryable: false, message: 'This view needs the operations token' },
   QUEUE_UNAVAILABLE: { status: 503, retryable: true, message: 'The queue is not reachable' },
   JOB_FAILED: { status: 500, retryable: true, message: 'The job failed' },
+  QUERY_CRASHED_WORKER: {
+    status: 500,
+    retryable: false,
+    message: 'This query ended the worker running it several times; it is not run again',
+  },
   CONFIG_INVALID: { status: 500, retryable: false, message: 'The configuration is invalid' },
   INTERNAL: { status: 500, retryable: false, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;

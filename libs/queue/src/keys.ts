@@ -12,6 +12,10 @@ export class FleetKeys {
   job(jobId: string): string {
     return `${this.fleetId}:job:${jobId}`;
   }
+  /** Runs of a query that started and have not ended (a worker died under them). */
+  runs(jobId: string): string {
+    return `${this.fleetId}:runs:${jobId}`;
+  }
   /** Pub/sub channel announcing finished jobs to API replicas waiting on them. */
   get resultsChannel(): string {
     return `${this.fleetId}:results`;
