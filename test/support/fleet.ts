@@ -114,7 +114,7 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function removeFleetKeys(fleetId: string): Promise<void> {
+export async function removeFleetKeys(fleetId: string): Promise<void> {
   const redis = new Redis('redis://127.0.0.1:6379');
   try {
     for (const pattern of [`${fleetId}:*`, `bull:${fleetId}-*`]) {
