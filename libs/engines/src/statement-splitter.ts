@@ -8,46 +8,61 @@ export interface Statement {
   line: number;
 }
 
-/** A stretch the splitter must not look inside: a string, quoted identifier or comment. */
+/** A stretch the splitter must not look inside: a string, quoted identifier, comment or word. */
 export interface Lexeme {
   /** Index just past the lexeme (the script's length when it is never closed). */
   end: number;
-  /** Comments alone do not make a statement; strings, identifiers and executable comments do. */
+  /** Comments alone do not make a statement; strings, identifiers and words do. */
   kind: 'comment' | 'code';
 }
 
-/** What a dialect adds to the shared scanner: the lexemes in which a `;` does not end a statement. */
-export type LexemeReader = (sql: string, i: number) => Lexeme | undefined;
+/**
+ * What a dialect adds to the shared scanner, made afresh for each script (it may keep state, as the
+ * engine's own client does: psql counts brackets and follows `standard_conforming_strings`).
+ */
+export interface DialectScanner {
+  /**
+   * The lexeme starting at `i`, if any; `statementStart` says nothing but whitespace and comments
+   * came before it in the current statement.
+   */
+  read(sql: string, i: number, statementStart: boolean): Lexeme | undefined;
+  /** Whether a delimiter here ends the statement (default: always). */
+  canEnd?(): boolean;
+  /** Told of each cut, with the statement (undefined when empty) and the index it ended at, past its delimiter. */
+  ended?(statement: Statement | undefined, next: number): void;
+}
 
 export interface SplitOptions {
   /**
-   * Honour the MySQL client's `DELIMITER xx` line (at the start of a statement): statements then end
-   * at `xx` instead of `;`, so a procedure or trigger body keeps its inner `;`. The line itself is not sent.
+   * Honour the mysql client's `DELIMITER xx` command: a line of its own at the start of a statement.
+   * Statements then end at `xx` instead of `;`, so a procedure or trigger body keeps its inner `;`.
+   * The line itself is not sent.
    */
   delimiterCommand?: boolean;
 }
 
-const DELIMITER_LINE = /DELIMITER[ \t]+(\S+)[^\n]*/iy;
+const DELIMITER_LINE = /[ \t]*DELIMITER[ \t]+(\S+)[^\n]*/iy;
 
 /**
  * Splits a script on top-level `;` (or the current DELIMITER), skipping whatever the dialect says is
  * quoted or commented. Statements made only of whitespace and comments are dropped. An unterminated
  * string or comment runs to the end of the script, so the engine reports that error itself.
  */
-export function splitStatements(sql: string, readLexeme: LexemeReader, options: SplitOptions = {}): Statement[] {
+export function splitStatements(sql: string, scanner: DialectScanner, options: SplitOptions = {}): Statement[] {
   const statements: Statement[] = [];
   let delimiter = ';';
   let start = 0;
   let hasCode = false;
   let i = 0;
-  const push = (end: number, next: number): void => {
-    if (hasCode) statements.push(trimmed(sql, start, end));
+  const cut = (end: number, next: number): void => {
+    const statement = hasCode ? trimmed(sql, start, end) : undefined;
+    if (statement) statements.push(statement);
+    scanner.ended?.(statement, next);
     start = next;
     hasCode = false;
   };
   while (i < sql.length) {
-    const ch = sql[i] as string;
-    if (options.delimiterCommand && !hasCode && (ch === 'D' || ch === 'd')) {
+    if (options.delimiterCommand && !hasCode && (i === 0 || sql[i - 1] === '\n')) {
       DELIMITER_LINE.lastIndex = i;
       const line = DELIMITER_LINE.exec(sql);
       if (line?.[1]) {
@@ -57,21 +72,21 @@ export function splitStatements(sql: string, readLexeme: LexemeReader, options: 
         continue;
       }
     }
-    if (sql.startsWith(delimiter, i)) {
-      push(i, i + delimiter.length);
+    if (sql.startsWith(delimiter, i) && (scanner.canEnd?.() ?? true)) {
+      cut(i, i + delimiter.length);
       i += delimiter.length;
       continue;
     }
-    const lexeme = readLexeme(sql, i);
+    const lexeme = scanner.read(sql, i, !hasCode);
     if (lexeme) {
       if (lexeme.kind === 'code') hasCode = true;
       i = Math.max(lexeme.end, i + 1);
       continue;
     }
-    if (!isSpace(ch)) hasCode = true;
+    if (!isSpace(sql[i] as string)) hasCode = true;
     i += 1;
   }
-  push(sql.length, sql.length);
+  if (hasCode) statements.push(trimmed(sql, start, sql.length));
   return statements;
 }
 

@@ -1,4 +1,5 @@
 import {
+  type DialectScanner,
   isSpace,
   type Lexeme,
   lineCommentEnd,
@@ -8,31 +9,36 @@ import {
 } from '../statement-splitter.ts';
 
 /**
- * Splits a MySQL/MariaDB script: '…' and "…" strings with backslash escapes, `…` identifiers,
- * `#` and `-- ` comments (MySQL needs a space or control character after `--`), and block comments;
- * `/*! … *\/` executable comments count as code. The mysql client's `DELIMITER` line is honoured,
- * as students write procedures and triggers with it.
+ * Splits a MySQL/MariaDB script where the mariadb client cuts it: '…' and "…" strings with backslash
+ * escapes, `…` identifiers, `#` comments, `--` comments (followed by whitespace, or anywhere at the
+ * start of a statement), and block comments. `/*! … *\/` executable comments are plain code to the
+ * client, which cuts at a `;` inside them too. The client's `DELIMITER` line is honoured, as students
+ * write procedures and triggers with it.
  */
 export function splitMysql(sql: string): Statement[] {
-  return splitStatements(sql, readMysqlLexeme, { delimiterCommand: true });
+  return splitStatements(sql, mysqlScanner, { delimiterCommand: true });
 }
 
-function readMysqlLexeme(sql: string, i: number): Lexeme | undefined {
+/** The mariadb client's reading of a script; stateless, so one serves every script. */
+export const mysqlScanner: DialectScanner = { read: readMysqlLexeme };
+
+function readMysqlLexeme(sql: string, i: number, statementStart: boolean): Lexeme | undefined {
   const ch = sql[i];
   if (ch === "'" || ch === '"') return { end: quotedEnd(sql, i, ch, true), kind: 'code' };
   if (ch === '`') return { end: quotedEnd(sql, i, '`', false), kind: 'code' };
   if (ch === '#') return { end: lineCommentEnd(sql, i), kind: 'comment' };
   if (ch === '-' && sql[i + 1] === '-') {
+    // The client also skips `--x` lines "to run mysql-test-run cases", but only before any code.
     const after = sql[i + 2];
-    if (after === undefined || isSpace(after) || after.charCodeAt(0) < 32) {
+    if (after === undefined || isSpace(after) || statementStart)
       return { end: lineCommentEnd(sql, i), kind: 'comment' };
-    }
     return undefined;
   }
   if (ch === '/' && sql[i + 1] === '*') {
-    const close = sql.indexOf('*/', i + 2);
     const executable = sql[i + 2] === '!' || (sql[i + 2] === 'M' && sql[i + 3] === '!');
-    return { end: close === -1 ? sql.length : close + 2, kind: executable ? 'code' : 'comment' };
+    if (executable) return undefined;
+    const close = sql.indexOf('*/', i + 2);
+    return { end: close === -1 ? sql.length : close + 2, kind: 'comment' };
   }
   return undefined;
 }

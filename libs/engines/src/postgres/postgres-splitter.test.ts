@@ -59,4 +59,56 @@ describe('splitPostgres', () => {
     ]);
     expect(script.slice(13, 13 + 'SELECT\n 2'.length)).toBe('SELECT\n 2');
   });
+
+  it('keeps a ; inside parentheses, as in a rule with several actions (issue 13)', () => {
+    const rule = 'CREATE RULE r AS ON UPDATE TO t DO INSTEAD (NOTIFY a; NOTIFY b)';
+    expect(texts(`${rule}; SELECT 1); SELECT 2`)).toEqual([rule, 'SELECT 1)', 'SELECT 2']);
+  });
+
+  it('keeps a BEGIN ATOMIC body whole, CASE … END inside included (issue 13)', () => {
+    const fn = [
+      'CREATE OR REPLACE FUNCTION f(x int) RETURNS int LANGUAGE sql',
+      'BEGIN ATOMIC',
+      '  SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END;',
+      '  SELECT 2;',
+      'END',
+    ].join('\n');
+    expect(texts(`BEGIN; ${fn}; SELECT 3; COMMIT`)).toEqual(['BEGIN', fn, 'SELECT 3', 'COMMIT']);
+  });
+
+  it('counts BEGIN and END only in CREATE FUNCTION or PROCEDURE, outside brackets', () => {
+    expect(texts('BEGIN; SELECT CASE WHEN true THEN 1 END; END; SELECT 4')).toEqual([
+      'BEGIN',
+      'SELECT CASE WHEN true THEN 1 END',
+      'END',
+      'SELECT 4',
+    ]);
+    const proc = 'CREATE PROCEDURE p(begin int) LANGUAGE sql BEGIN ATOMIC SELECT 1; END';
+    expect(texts(`${proc}; SELECT 5`)).toEqual([proc, 'SELECT 5']);
+  });
+
+  it('reads \\ as an escape in plain strings once standard_conforming_strings is off, from the next line (issue 13)', () => {
+    const script = [
+      "SET standard_conforming_strings = off; SELECT 'same line: \\';",
+      "SELECT 'a\\';b';",
+      'RESET standard_conforming_strings;',
+      "SELECT 'c\\'; SELECT 2",
+    ].join('\n');
+    expect(texts(script)).toEqual([
+      'SET standard_conforming_strings = off',
+      "SELECT 'same line: \\'",
+      "SELECT 'a\\';b'",
+      'RESET standard_conforming_strings',
+      "SELECT 'c\\'",
+      'SELECT 2',
+    ]);
+  });
+
+  it('reads bit and hex strings without escapes, whatever the setting', () => {
+    expect(texts("SET standard_conforming_strings TO 'off';\nSELECT X'1\\'; SELECT 2")).toEqual([
+      "SET standard_conforming_strings TO 'off'",
+      "SELECT X'1\\'",
+      'SELECT 2',
+    ]);
+  });
 });
