@@ -34,6 +34,18 @@ describe('splitMysql', () => {
     ]);
   });
 
+  it('cuts at a ; inside an executable comment, as the mariadb client does', () => {
+    expect(texts('/*!40101 SELECT 1; SELECT 2 */; SELECT 3')).toEqual(['/*!40101 SELECT 1', 'SELECT 2 */', 'SELECT 3']);
+  });
+
+  it('reads --x as a comment at the start of a statement only, as the client does', () => {
+    expect(texts('--x; y\nSELECT 1;--z\nSELECT 2--1; SELECT 3')).toEqual([
+      '--x; y\nSELECT 1',
+      '--z\nSELECT 2--1',
+      'SELECT 3',
+    ]);
+  });
+
   it('does not treat $ or E-strings specially', () => {
     expect(texts("SELECT '$$'; SELECT E'x'; SELECT 3")).toEqual(["SELECT '$$'", "SELECT E'x'", 'SELECT 3']);
   });
@@ -60,6 +72,14 @@ describe('splitMysql', () => {
       "SELECT 'DELIMITER //'",
       'SELECT 1 AS delimiter',
       'DELETE FROM t',
+    ]);
+  });
+
+  it('takes DELIMITER only on a line of its own, not after a statement on the same line', () => {
+    expect(texts('SELECT 1; DELIMITER //\nSELECT 2;\n  delimiter //\nSELECT 3//')).toEqual([
+      'SELECT 1',
+      'DELIMITER //\nSELECT 2',
+      'SELECT 3',
     ]);
   });
 });
