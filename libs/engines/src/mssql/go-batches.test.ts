@@ -56,3 +56,103 @@ describe('splitGoBatches', () => {
     expect(splitGoBatches('   ')).toEqual([]);
   });
 });
+
+/*
+ * Expected cuts as sqlcmd makes them. There is no sqlcmd (nor any SQL Server) on this machine, so
+ * this table is not differential: it is written from Microsoft's documentation of GO ("GO [count]",
+ * count "a positive integer"; "A Transact-SQL statement can't occupy the same line as a GO command.
+ * However, the line can contain comments"; no ";" after GO) and from Microsoft's Go port of sqlcmd
+ * (microsoft/go-sqlcmd, pkg/sqlcmd/batch.go and commands.go: GO is matched case-insensitively at the
+ * start of a line outside strings and comments; the last batch runs without a GO; an empty batch
+ * sends nothing). Where sqlcmd reports an invalid GO (`GO 0`, `GO;`) sqlfleet leaves the line in
+ * the batch and the server rejects it: both refuse the script.
+ */
+const SQLCMD_CUTS: [name: string, script: string, batches: [text: string, repeat: number][]][] = [
+  [
+    'GO alone on a line',
+    'SELECT 1\nGO\nSELECT 2',
+    [
+      ['SELECT 1', 1],
+      ['SELECT 2', 1],
+    ],
+  ],
+  [
+    'go in any case',
+    'SELECT 1\ngo\nSELECT 2\nGo\nSELECT 3',
+    [
+      ['SELECT 1', 1],
+      ['SELECT 2', 1],
+      ['SELECT 3', 1],
+    ],
+  ],
+  [
+    'GO n runs the batch n times',
+    'INSERT t DEFAULT VALUES\nGO 5\nSELECT 1',
+    [
+      ['INSERT t DEFAULT VALUES', 5],
+      ['SELECT 1', 1],
+    ],
+  ],
+  [
+    'GO with a trailing -- comment',
+    'SELECT 1\nGO -- end of batch one\nSELECT 2',
+    [
+      ['SELECT 1', 1],
+      ['SELECT 2', 1],
+    ],
+  ],
+  [
+    'GO n with a trailing comment',
+    'SELECT 1\nGO 2 -- twice\nSELECT 2',
+    [
+      ['SELECT 1', 2],
+      ['SELECT 2', 1],
+    ],
+  ],
+  [
+    'GO with a block comment on its line',
+    'SELECT 1\nGO /* end */\nSELECT 2',
+    [
+      ['SELECT 1', 1],
+      ['SELECT 2', 1],
+    ],
+  ],
+  [
+    'GO indented',
+    'SELECT 1\n   GO\nSELECT 2',
+    [
+      ['SELECT 1', 1],
+      ['SELECT 2', 1],
+    ],
+  ],
+  ['GO inside a string is text', "SELECT 'a\nGO\nb'\nGO", [["SELECT 'a\nGO\nb'", 1]]],
+  ['GO inside a block comment is text', 'SELECT 1 /*\nGO\n*/\nGO', [['SELECT 1 /*\nGO\n*/', 1]]],
+  ['GO in a -- comment is text', 'SELECT 1\n-- GO\nSELECT 2', [['SELECT 1\n-- GO\nSELECT 2', 1]]],
+  ['GO after a statement on the same line is text', 'SELECT 1 GO\nSELECT 2', [['SELECT 1 GO\nSELECT 2', 1]]],
+  ['GO; is not a GO line', 'SELECT 1\nGO;\nSELECT 2', [['SELECT 1\nGO;\nSELECT 2', 1]]],
+  ['GO 0 is not a GO line', 'SELECT 1\nGO 0\nSELECT 2', [['SELECT 1\nGO 0\nSELECT 2', 1]]],
+  ['words starting with GO are text', 'GOTO done\ndone:\nSELECT 1', [['GOTO done\ndone:\nSELECT 1', 1]]],
+  [
+    'the last batch runs without GO',
+    'SELECT 1\nGO\nSELECT 2\n',
+    [
+      ['SELECT 1', 1],
+      ['SELECT 2', 1],
+    ],
+  ],
+  ['empty batches send nothing', 'GO\n\nGO\nSELECT 1\nGO\nGO', [['SELECT 1', 1]]],
+  [
+    'CRLF line ends',
+    'SELECT 1\r\nGO\r\nSELECT 2',
+    [
+      ['SELECT 1', 1],
+      ['SELECT 2', 1],
+    ],
+  ],
+];
+
+describe('splitGoBatches cuts as sqlcmd documents', () => {
+  it.each(SQLCMD_CUTS)('%s', (_name, script, batches) => {
+    expect(splitGoBatches(script).map((b) => [b.text.trim(), b.repeat])).toEqual(batches);
+  });
+});

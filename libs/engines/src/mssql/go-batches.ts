@@ -7,9 +7,10 @@ export interface GoBatch {
 
 /**
  * `GO` is not T-SQL: the client tools split a script on lines holding only `GO`, an optional
- * positive count and an optional `--` comment. The server would answer "Incorrect syntax near 'GO'".
+ * positive count and optional comments (`--` to the end, or `/* … *\/` closed on the line).
+ * The server would answer "Incorrect syntax near 'GO'".
  */
-const GO_LINE = /^[ \t]*go(?:[ \t]+([1-9][0-9]*))?[ \t]*(?:--.*)?$/i;
+const GO_LINE = /^[ \t]*go(?:[ \t]+([1-9][0-9]*))?[ \t]*(?:\/\*(?:(?!\*\/).)*\*\/[ \t]*)*(?:--.*)?$/i;
 
 type Mode = 'code' | 'string' | 'quoted-identifier' | 'bracket-identifier' | 'line-comment' | 'block-comment';
 
