@@ -1,4 +1,5 @@
 import type { Logger } from '@sqlfleet/core';
+import type { WatchdogLogins } from './watchdog-login.ts';
 
 /** What every engine takes in its constructor. */
 export interface EngineOptions {
@@ -15,13 +16,20 @@ export interface EngineOptions {
   connectTimeoutMs?: number;
   /** After the time limit fires, how long the engine waits for the cancel to land before dropping the connection. Default 500 ms. */
   cancelGraceMs?: number;
+  /**
+   * Where the watchdog finds an admin login of the sandbox's server to cancel and end runaways through.
+   * Unset (engine tests): the sandbox's own login, which a hostile student can lock out.
+   */
+  watchdog?: WatchdogLogins;
 }
 
-export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'logger'>> & Pick<EngineOptions, 'logger'>;
+export type ResolvedEngineOptions = Required<Omit<EngineOptions, 'logger' | 'watchdog'>> &
+  Pick<EngineOptions, 'logger' | 'watchdog'>;
 
 export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngineOptions {
   return {
     logger: options.logger,
+    watchdog: options.watchdog,
     maxConnectionsPerTarget: options.maxConnectionsPerTarget ?? 2,
     idleTimeoutMs: options.idleTimeoutMs ?? 5_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,

@@ -7,3 +7,4 @@ export { PostgresEngine } from './postgres/postgres-engine.ts';
 export { splitPostgres } from './postgres/postgres-splitter.ts';
 export { createEngine, createEngines } from './registry.ts';
 export type { Statement } from './statement-splitter.ts';
+export type { WatchdogLogin, WatchdogLogins } from './watchdog-login.ts';

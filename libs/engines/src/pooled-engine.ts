@@ -5,6 +5,7 @@ import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } 
 import { PoolRegistry } from './pool-registry.ts';
 import { type EngineErrors, type ScriptConnection, ScriptRunner } from './script-runner.ts';
 import type { Statement } from './statement-splitter.ts';
+import type { WatchdogLogin } from './watchdog-login.ts';
 
 /** What a pooled engine is built from besides its options. */
 export interface PooledEngineParts<P> {
@@ -62,6 +63,18 @@ export abstract class PooledEngine<P> implements Engine {
   }
 
   protected abstract createPool(target: SandboxTarget): P;
+
+  /**
+   * The login the watchdog stops this target's statements through: the server's admin when the
+   * deployment names one, else (engine tests) the sandbox's own login.
+   */
+  protected async watchdogLogin(target: SandboxTarget): Promise<WatchdogLogin> {
+    const login = await this.options.watchdog?.loginFor(target).catch((err: unknown) => {
+      this.log?.warn({ err, target: targetKey(target) }, 'could not find the admin login to stop a runaway with');
+      return undefined;
+    });
+    return login ?? { user: target.user, password: target.password, database: target.database };
+  }
 
   /** Checks a connection out for one script; throws `StaleConnection` when a pooled one turns out dead. */
   protected abstract open(target: SandboxTarget): Promise<ScriptConnection>;

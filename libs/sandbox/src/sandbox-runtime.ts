@@ -10,6 +10,7 @@ import { MysqlServerAdmin } from './server/mysql-server-admin.ts';
 import { PostgresServerAdmin } from './server/postgres-server-admin.ts';
 import type { ServerAdmin } from './server/server-admin.ts';
 import { ServerProvisioner } from './server/server-provisioner.ts';
+import { SandboxWatchdogLogins } from './watchdog-logins.ts';
 
 /** The engines and provisioners a process uses, built from the configuration. */
 export interface SandboxRuntime {
@@ -38,9 +39,14 @@ export async function createSandboxRuntime({ config, logger }: SandboxRuntimeOpt
   const containerised = new Set(docker ? await enginesWithImages(docker, config, wanted, logger) : []);
   const admins = serverAdmins(config, logger, new Set(docker ? wanted : []));
   const available = new Set([...containerised, ...(Object.keys(admins) as EngineName[])]);
-  const engines = new Map([...available].map((name) => [name, createEngine(name, { logger })] as const));
+  // The watchdogs cancel as the server's (or the container's) admin, never as the student's login.
+  const watchdog = new SandboxWatchdogLogins();
+  if (admins.postgres) watchdog.addServer('postgres', config.engines.postgresAdminUrl);
+  if (admins.mysql) watchdog.addServer('mysql', config.engines.mysqlAdminUrl);
+  const engines = new Map([...available].map((name) => [name, createEngine(name, { logger, watchdog })] as const));
   const provisioner = new ServerProvisioner({ fleetId: config.fleetId, engines, admins, logger });
   const containers = docker ? dockerProvisioner(config, logger, docker, engines, containerised) : undefined;
+  if (containers) watchdog.useContainers(containers);
   // In the background: a worker serves sessions cold until its pool is warm.
   void containers?.fillWarmPool();
   const provisioners = new Map(

@@ -22,7 +22,7 @@ function run(conn: { query(sql: string, cb: (err: QueryError | null) => void): u
 /**
  * MySQL 8 and MariaDB through mysql2. Each script runs on one pooled connection, statement by
  * statement; before each one the server-side limit is set to the script's remaining time, and a
- * watchdog sends `KILL QUERY` from a second connection of the same login at the limit. After a
+ * watchdog sends `KILL QUERY` from a connection of the server's admin at the limit. After a
  * script the session is reset (COM_RESET_CONNECTION, then `USE` the sandbox again); after a
  * timeout or a lost connection the connection is discarded.
  */
@@ -116,9 +116,15 @@ export class MysqlEngine extends PooledEngine<TargetPool> {
     }
   }
 
-  /** Any login may kill its own threads, so the sandbox login itself does it on a second connection. */
+  /** KILL from a connection of the watchdog login (the server admin): a student's SET PASSWORD cannot lock it out. */
   private async kill(target: SandboxTarget, sql: string): Promise<void> {
-    const conn = mysql.createConnection(this.connectionOptions(target));
+    const { user, password, database } = await this.watchdogLogin(target);
+    const conn = mysql.createConnection({
+      ...this.connectionOptions(target),
+      user,
+      password,
+      database: database || undefined,
+    });
     conn.on('error', () => undefined);
     try {
       await run(conn, sql);

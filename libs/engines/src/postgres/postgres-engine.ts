@@ -18,7 +18,7 @@ interface TargetPool {
 /**
  * PostgreSQL through node-postgres. Each script runs on one pooled connection; statements go
  * one by one through a cursor (so row caps stop reading), each under `statement_timeout` set to
- * the script's remaining time, with a watchdog that cancels through `pg_cancel_backend`.
+ * the script's remaining time, with a watchdog that cancels through `pg_catalog.pg_cancel_backend` as the server's admin.
  * After a script the connection is reset with `ROLLBACK` + `DISCARD ALL`; after a timeout or a
  * lost connection it is discarded instead.
  */
@@ -85,13 +85,21 @@ export class PostgresEngine extends PooledEngine<TargetPool> {
     }
   }
 
-  /** A role may cancel or end its own backends, so the sandbox login itself does it on a second connection. */
+  /**
+   * Cancels or ends the script's backend from a connection of the watchdog login (the server admin),
+   * which the student can neither lock out nor shadow: the function is named in pg_catalog, and only a
+   * backend of the sandbox login is signalled (a pid the OS gave to another backend since is left alone).
+   */
   private async signalBackend(target: SandboxTarget, pid: number, fn: 'pg_cancel_backend' | 'pg_terminate_backend') {
-    const client = new pg.Client(this.connectionConfig(target));
+    const login = await this.watchdogLogin(target);
+    const client = new pg.Client({ ...this.connectionConfig(target), ...login, application_name: 'sqlfleet-watchdog' });
     client.on('error', () => undefined);
     try {
       await client.connect();
-      await client.query(`SELECT ${fn}($1)`, [pid]);
+      await client.query(
+        `SELECT pg_catalog.${fn}(pid) FROM pg_catalog.pg_stat_activity WHERE pid OPERATOR(pg_catalog.=) $1 AND usename OPERATOR(pg_catalog.=) $2`,
+        [pid, target.user],
+      );
     } finally {
       await client.end().catch(() => undefined);
     }

@@ -1,5 +1,6 @@
+import type { SandboxTarget } from '@sqlfleet/contracts';
 import { AppError, ENGINE_NAMES, type EngineName, type Logger } from '@sqlfleet/core';
-import type { Engine } from '@sqlfleet/engines';
+import type { Engine, WatchdogLogin } from '@sqlfleet/engines';
 import type Docker from 'dockerode';
 import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from '../provisioner.ts';
 import { answersPing, asSandboxError } from '../provisioning.ts';
@@ -96,6 +97,20 @@ export class DockerProvisioner implements Provisioner {
           .catch((error: unknown) => this.options.logger.warn({ err: error, engine }, 'warm pool not filled'));
       }),
     );
+  }
+
+  /**
+   * The admin login of the container a target lives in (the container is named after the sandbox,
+   * like its database), read back from the container as every worker does: the watchdog stops a
+   * runaway through it, out of reach of the student's SQL.
+   */
+  async watchdogLoginFor(target: SandboxTarget): Promise<WatchdogLogin | undefined> {
+    const parts = this.partsOrUndefined(target.engine);
+    if (!parts || !isSandboxName(this.options.fleetId, target.database)) return undefined;
+    const info = await this.api.inspectContainer(target.database);
+    const password = info && adminPasswordOf(info, parts.image);
+    if (!password) return undefined;
+    return { user: parts.image.adminUser, password, database: parts.image.adminDatabase };
   }
 
   /** The container API's circuit, for /api/health. */
