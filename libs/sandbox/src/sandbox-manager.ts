@@ -1,6 +1,7 @@
+import { targetKey } from '@sqlfleet/contracts';
 import { AppError, type EngineName, type Logger } from '@sqlfleet/core';
 import type { SchemaCompiler } from '@sqlfleet/dbml';
-import type { EnsureResult, Provisioner, SandboxRef } from './provisioner.ts';
+import type { EnsureResult, Provisioner, Sandbox, SandboxRef } from './provisioner.ts';
 import type { RedisLocks } from './redis-lock.ts';
 import type { SessionRecord, SessionStore } from './session-store.ts';
 
@@ -15,6 +16,16 @@ export interface SandboxManagerOptions {
 }
 
 const COMPILED_CACHE_SIZE = 64;
+
+/** The stored handle reaches the sandbox exactly as the new one does (same sandbox, login and password). */
+function sameHandle(stored: Sandbox | undefined, fresh: Sandbox): boolean {
+  return (
+    stored?.id === fresh.id &&
+    stored.fingerprint === fresh.fingerprint &&
+    targetKey(stored.target) === targetKey(fresh.target) &&
+    stored.target.password === fresh.target.password
+  );
+}
 
 /**
  * Keeps sessions and their sandboxes in step: ensure (under the session's fleet-wide lock),
@@ -44,7 +55,8 @@ export class SandboxManager {
         { sessionId, engine: session.engine, fingerprint, batches },
         session.sandbox,
       );
-      if (result.state !== 'reused' || !session.sandbox) await store.setSandbox(sessionId, result.sandbox);
+      // A reused sandbox may come with a new handle: its login's password was reset (the student changed it).
+      if (!sameHandle(session.sandbox, result.sandbox)) await store.setSandbox(sessionId, result.sandbox);
       return { ...result, session: { ...session, sandbox: result.sandbox } };
     });
   }

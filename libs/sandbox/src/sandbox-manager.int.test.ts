@@ -1,0 +1,58 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createLogger, loadConfig } from '@sqlfleet/core';
+import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandboxes, type Sandboxes } from './sandboxes.ts';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+const config = loadConfig({ FLEET_ID: `t${randomBytes(5).toString('hex')}`, ENGINES: 'mysql' });
+const redis = connectRedis(config.redisUrl, logger);
+let sandboxes: Sandboxes;
+
+beforeAll(async () => {
+  sandboxes = await createSandboxes({ config, logger, redis, keys: new FleetKeys(config.fleetId) });
+});
+afterAll(async () => {
+  const provisioner = sandboxes.runtime.provisioners.get('mysql');
+  for (const ref of (await provisioner?.list()) ?? []) await provisioner?.destroy(ref);
+  await sandboxes.close();
+  await closeRedis(redis);
+});
+
+describe('SandboxManager.ensure', () => {
+  // Issue 10: a reused sandbox whose login got a new password kept the old handle, so every later
+  // query reset the password again, and anything reading the stored handle could not log in.
+  it('saves the new handle of a reused sandbox whose password was reset', async () => {
+    const { sessions, manager } = sandboxes;
+    const sessionId = randomUUID();
+    const fingerprint = `f${randomBytes(4).toString('hex')}`;
+    await sessions.saveSchema(fingerprint, { engine: 'mysql', dbml: 'Table t { n int }' });
+    const now = Date.now();
+    await sessions.create({
+      id: sessionId,
+      engine: 'mysql',
+      fingerprint,
+      clientId: 'c',
+      createdAt: now,
+      lastUsedAt: now,
+    });
+
+    const first = await manager.ensure(sessionId, fingerprint);
+    expect(first.state).toBe('created');
+    // What a student's `SET PASSWORD` does to the login.
+    const student = await mysql.createConnection(first.sandbox.target);
+    await student.query("SET PASSWORD = PASSWORD('changed-by-student')");
+    await student.end();
+
+    const second = await manager.ensure(sessionId, fingerprint);
+    expect(second.state).toBe('reused');
+    expect(second.sandbox.target.password).not.toBe(first.sandbox.target.password);
+    const stored = await sessions.get(sessionId);
+    expect(stored?.sandbox?.target.password).toBe(second.sandbox.target.password);
+
+    // The stored handle logs in: the next ensure reuses it as it is, without another reset.
+    const third = await manager.ensure(sessionId, fingerprint);
+    expect(third).toMatchObject({ state: 'reused', sandbox: { target: { password: second.sandbox.target.password } } });
+  });
+});
