@@ -50,7 +50,7 @@ export class StandardStrings {
       this.local = undefined;
     } else {
       const set = SET.exec(text);
-      const value = set ? valueOf(set[2] as string) : undefined;
+      const value = set ? settingValue(set[2] as string) : undefined;
       if (value === undefined) return;
       // SET LOCAL outside a transaction block only warns; SET within one also drops an earlier SET LOCAL.
       if (/^LOCAL/i.test(set?.[1] ?? '')) {
@@ -63,7 +63,7 @@ export class StandardStrings {
   }
 }
 
-function valueOf(raw: string): boolean | undefined {
+function settingValue(raw: string): boolean | undefined {
   const value = raw.trim().replace(/^'(.*)'$/s, '$1');
   return /^default$/i.test(value) ? true : parseBool(value);
 }
