@@ -154,7 +154,8 @@ describe('refused submissions', () => {
       );
     }
     expect((await fetch(`${fleet.url}/proctor?token=${OPS_TOKEN}`)).status).toBe(200);
-    expect(await get(fleet.url, '/api/queue')).toMatchObject({ body: { error: { code: 'OPS_TOKEN_REQUIRED' } } });
+    expect(await get(fleet.url, '/api/queue')).toMatchObject({ body: { error: { code: 'PROCTOR_TOKEN_REQUIRED' } } });
+    expect(await get(fleet.url, '/metrics')).toMatchObject({ body: { error: { code: 'OPS_TOKEN_REQUIRED' } } });
     expect((await fetch(`${fleet.url}/api/health`)).status).toBe(200);
   });
 

@@ -188,6 +188,6 @@ describe('proctor and ops views', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://editor.example');
     const page = await fetch(`${fleet.url}/proctor`).then((r) => r.text());
-    expect(page).toContain('/api/queue');
+    expect(page).toContain('/proctor/dashboard.js');
   });
 });

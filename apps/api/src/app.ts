@@ -4,7 +4,9 @@ import type { Logger } from '@sqlfleet/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './error-handler.ts';
 import { instrumentHttp } from './metrics.ts';
+import { mountQueueBoard } from './ops-queue-board.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
+import { registerProctorRoutes } from './routes/proctor-routes.ts';
 import { registerQueryRoutes } from './routes/query-routes.ts';
 import { registerSessionRoutes } from './routes/session-routes.ts';
 import type { ApiServices } from './services.ts';
@@ -28,5 +30,7 @@ export function buildApp(services: ApiServices, logger: Logger): FastifyInstance
   registerQueryRoutes(app, services);
   registerSessionRoutes(app, services);
   registerOpsRoutes(app, services);
+  registerProctorRoutes(app, services);
+  mountQueueBoard(app, [services.drainQueue], services.proctor.access);
   return app;
 }

@@ -1,5 +1,6 @@
 import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
 import {
+  AuditLog,
   closeRedis,
   connectRedis,
   createDrainQueue,
@@ -7,10 +8,19 @@ import {
   JobStore,
   Mailbox,
   ResultPublisher,
+  RoomStats,
+  WorkerHeartbeats,
 } from '@sqlfleet/queue';
 import { createSandboxes } from '@sqlfleet/sandbox';
 import { buildApp } from './app.ts';
+import { registerFleetGauges } from './fleet-metrics.ts';
 import { createApiMetrics } from './metrics.ts';
+import { DashboardReader } from './proctor/dashboard-reader.ts';
+import { EngineProbe, serverAddresses } from './proctor/engine-probe.ts';
+import { AccessResolver } from './proctor/proctor-access.ts';
+import { startProctorNamespace } from './proctor/proctor-namespace.ts';
+import { ProctorTokens } from './proctor/proctor-tokens.ts';
+import { SocketCensus } from './proctor/socket-census.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { ResultWaiter } from './result-waiter.ts';
 import type { ApiServices } from './services.ts';
@@ -37,6 +47,31 @@ const sandboxes = await createSandboxes({ config, logger, redis, keys });
 shutdown.add('sandboxes', () => sandboxes.close());
 const { sessions, manager, compiler, runtime } = sandboxes;
 const waiter = new ResultWaiter(subscriber, keys, jobs);
+const heartbeats = new WorkerHeartbeats(redis, keys, 10_000);
+const proctorTokens = new ProctorTokens(redis, keys, config.proctor.tokenTtlMs);
+const stats = new RoomStats(redis, keys, { sessionTtlMs: config.sessionTtlMs });
+const census = new SocketCensus(redis, keys);
+// Only shared servers are probed; container sandboxes show through the container engine's circuit.
+const probed =
+  config.sandbox.provisioner === 'server'
+    ? [...runtime.available]
+    : (['mssql'] as const).filter((e) => runtime.available.has(e));
+const adminUrls = {
+  postgres: config.engines.postgresAdminUrl,
+  mysql: config.engines.mysqlAdminUrl,
+  mssql: config.engines.mssqlUrl,
+};
+const reader = new DashboardReader({
+  redis,
+  keys,
+  drainQueue,
+  sessions,
+  stats,
+  census,
+  heartbeats,
+  probe: new EngineProbe(serverAddresses(Object.fromEntries(probed.map((e) => [e, adminUrls[e]])))),
+  localHealth: () => runtime.health(),
+});
 const services: ApiServices = {
   config,
   redis,
@@ -60,14 +95,38 @@ const services: ApiServices = {
   available: runtime.available,
   metrics: createApiMetrics(redis, keys, drainQueue),
   healthDetails: () => runtime.health(),
+  proctor: {
+    access: new AccessResolver(config.opsToken, proctorTokens),
+    tokens: proctorTokens,
+    audit: new AuditLog(redis, keys, config.audit),
+    stats,
+    reader,
+    census,
+  },
 };
 
 const app = buildApp(services, logger);
 const io = createSocketGateway(app.server, services, adapterRedis, logger);
 services.publisher = new ResultPublisher(redis, keys, io);
+registerFleetGauges(services.metrics, {
+  redis,
+  sessions,
+  heartbeats,
+  sockets: () => io.of('/').sockets.size,
+  health: () => runtime.health(),
+});
+const dashboard = startProctorNamespace({
+  io,
+  access: services.proctor.access,
+  reader,
+  census,
+  pushMs: config.proctor.pushMs,
+  logger,
+});
 // Closed in reverse: stop taking requests (answering the waiting ones) before the clients go.
 shutdown.add('http', async () => {
   await waiter.close();
+  await dashboard.stop();
   io.disconnectSockets(true);
   await app.close();
 });

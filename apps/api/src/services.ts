@@ -4,6 +4,7 @@ import type { SandboxManager, SessionStore } from '@sqlfleet/sandbox';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
+import type { ProctorServices } from './proctor/proctor-services.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { ResultWaiter } from './result-waiter.ts';
 import type { SubmissionService } from './submission-service.ts';
@@ -27,4 +28,6 @@ export interface ApiServices {
   metrics: Registry;
   /** Extra health figures a provisioner reports (e.g. the container engine's circuit). */
   healthDetails: () => Promise<Record<string, unknown>>;
+  /** Proctor tokens, the dashboard's figures and the audit trail. */
+  proctor: ProctorServices;
 }

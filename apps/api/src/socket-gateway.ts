@@ -11,6 +11,8 @@ import { AppError, isAppError, type Logger } from '@sqlfleet/core';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { clientIdOf } from './client-id.ts';
+import { recordRefusal } from './proctor/refusal-recorder.ts';
+import { examRoom } from './proctor/socket-census.ts';
 import type { ApiServices } from './services.ts';
 import { validateRequest } from './validate-request.ts';
 
@@ -44,8 +46,11 @@ export function createSocketGateway(
         const request = validateRequest({ ...(payload as object), wait: false }, services.config.limits);
         const submitted = await services.submissions.submit(request, clientId, socket.id);
         await socket.join(sessionRoom(submitted.sessionId));
+        // Counted as a student of that room on the proctor's dashboard while connected.
+        if (request.room) await socket.join(examRoom(request.room));
         ack(submitted);
       } catch (error) {
+        await recordRefusal(services.proctor, payload, clientId, error, logger);
         ack(toAckError(error, logger));
       }
     });

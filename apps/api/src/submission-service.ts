@@ -52,6 +52,7 @@ export class SubmissionService {
         maxBytes: limits.resultBytes.default,
       },
       submittedAt: Date.now(),
+      clientId,
     };
     const room = request.room ?? session.room;
     if (room) job.room = room;

@@ -1,7 +1,8 @@
-import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
+import { createLogger, loadConfig, Shutdown, serveMetrics } from '@sqlfleet/core';
 import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
 import { createSandboxes } from '@sqlfleet/sandbox';
 import { Reaper } from './reaper.ts';
+import { ReaperMetrics } from './reaper-metrics.ts';
 
 const config = loadConfig();
 const logger = createLogger({ name: 'reaper', level: config.logLevel });
@@ -15,11 +16,15 @@ shutdown.add('redis', () => closeRedis(redis));
 const sandboxes = await createSandboxes({ config, logger, redis, keys });
 shutdown.add('sandboxes', () => sandboxes.close());
 
+const metrics = new ReaperMetrics();
+const metricsServer = serveMetrics(metrics.registry, config.reaperMetricsPort, config.http.host);
+if (metricsServer) shutdown.add('metrics', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
 const reaper = new Reaper({
   manager: sandboxes.manager,
   sessionTtlMs: config.sessionTtlMs,
   intervalMs: config.reaperIntervalMs,
   logger,
+  metrics,
 });
 shutdown.add('reaper', () => reaper.stop());
 reaper.start();

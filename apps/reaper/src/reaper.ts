@@ -1,11 +1,13 @@
 import type { Logger } from '@sqlfleet/core';
 import type { SandboxManager } from '@sqlfleet/sandbox';
+import type { ReaperMetrics } from './reaper-metrics.ts';
 
 export interface ReaperOptions {
   manager: SandboxManager;
   sessionTtlMs: number;
   intervalMs: number;
   logger: Logger;
+  metrics?: ReaperMetrics;
 }
 
 /**
@@ -37,10 +39,11 @@ export class Reaper {
   }
 
   async sweep(now = Date.now()): Promise<void> {
-    const { manager, sessionTtlMs, logger } = this.options;
+    const { manager, sessionTtlMs, logger, metrics } = this.options;
     try {
       const reaped = await manager.reapIdle(now - sessionTtlMs);
       const orphans = await manager.sweepOrphans();
+      metrics?.swept({ idle: reaped.length, orphan: orphans.sandboxes.length, lost: orphans.handles.length });
       if (reaped.length + orphans.sandboxes.length + orphans.handles.length > 0) {
         logger.info(
           { reaped: reaped.length, orphanSandboxes: orphans.sandboxes.length, lostSandboxes: orphans.handles.length },
@@ -48,6 +51,7 @@ export class Reaper {
         );
       }
     } catch (error) {
+      metrics?.sweepFailed();
       logger.error({ err: error }, 'reaper sweep failed; next interval tries again');
     }
   }

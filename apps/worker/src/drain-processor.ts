@@ -3,8 +3,8 @@ import type { DrainJobData, JobFailure, JobStore, Mailbox, ResultPublisher } fro
 import type { SessionStore } from '@sqlfleet/sandbox';
 import type { Job } from 'bullmq';
 import type { CrashGuard } from './crash-guard.ts';
+import type { QueryObserver } from './query-observer.ts';
 import type { QueryRunner } from './query-runner.ts';
-import type { WorkerMetrics } from './worker-metrics.ts';
 
 export interface DrainProcessorOptions {
   mailbox: Mailbox;
@@ -12,7 +12,7 @@ export interface DrainProcessorOptions {
   sessions: SessionStore;
   runner: QueryRunner;
   publisher: ResultPublisher;
-  metrics: WorkerMetrics;
+  observer: QueryObserver;
   crashes: CrashGuard;
   logger: Logger;
 }
@@ -34,7 +34,7 @@ export class DrainProcessor {
   }
 
   readonly process = async (job: Job<DrainJobData>): Promise<void> => {
-    const { mailbox, jobs, sessions, runner, publisher, metrics, crashes } = this.options;
+    const { mailbox, jobs, sessions, runner, publisher, observer, crashes } = this.options;
     const { sessionId } = job.data;
     for (;;) {
       const item = await mailbox.head(sessionId);
@@ -55,11 +55,12 @@ export class DrainProcessor {
       const crashed = await crashes.begin(item.job.jobId);
       if (crashed !== undefined) {
         log.error({ crashes: crashed, sql: item.job.query }, 'query ended every worker that ran it; failing it');
-        metrics.failed('QUERY_CRASHED_WORKER');
         const failure = toFailure(
           new AppError('QUERY_CRASHED_WORKER', `This query ended ${crashed} worker processes; it is not run again`),
         );
         await publisher.publish(await jobs.fail(item.job.jobId, failure));
+        await observer.started(item.job);
+        await observer.failed(item.job, failure.code, 0, Date.now());
         await mailbox.pop(item);
         await crashes.end(item.job.jobId);
         continue;
@@ -67,26 +68,29 @@ export class DrainProcessor {
       await jobs.markRunning(item.job.jobId);
       log.debug({ sql: item.job.query }, 'running query');
       const startedAt = performance.now();
+      const startedAtMs = Date.now();
+      await observer.started(item.job);
       try {
         const result = await runner.run(item.job);
-        metrics.finished(result, (performance.now() - startedAt) / 1000);
         const status = await jobs.complete(item.job.jobId, result);
         log.info(
           { success: status.result?.success, sandbox: status.result?.sandbox, durationMs: status.result?.durationMs },
           'query done',
         );
         await publisher.publish(status);
+        await observer.finished(item.job, result, performance.now() - startedAt, startedAtMs);
       } catch (error) {
         const retryable = !isAppError(error) || error.retryable;
         const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
         if (retryable && attemptsLeft > 0 && !this.stopping) {
+          await observer.retrying(item.job);
           log.warn({ err: error, attemptsLeft }, 'query could not run; the drain will retry');
           throw error;
         }
         log.error({ err: error }, 'query failed');
         const failure = toFailure(error);
-        metrics.failed(failure.code);
         await publisher.publish(await jobs.fail(item.job.jobId, failure));
+        await observer.failed(item.job, failure.code, performance.now() - startedAt, startedAtMs);
       } finally {
         // This process outlived the run: it was no crash, whatever its outcome.
         await crashes.end(item.job.jobId);

@@ -1,5 +1,6 @@
 import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
 import {
+  AuditLog,
   closeRedis,
   connectRedis,
   createDrainQueue,
@@ -8,11 +9,14 @@ import {
   JobStore,
   Mailbox,
   ResultPublisher,
+  RoomStats,
+  WorkerHeartbeats,
 } from '@sqlfleet/queue';
 import { createSandboxes } from '@sqlfleet/sandbox';
 import { Worker } from 'bullmq';
 import { CrashGuard } from './crash-guard.ts';
 import { DrainProcessor } from './drain-processor.ts';
+import { QueryObserver } from './query-observer.ts';
 import { QueryRunner } from './query-runner.ts';
 import { createSocketEmitter } from './socket-emitter.ts';
 import { WorkerMetrics } from './worker-metrics.ts';
@@ -39,13 +43,30 @@ shutdown.add('socket emitter', emitter.close);
 const metrics = new WorkerMetrics();
 const metricsServer = metrics.listen(config.worker.metricsPort, config.http.host);
 if (metricsServer) shutdown.add('metrics', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
+const observer = new QueryObserver({
+  redis,
+  metrics,
+  stats: new RoomStats(redis, keys, { sessionTtlMs: config.sessionTtlMs }),
+  audit: new AuditLog(redis, keys, config.audit),
+  heartbeats: new WorkerHeartbeats(redis, keys, 10_000),
+  staleAfterMs: config.sandbox.readinessMs + config.worker.lockMs,
+  concurrency: config.worker.concurrency,
+  engines: [...runtime.available],
+  circuit: async () => {
+    const health = (await runtime.health()) as { containerEngine?: { state?: string } };
+    return health.containerEngine?.state;
+  },
+  logger,
+});
+observer.start();
+shutdown.add('heartbeat', () => observer.stop());
 const processor = new DrainProcessor({
   mailbox: new Mailbox(redis, keys, drainQueue),
   jobs: new JobStore(redis, keys, config.resultTtlMs),
   sessions,
-  runner: new QueryRunner(manager, runtime.engines),
+  runner: new QueryRunner(manager, runtime.engines, runtime.provisioners, metrics),
   publisher: new ResultPublisher(redis, keys, emitter.io),
-  metrics,
+  observer,
   crashes: new CrashGuard(redis, keys, config.worker.maxCrashes, config.resultTtlMs),
   logger,
 });

@@ -1,21 +1,41 @@
 import type { QueryJob, QueryResult } from '@sqlfleet/contracts';
-import { AppError, type EngineName } from '@sqlfleet/core';
+import { AppError, type EngineName, isAppError } from '@sqlfleet/core';
 import type { Engine } from '@sqlfleet/engines';
-import type { SandboxManager } from '@sqlfleet/sandbox';
+import type { Provisioner, SandboxManager } from '@sqlfleet/sandbox';
 import { toQueryResult } from './to-query-result.ts';
+import type { WorkerMetrics } from './worker-metrics.ts';
 
 /** Runs one query: ensure the session's sandbox, execute with the job's limits. */
 export class QueryRunner {
   constructor(
     private readonly manager: SandboxManager,
     private readonly engines: ReadonlyMap<EngineName, Engine>,
+    private readonly provisioners: ReadonlyMap<EngineName, Provisioner>,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   async run(job: QueryJob): Promise<QueryResult> {
     const engine = this.engines.get(job.engine);
     if (!engine) throw new AppError('ENGINE_UNAVAILABLE', `Engine ${job.engine} is not available on this worker`);
-    const { sandbox, state } = await this.manager.ensure(job.sessionId, job.fingerprint);
+    const { sandbox, state } = await this.ensure(job);
     const outcome = await engine.execute(sandbox.target, job.query, job.limits);
     return toQueryResult(job, state, outcome);
+  }
+
+  /** Timed, so that slow or failing sandbox builds show per engine and provisioner. */
+  private async ensure(job: QueryJob): ReturnType<SandboxManager['ensure']> {
+    const startedAt = performance.now();
+    try {
+      const ensured = await this.manager.ensure(job.sessionId, job.fingerprint);
+      if (ensured.state !== 'reused') {
+        const seconds = (performance.now() - startedAt) / 1000;
+        this.metrics.sandboxBuilt(job.engine, ensured.sandbox.provisioner, ensured.state, seconds);
+      }
+      return ensured;
+    } catch (error) {
+      const provisioner = this.provisioners.get(job.engine)?.kind ?? 'none';
+      this.metrics.sandboxFailed(job.engine, provisioner, isAppError(error) ? error.code : 'INTERNAL');
+      throw error;
+    }
   }
 }

@@ -1,8 +1,14 @@
-import { createServer, type Server } from 'node:http';
-import type { QueryResult } from '@sqlfleet/contracts';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { Server } from 'node:http';
+import type { OutcomeLabel, QueryResult } from '@sqlfleet/contracts';
+import { serveMetrics } from '@sqlfleet/core';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** What a worker reports to Prometheus: queries by engine and outcome, and how long they took. */
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * What a worker reports to Prometheus: queries by engine and outcome, how long they waited
+ * and ran, sandbox builds, and its own load. No label carries a session, job or room.
+ */
 export class WorkerMetrics {
   readonly registry = new Registry();
   private readonly queries = new Counter({
@@ -11,11 +17,24 @@ export class WorkerMetrics {
     labelNames: ['engine', 'outcome', 'sandbox'],
     registers: [this.registry],
   });
+  private readonly outcomes = new Counter({
+    name: 'sqlfleet_query_outcomes_total',
+    help: 'Queries finished, by engine, outcome (ok, truncated, sql-error, timeout, failed) and error code',
+    labelNames: ['engine', 'outcome', 'code'],
+    registers: [this.registry],
+  });
   private readonly seconds = new Histogram({
     name: 'sqlfleet_worker_query_seconds',
     help: 'Time from taking a query to storing its result (sandbox start-up included), by engine and sandbox state',
     labelNames: ['engine', 'sandbox'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+  private readonly waitSeconds = new Histogram({
+    name: 'sqlfleet_query_wait_seconds',
+    help: 'Time from a query being accepted to a worker taking it, by engine',
+    labelNames: ['engine'],
+    buckets: SECONDS,
     registers: [this.registry],
   });
   private readonly failures = new Counter({
@@ -24,35 +43,63 @@ export class WorkerMetrics {
     labelNames: ['code'],
     registers: [this.registry],
   });
+  private readonly builds = new Histogram({
+    name: 'sqlfleet_sandbox_build_seconds',
+    help: 'Time to make a sandbox for a query (created or recreated), by engine and provisioner',
+    labelNames: ['engine', 'provisioner', 'state'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  private readonly buildFailures = new Counter({
+    name: 'sqlfleet_sandbox_build_failures_total',
+    help: 'Sandboxes that could not be made or checked, by engine, provisioner and error code',
+    labelNames: ['engine', 'provisioner', 'code'],
+    registers: [this.registry],
+  });
+  readonly busy = new Gauge({
+    name: 'sqlfleet_worker_busy_queries',
+    help: 'Queries this worker is running now',
+    registers: [this.registry],
+  });
+  readonly concurrency = new Gauge({
+    name: 'sqlfleet_worker_concurrency',
+    help: 'Queries this worker may run at once',
+    registers: [this.registry],
+  });
+  readonly circuitOpen = new Gauge({
+    name: 'sqlfleet_container_engine_circuit_open',
+    help: '1 while the container engine circuit breaker is open (0.5 half-open, 0 closed)',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sqlfleet_worker_' });
   }
 
-  finished(result: QueryResult, seconds: number): void {
-    const outcome = result.success ? 'ok' : result.error?.code === 'QUERY_TIMEOUT' ? 'timeout' : 'sql-error';
-    this.queries.inc({ engine: result.engine, outcome, sandbox: result.sandbox });
+  finished(result: QueryResult, outcome: OutcomeLabel, seconds: number, waitSeconds: number): void {
+    const legacy = outcome.kind === 'timeout' ? 'timeout' : result.success ? 'ok' : 'sql-error';
+    this.queries.inc({ engine: result.engine, outcome: legacy, sandbox: result.sandbox });
+    this.outcomes.inc({ engine: result.engine, outcome: outcome.kind, code: outcome.code });
     this.seconds.observe({ engine: result.engine, sandbox: result.sandbox }, seconds);
+    this.waitSeconds.observe({ engine: result.engine }, waitSeconds);
   }
 
-  failed(code: string): void {
+  failed(engine: string, code: string, waitSeconds: number): void {
     this.failures.inc({ code });
+    this.outcomes.inc({ engine, outcome: 'failed', code });
+    this.waitSeconds.observe({ engine }, waitSeconds);
+  }
+
+  sandboxBuilt(engine: string, provisioner: string, state: 'created' | 'recreated', seconds: number): void {
+    this.builds.observe({ engine, provisioner, state }, seconds);
+  }
+
+  sandboxFailed(engine: string, provisioner: string, code: string): void {
+    this.buildFailures.inc({ engine, provisioner, code });
   }
 
   /** Serves GET /metrics on `port` (0: not served). */
   listen(port: number, host: string): Server | undefined {
-    if (port === 0) return undefined;
-    const server = createServer((request, response) => {
-      if (request.url !== '/metrics') {
-        response.writeHead(404).end();
-        return;
-      }
-      this.registry
-        .metrics()
-        .then((body) => response.writeHead(200, { 'content-type': this.registry.contentType }).end(body))
-        .catch(() => response.writeHead(500).end());
-    });
-    server.listen(port, host);
-    return server;
+    return serveMetrics(this.registry, port, host);
   }
 }

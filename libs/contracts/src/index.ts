@@ -5,10 +5,12 @@ export {
   sessionRoom,
 } from './events.ts';
 export type { JobState, JobStatus, QueryJob, SessionSchema } from './job.ts';
+export { type OutcomeKind, type OutcomeLabel, outcomeOf } from './query-outcome.ts';
 export {
   type QueryRequest,
   type QuerySubmit,
   queryRequestSchema,
+  roomNameSchema,
   type SampleData,
   sampleDataSchema,
   sessionIdSchema,

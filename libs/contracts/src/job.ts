@@ -12,6 +12,8 @@ export interface QueryJob {
   fingerprint: string;
   limits: QueryLimits;
   room?: string;
+  /** Who submitted it (rate-limit identity), for the room's audit trail. */
+  clientId?: string;
   /** Socket.IO id of the submitting client, so the result reaches it directly. */
   socketId?: string;
   submittedAt: number;

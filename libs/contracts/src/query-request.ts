@@ -8,6 +8,12 @@ export type SampleData = z.infer<typeof sampleDataSchema>;
 /** Session ids are unguessable (server-made) but a client may bring one it was given. */
 export const sessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'a session id from a previous answer');
 
+/** An exam room's name, as clients, proctors and exams give it. */
+export const roomNameSchema = z
+  .string()
+  .max(64)
+  .regex(/^[\w.:-]+$/, 'letters, digits, _ . : -');
+
 export const queryRequestSchema = z.object({
   sessionId: sessionIdSchema.optional(),
   engine: z.enum(ENGINE_NAMES),
@@ -16,11 +22,7 @@ export const queryRequestSchema = z.object({
   query: z.string(),
   wait: z.boolean().default(true),
   timeoutMs: z.number().int().positive().optional(),
-  room: z
-    .string()
-    .max(64)
-    .regex(/^[\w.:-]+$/)
-    .optional(),
+  room: roomNameSchema.optional(),
 });
 
 export type QueryRequest = z.infer<typeof queryRequestSchema>;

@@ -77,6 +77,15 @@ export const ENV_SCHEMA = {
   CORS_ORIGINS: z.string().default('*'),
   /** When set, /api/queue, /proctor and /metrics want it as a bearer token (or `?token=`). */
   OPS_TOKEN: z.string().default(''),
+  /** How long a proctor token stays valid after it is made. */
+  PROCTOR_TOKEN_TTL_MS: int(24 * 60 * 60_000),
+  /** How often the proctor dashboard is pushed to the proctors' browsers. */
+  DASHBOARD_PUSH_MS: int(2_000),
+  /** Audit trail: entries older than this are trimmed; and at most this many entries per room. */
+  AUDIT_RETENTION_MS: int(14 * 24 * 60 * 60_000),
+  AUDIT_MAX_ENTRIES_PER_ROOM: int(200_000),
+  /** The reaper serves GET /metrics here; 0 turns it off. */
+  REAPER_METRICS_PORT: int(0),
 } as const;
 
 const envSchema = z.object(ENV_SCHEMA);
@@ -132,6 +141,9 @@ export interface Config {
     backlog: number;
   };
   opsToken: string;
+  proctor: { tokenTtlMs: number; pushMs: number };
+  audit: { retentionMs: number; maxEntriesPerRoom: number };
+  reaperMetricsPort: number;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -240,5 +252,8 @@ function toConfig(env: Env): Config {
       backlog: env.MAX_BACKLOG,
     },
     opsToken: env.OPS_TOKEN,
+    proctor: { tokenTtlMs: env.PROCTOR_TOKEN_TTL_MS, pushMs: Math.max(250, env.DASHBOARD_PUSH_MS) },
+    audit: { retentionMs: env.AUDIT_RETENTION_MS, maxEntriesPerRoom: env.AUDIT_MAX_ENTRIES_PER_ROOM },
+    reaperMetricsPort: env.REAPER_METRICS_PORT,
   };
 }

@@ -35,6 +35,12 @@ export const ERROR_CODES = {
   CONTAINER_ENGINE_DOWN: { status: 503, retryable: true, message: 'The container engine is not reachable' },
   QUEUE_FULL: { status: 503, retryable: true, message: 'The fleet is at its backlog ceiling; try again shortly' },
   OPS_TOKEN_REQUIRED: { status: 401, retryable: false, message: 'This view needs the operations token' },
+  PROCTOR_TOKEN_REQUIRED: {
+    status: 401,
+    retryable: false,
+    message: 'This view needs a proctor token or the operations token',
+  },
+  ROOM_FORBIDDEN: { status: 403, retryable: false, message: 'This token does not give access to that room' },
   QUEUE_UNAVAILABLE: { status: 503, retryable: true, message: 'The queue is not reachable' },
   JOB_FAILED: { status: 500, retryable: true, message: 'The job failed' },
   QUERY_CRASHED_WORKER: {

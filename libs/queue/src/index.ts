@@ -1,3 +1,4 @@
+export { type AuditEntry, AuditLog, type AuditLogOptions } from './audit-log.ts';
 export { type Backlog, readBacklog } from './backlog.ts';
 export { createDrainQueue } from './drain-queue.ts';
 export { type JobFailure, JobStore } from './job-store.ts';
@@ -5,3 +6,12 @@ export { FleetKeys } from './keys.ts';
 export { type DrainJobData, Mailbox, type MailboxItem, NO_ROOM } from './mailbox.ts';
 export { closeRedis, connectRedis } from './redis-connection.ts';
 export { ResultPublisher, type RoomEmitter } from './result-publisher.ts';
+export {
+  BUCKET_MS,
+  type FinishedQuery,
+  type Percentiles,
+  RoomStats,
+  type ScopeFigures,
+  WINDOW_BUCKETS,
+} from './room-stats.ts';
+export { type WorkerHeartbeat, WorkerHeartbeats } from './worker-heartbeats.ts';

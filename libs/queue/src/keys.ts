@@ -49,4 +49,41 @@ export class FleetKeys {
   get socketStream(): string {
     return `${this.fleetId}:socket.io`;
   }
+
+  /** Ten-second buckets of finished queries (outcomes, wait and run histograms) of a room or of the fleet. */
+  statsBucket(scope: string, bucket: number): string {
+    return `${this.fleetId}:stats:${scope}:${bucket}`;
+  }
+  /** Sorted set of a room's queries running now, scored by when they are given up as stale. */
+  running(room: string): string {
+    return `${this.fleetId}:running:${room}`;
+  }
+  /** Sorted set of rooms scored by last activity. */
+  get rooms(): string {
+    return `${this.fleetId}:rooms`;
+  }
+  /** Sorted set of a room's sessions scored by last use. */
+  roomSessions(room: string): string {
+    return `${this.fleetId}:room-sessions:${room}`;
+  }
+  /** Stream of a room's audit trail (one entry per query). */
+  audit(room: string): string {
+    return `${this.fleetId}:audit:${room}`;
+  }
+  /** Hash of worker heartbeats: worker id → JSON figures. */
+  get workerHeartbeats(): string {
+    return `${this.fleetId}:workers`;
+  }
+  /** A proctor token, stored under its SHA-256 so Redis never holds the token itself. */
+  proctorToken(tokenHash: string): string {
+    return `${this.fleetId}:proctor-token:${tokenHash}`;
+  }
+  /** Sorted set of API replicas scored by when they last wrote their socket counts. */
+  get socketReplicas(): string {
+    return `${this.fleetId}:socket-replicas`;
+  }
+  /** Hash of one API replica's connected students by room (`*`: all its sockets). */
+  socketCounts(replicaId: string): string {
+    return `${this.fleetId}:sockets:${replicaId}`;
+  }
 }

@@ -2,12 +2,11 @@ import { readBacklog } from '@sqlfleet/queue';
 import type { FastifyInstance } from 'fastify';
 import { opsTokenGuard } from '../ops-token.ts';
 import type { ApiServices } from '../services.ts';
-import { PROCTOR_PAGE } from './proctor-page.ts';
 
-/** Health, backlog for proctors, Prometheus metrics, and the proctor page. */
+/** Health and Prometheus metrics (the proctor's views are in proctor-routes.ts). */
 export function registerOpsRoutes(app: FastifyInstance, services: ApiServices): void {
   const { redis, keys, drainQueue, sessions, metrics, config, available } = services;
-  const opsOnly = { preHandler: opsTokenGuard(config.opsToken) };
+  const opsOnly = { preHandler: opsTokenGuard(services.proctor.access) };
 
   app.get('/api/health', async (_request, reply) => {
     const redisUp = await redis
@@ -33,15 +32,8 @@ export function registerOpsRoutes(app: FastifyInstance, services: ApiServices): 
     };
   });
 
-  app.get('/api/queue', opsOnly, async () => ({
-    at: new Date().toISOString(),
-    ...(await readBacklog(redis, keys, drainQueue)),
-  }));
-
   app.get('/metrics', opsOnly, async (_request, reply) => {
     reply.header('content-type', metrics.contentType);
     return metrics.metrics();
   });
-
-  app.get('/proctor', opsOnly, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PROCTOR_PAGE));
 }

@@ -1,6 +1,7 @@
 import { AppError, ERROR_CODES, isErrorCode } from '@sqlfleet/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { clientIdOf } from '../client-id.ts';
+import { recordRefusal } from '../proctor/refusal-recorder.ts';
 import type { ApiServices } from '../services.ts';
 import { validateRequest } from '../validate-request.ts';
 
@@ -9,11 +10,21 @@ const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function registerQueryRoutes(app: FastifyInstance, services: ApiServices): void {
   const { config, submissions, waiter, jobs, rateLimiter } = services;
 
+  /** Rate limit, validation and enqueue; a refusal is counted on its room's dashboard. */
+  const accept = async (request: FastifyRequest, clientId: string) => {
+    try {
+      await rateLimiter.take(clientId);
+      const body = validateRequest(request.body, config.limits);
+      return { body, submitted: await submissions.submit(body, clientId) };
+    } catch (error) {
+      await recordRefusal(services.proctor, request.body, clientId, error, request.log);
+      throw error;
+    }
+  };
+
   app.post('/api/query', async (request, reply) => {
     const clientId = clientIdOf(request.headers, request.ip);
-    await rateLimiter.take(clientId);
-    const body = validateRequest(request.body, config.limits);
-    const submitted = await submissions.submit(body, clientId);
+    const { body, submitted } = await accept(request, clientId);
     request.log.info({ ...submitted, engine: body.engine }, 'query accepted');
     if (!body.wait) return reply.status(202).send(submitted);
 
