@@ -12,6 +12,7 @@ import { createLogger, type EngineName, loadConfig } from '@sqlfleet/core';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOCKER_HOST, docker, dockerAvailable, removeFleet } from '../docker/test-support.ts';
 import { createSandboxRuntime, type SandboxRuntime } from '../sandbox-runtime.ts';
 
 let runtime: SandboxRuntime;
@@ -42,8 +43,8 @@ async function sandbox(engine: EngineName): Promise<SandboxTarget> {
 const run = (target: SandboxTarget, sql: string, timeoutMs = 5_000) =>
   runtime.engines.get(target.engine)?.execute(target, sql, { timeoutMs, maxRows: 100, maxBytes: 100_000 });
 
-/** What the server still runs for the sandbox login, polled for a while: a runaway stays listed. */
-async function stillRunning(target: SandboxTarget): Promise<unknown[]> {
+/** What the server still runs for the sandbox login, as its admin sees it, polled for a while: a runaway stays listed. */
+async function stillRunning(target: SandboxTarget, admin?: mysql.Pool): Promise<unknown[]> {
   const look = async (): Promise<unknown[]> => {
     if (target.engine === 'postgres') {
       const { rows } = await pgAdmin.query(
@@ -52,7 +53,7 @@ async function stillRunning(target: SandboxTarget): Promise<unknown[]> {
       );
       return rows;
     }
-    const [rows] = await mysqlAdmin.query(
+    const [rows] = await (admin ?? mysqlAdmin).query(
       "SELECT ID, INFO FROM information_schema.PROCESSLIST WHERE USER = ? AND COMMAND <> 'Sleep'",
       [target.user],
     );
@@ -66,6 +67,13 @@ async function stillRunning(target: SandboxTarget): Promise<unknown[]> {
   }
   return look();
 }
+
+const SPIN = `DELIMITER //
+CREATE PROCEDURE spin() BEGIN
+  DECLARE CONTINUE HANDLER FOR SQLEXCEPTION BEGIN END;
+  WHILE 1 DO SELECT SLEEP(0.2) INTO @x; END WHILE;
+END//
+DELIMITER ;`;
 
 describe('a PostgreSQL runaway', () => {
   const LOOP = 'SET statement_timeout = 0; DO $$ BEGIN LOOP PERFORM 1; END LOOP; END $$';
@@ -97,12 +105,6 @@ describe('a PostgreSQL runaway', () => {
 });
 
 describe('a MariaDB runaway', () => {
-  const SPIN = `DELIMITER //
-CREATE PROCEDURE spin() BEGIN
-  DECLARE CONTINUE HANDLER FOR SQLEXCEPTION BEGIN END;
-  WHILE 1 DO SELECT SLEEP(0.2) INTO @x; END WHILE;
-END//
-DELIMITER ;`;
   it.each([
     ['the session limit switched off', [], 'SET SESSION max_statement_time = 0; SELECT SLEEP(60)'],
     ['the statement limit switched off', [], 'SET STATEMENT max_statement_time = 0 FOR SELECT SLEEP(60)'],
@@ -123,5 +125,53 @@ DELIMITER ;`;
     const out = await run(target, runaway, 1_000);
     expect(out).toMatchObject({ kind: 'timeout', error: { code: 'QUERY_TIMEOUT' } });
     expect(await stillRunning(target)).toEqual([]);
+  });
+});
+
+describe.skipIf(!(await dockerAvailable()))('a MariaDB runaway in a sandbox container (Podman)', () => {
+  const fleetId = `t${randomBytes(5).toString('hex')}`;
+  let containers: SandboxRuntime;
+  beforeAll(async () => {
+    const config = loadConfig({ FLEET_ID: fleetId, ENGINES: 'mysql', SANDBOX_PROVISIONER: 'docker', DOCKER_HOST });
+    containers = await createSandboxRuntime({ config, logger: createLogger({ name: 'test', level: 'silent' }) });
+  }, 60_000);
+  afterAll(async () => {
+    await containers?.close();
+    await removeFleet(fleetId);
+  }, 60_000);
+
+  it('is gone after its limit although the student changed its password and loops in a CONTINUE HANDLER', {
+    timeout: 120_000,
+  }, async () => {
+    const spec = {
+      sessionId: randomUUID(),
+      engine: 'mysql' as const,
+      fingerprint: 'runaway',
+      batches: ['CREATE TABLE t (n int)'],
+    };
+    const { target } = (await containers.provisioners.get('mysql')?.ensure(spec))?.sandbox ?? {};
+    if (!target) throw new Error('no sandbox');
+    const engine = containers.engines.get('mysql');
+    const limits = (timeoutMs: number) => ({ timeoutMs, maxRows: 100, maxBytes: 100_000 });
+    for (const sql of [SPIN, "SET PASSWORD = PASSWORD('locked-out')"]) {
+      expect(await engine?.execute(target, sql, limits(5_000)), sql).toMatchObject({ kind: 'ok' });
+    }
+    expect(await engine?.execute(target, 'CALL spin()', limits(1_000))).toMatchObject({ kind: 'timeout' });
+
+    // The container's root, its password read from the container as an operator would.
+    const env = (await docker.getContainer(target.database).inspect()).Config.Env ?? [];
+    const password = env.find((e) => e.startsWith('SANDBOX_ADMIN_PASSWORD='))?.split('=')[1];
+    const admin = mysql.createPool({
+      host: target.host,
+      port: target.port,
+      user: 'root',
+      password,
+      connectionLimit: 1,
+    });
+    try {
+      expect(await stillRunning(target, admin)).toEqual([]);
+    } finally {
+      await admin.end();
+    }
   });
 });
