@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { installErrorHandler } from './error-handler.ts';
 import { instrumentHttp } from './metrics.ts';
 import { mountQueueBoard } from './ops-queue-board.ts';
+import { registerExamRoutes } from './routes/exam-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerProctorRoutes } from './routes/proctor-routes.ts';
 import { registerQueryRoutes } from './routes/query-routes.ts';
@@ -32,5 +33,6 @@ export function buildApp(services: ApiServices, logger: Logger): FastifyInstance
   registerOpsRoutes(app, services);
   registerProctorRoutes(app, services);
   mountQueueBoard(app, [services.drainQueue], services.proctor.access);
+  registerExamRoutes(app, services);
   return app;
 }

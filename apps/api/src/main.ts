@@ -4,6 +4,7 @@ import {
   closeRedis,
   connectRedis,
   createDrainQueue,
+  createPrewarmQueue,
   FleetKeys,
   JobStore,
   Mailbox,
@@ -13,6 +14,7 @@ import {
 } from '@sqlfleet/queue';
 import { createSandboxes } from '@sqlfleet/sandbox';
 import { buildApp } from './app.ts';
+import { ExamService } from './exam-service.ts';
 import { registerFleetGauges } from './fleet-metrics.ts';
 import { createApiMetrics } from './metrics.ts';
 import { DashboardReader } from './proctor/dashboard-reader.ts';
@@ -40,6 +42,8 @@ shutdown.add('redis', () => Promise.all([redis, subscriber, adapterRedis].map(cl
 
 const drainQueue = createDrainQueue(redis, keys);
 shutdown.add('drain queue', () => drainQueue.close());
+const prewarmQueue = createPrewarmQueue(redis, keys);
+shutdown.add('prewarm queue', () => prewarmQueue.close());
 const jobs = new JobStore(redis, keys, config.resultTtlMs);
 const mailbox = new Mailbox(redis, keys, drainQueue);
 // The API destroys sandboxes itself on DELETE, so it holds provisioners too.
@@ -89,6 +93,16 @@ const services: ApiServices = {
     compiler,
     available: runtime.available,
     limits: config.limits,
+    logger,
+  }),
+  exams: new ExamService({
+    exams: sandboxes.exams,
+    sessions,
+    manager,
+    compiler,
+    prewarmQueue,
+    available: runtime.available,
+    config,
     logger,
   }),
   rateLimiter: new RateLimiter(redis, keys, config.rateLimitPerMinute),

@@ -4,6 +4,7 @@ import type { SandboxManager, SessionStore } from '@sqlfleet/sandbox';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
+import type { ExamService } from './exam-service.ts';
 import type { ProctorServices } from './proctor/proctor-services.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { ResultWaiter } from './result-waiter.ts';
@@ -20,6 +21,7 @@ export interface ApiServices {
   mailbox: Mailbox;
   manager: SandboxManager;
   submissions: SubmissionService;
+  exams: ExamService;
   waiter: ResultWaiter;
   rateLimiter: RateLimiter;
   /** Set once the Socket.IO server exists (it needs the HTTP server). */

@@ -16,6 +16,7 @@ import { createSandboxes } from '@sqlfleet/sandbox';
 import { Worker } from 'bullmq';
 import { CrashGuard } from './crash-guard.ts';
 import { DrainProcessor } from './drain-processor.ts';
+import { startPrewarmWorker } from './prewarm-worker.ts';
 import { QueryObserver } from './query-observer.ts';
 import { QueryRunner } from './query-runner.ts';
 import { createSocketEmitter } from './socket-emitter.ts';
@@ -89,4 +90,8 @@ shutdown.add('worker', async () => {
   processor.stop();
   await worker.close();
 });
+const prewarmRedis = connectRedis(config.redisUrl, logger);
+shutdown.add('prewarm redis', () => closeRedis(prewarmRedis));
+const prewarm = startPrewarmWorker({ config, keys, connection: prewarmRedis, producer: redis, sandboxes, logger });
+if (prewarm) shutdown.add('prewarm worker', () => prewarm.close());
 logger.info({ concurrency: config.worker.concurrency, engines: [...runtime.available] }, 'worker started');

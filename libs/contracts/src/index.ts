@@ -4,6 +4,7 @@ export {
   type SubmitAck,
   sessionRoom,
 } from './events.ts';
+export { type ExamRequest, type ExamStatus, examRequestSchema } from './exam.ts';
 export type { JobState, JobStatus, QueryJob, SessionSchema } from './job.ts';
 export { type OutcomeKind, type OutcomeLabel, outcomeOf } from './query-outcome.ts';
 export {

@@ -47,6 +47,17 @@ export const ENV_SCHEMA = {
   /** Started, unseeded containers kept per containerised engine, so a new session skips the container start (0 = off). */
   SANDBOX_WARM_POOL: int(0),
 
+  /** The most students one exam may announce (POST /api/exams). */
+  EXAM_MAX_STUDENTS: int(5_000),
+  /** Sandboxes built beyond `students`, as a percentage (late joiners, a student who deletes their session). */
+  EXAM_HEADROOM_PERCENT: int(5),
+  /** An exam and its unclaimed sandboxes are removed this long after it was registered. */
+  EXAM_TTL_MS: int(6 * 60 * 60_000),
+  /** Fill jobs per exam: how many workers build its sandboxes at once, fleet-wide. */
+  EXAM_PREWARM_JOBS: int(2),
+  /** Pre-warm builds one worker runs at once, beside its sessions' queries. */
+  EXAM_PREWARM_CONCURRENCY: int(1),
+
   SESSION_TTL_MS: int(60 * 60_000),
   RESULT_TTL_MS: int(60 * 60_000),
   REAPER_INTERVAL_MS: int(5 * 60_000),
@@ -121,6 +132,13 @@ export interface Config {
     cpus: number;
     pids: number;
     warmPool: number;
+  };
+  exams: {
+    maxStudents: number;
+    headroomPercent: number;
+    ttlMs: number;
+    prewarmJobs: number;
+    prewarmConcurrency: number;
   };
   sessionTtlMs: number;
   resultTtlMs: number;
@@ -227,6 +245,13 @@ function toConfig(env: Env): Config {
       cpus: env.SANDBOX_CPUS,
       pids: env.SANDBOX_PIDS,
       warmPool: env.SANDBOX_WARM_POOL,
+    },
+    exams: {
+      maxStudents: env.EXAM_MAX_STUDENTS,
+      headroomPercent: env.EXAM_HEADROOM_PERCENT,
+      ttlMs: env.EXAM_TTL_MS,
+      prewarmJobs: env.EXAM_PREWARM_JOBS,
+      prewarmConcurrency: env.EXAM_PREWARM_CONCURRENCY,
     },
     sessionTtlMs: env.SESSION_TTL_MS,
     resultTtlMs: env.RESULT_TTL_MS,

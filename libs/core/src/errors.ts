@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   DATA_INVALID: { status: 400, retryable: false, message: 'The sample data does not match the schema' },
   SESSION_NOT_FOUND: { status: 404, retryable: false, message: 'Unknown or expired session' },
   SESSION_ENGINE_MISMATCH: { status: 409, retryable: false, message: 'The session belongs to another engine' },
+  EXAM_NOT_FOUND: { status: 404, retryable: false, message: 'Unknown or expired exam' },
+  EXAM_EXISTS: { status: 409, retryable: false, message: 'An exam is already registered for this room' },
   JOB_NOT_FOUND: { status: 404, retryable: false, message: 'Unknown or expired job' },
   ROUTE_NOT_FOUND: { status: 404, retryable: false, message: 'No such route' },
   RATE_LIMITED: { status: 429, retryable: true, message: 'Too many requests' },

@@ -4,6 +4,7 @@ export { createDrainQueue } from './drain-queue.ts';
 export { type JobFailure, JobStore } from './job-store.ts';
 export { FleetKeys } from './keys.ts';
 export { type DrainJobData, Mailbox, type MailboxItem, NO_ROOM } from './mailbox.ts';
+export { addFillJobs, createPrewarmQueue, type PrewarmJobData } from './prewarm-queue.ts';
 export { closeRedis, connectRedis } from './redis-connection.ts';
 export { ResultPublisher, type RoomEmitter } from './result-publisher.ts';
 export {

@@ -39,6 +39,18 @@ export class FleetKeys {
   schema(fingerprint: string): string {
     return `${this.fleetId}:schema:${fingerprint}`;
   }
+  /** BullMQ queue of exam "fill" jobs that pre-warm an exam's sandboxes. */
+  get prewarmQueue(): string {
+    return `${this.fleetId}-prewarm`;
+  }
+  /** Hash describing an exam (engine, fingerprint, counts), expiring with the exam. */
+  exam(room: string): string {
+    return `${this.fleetId}:exam:${room}`;
+  }
+  /** List of an exam's pre-warmed sandbox handles waiting to be claimed. */
+  examReady(room: string): string {
+    return `${this.fleetId}:exam-ready:${room}`;
+  }
   lock(name: string): string {
     return `${this.fleetId}:lock:${name}`;
   }

@@ -7,6 +7,8 @@ export {
 export { createDockerClient, dockerOptions } from './docker/docker-client.ts';
 export { DockerProvisioner, type DockerProvisionerOptions } from './docker/docker-provisioner.ts';
 export { LABELS as SANDBOX_LABELS } from './docker/sandbox-labels.ts';
+export { ExamPrewarmer, type ExamPrewarmerOptions } from './exams/exam-prewarmer.ts';
+export { type ExamRecord, ExamStore } from './exams/exam-store.ts';
 export type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from './provisioner.ts';
 export { type LockOptions, RedisLocks } from './redis-lock.ts';
 export { SandboxManager, type SandboxManagerOptions } from './sandbox-manager.ts';

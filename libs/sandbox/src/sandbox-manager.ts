@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { targetKey } from '@sqlfleet/contracts';
 import { AppError, type EngineName, type Logger } from '@sqlfleet/core';
 import type { SchemaCompiler } from '@sqlfleet/dbml';
+import { examOwner, parseExamOwner } from './exams/exam-owner.ts';
+import type { ExamRecord, ExamStore } from './exams/exam-store.ts';
 import type { EnsureResult, Provisioner, Sandbox, SandboxRef } from './provisioner.ts';
 import type { RedisLocks } from './redis-lock.ts';
 import type { SessionRecord, SessionStore } from './session-store.ts';
@@ -12,6 +15,8 @@ export interface SandboxManagerOptions {
   provisioners: ReadonlyMap<EngineName, Provisioner>;
   /** Compiles a session's DBML when its batches are not cached here yet. */
   compiler: SchemaCompiler;
+  /** Registered exams: a new session of an exam room claims one of its pre-warmed sandboxes. */
+  exams?: ExamStore;
   logger: Logger;
 }
 
@@ -43,22 +48,76 @@ export class SandboxManager {
     return provisioner;
   }
 
-  /** Makes the session's sandbox match `fingerprint`; throws SESSION_NOT_FOUND if it was deleted. */
-  async ensure(sessionId: string, fingerprint: string): Promise<EnsureResult & { session: SessionRecord }> {
+  /**
+   * Makes the session's sandbox match `fingerprint`; throws SESSION_NOT_FOUND if it was deleted.
+   * A session of an exam room without a sandbox yet claims one the exam pre-warmed (`claimed: true`,
+   * state `created`); an empty pool, or a claimed sandbox that turns out unusable, falls back to building.
+   */
+  async ensure(
+    sessionId: string,
+    fingerprint: string,
+  ): Promise<EnsureResult & { session: SessionRecord; claimed: boolean }> {
     const { store, locks } = this.options;
     return locks.run(`sandbox:${sessionId}`, async () => {
       // Read inside the lock: another worker may just have built or destroyed the sandbox.
       const session = await store.get(sessionId);
       if (!session) throw new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist or has expired`);
       const batches = await this.batchesFor(session.engine, fingerprint);
+      const claimed = session.sandbox ? undefined : await this.claim(session, fingerprint);
       const result = await this.provisionerFor(session.engine).ensure(
         { sessionId, engine: session.engine, fingerprint, batches },
-        session.sandbox,
+        session.sandbox ?? claimed,
       );
       // A reused sandbox may come with a new handle: its login's password was reset (the student changed it).
       if (!sameHandle(session.sandbox, result.sandbox)) await store.setSandbox(sessionId, result.sandbox);
-      return { ...result, session: { ...session, sandbox: result.sandbox } };
+      // Either way it is the student's first sandbox; only a reuse means the pool's was good.
+      return {
+        ...result,
+        state: claimed ? 'created' : result.state,
+        claimed: claimed !== undefined && result.state === 'reused',
+        session: { ...session, sandbox: result.sandbox },
+      };
     });
+  }
+
+  /** Builds one pre-warmed sandbox for the exam, owned by the exam until a session claims it. */
+  async prewarm(exam: ExamRecord): Promise<Sandbox> {
+    // Random, not the slot number: a slot given back after a failed build must not name a sandbox in use.
+    const sessionId = examOwner(exam.room, exam.id, randomBytes(9).toString('hex'));
+    const batches = await this.batchesFor(exam.engine, exam.fingerprint);
+    const { sandbox } = await this.provisionerFor(exam.engine).ensure({
+      sessionId,
+      engine: exam.engine,
+      fingerprint: exam.fingerprint,
+      batches,
+    });
+    return sandbox;
+  }
+
+  /** Forgets the exam and removes its unclaimed sandboxes (claimed ones belong to their sessions). False if unknown. */
+  async destroyExam(room: string): Promise<boolean> {
+    const unclaimed = await this.options.exams?.remove(room);
+    if (!unclaimed) return false;
+    for (const sandbox of unclaimed) await this.destroyPrewarmed(sandbox);
+    this.options.logger.info({ room, removed: unclaimed.length }, 'exam deleted');
+    return true;
+  }
+
+  /** Removes a pre-warmed sandbox nobody will claim (its exam is gone). */
+  async destroyPrewarmed(sandbox: Sandbox): Promise<void> {
+    await this.provisionerFor(sandbox.engine).destroy({
+      id: sandbox.id,
+      engine: sandbox.engine,
+      sessionId: sandbox.sessionId,
+    });
+  }
+
+  /** Pops a pre-warmed sandbox of the session's exam and records it at once, so a retry finds it. */
+  private async claim(session: SessionRecord, fingerprint: string): Promise<Sandbox | undefined> {
+    if (!session.room || !this.options.exams) return undefined;
+    const sandbox = await this.options.exams.claim(session.room, fingerprint);
+    if (sandbox) await this.options.store.setSandbox(session.id, sandbox);
+    return sandbox;
   }
 
   /**
@@ -96,7 +155,7 @@ export class SandboxManager {
   }
 
   /**
-   * Removes sandboxes whose session is gone, and forgets sandbox handles whose sandbox is gone
+   * Removes sandboxes whose session is gone (or whose exam is, for an unclaimed pre-warmed one), and forgets sandbox handles whose sandbox is gone
    * (the session stays; its next query rebuilds the sandbox and says "recreated").
    */
   async sweepOrphans(): Promise<{ sandboxes: SandboxRef[]; handles: string[] }> {
@@ -108,7 +167,9 @@ export class SandboxManager {
     for (const provisioner of new Set(this.options.provisioners.values())) {
       for (const ref of await provisioner.list()) {
         existing.add(ref.id);
-        if (!ref.sessionId) {
+        const exam = ref.sessionId === undefined ? undefined : parseExamOwner(ref.sessionId);
+        if (exam && (await this.options.exams?.isLive(exam.room, exam.examId))) continue;
+        if (!ref.sessionId || exam) {
           await provisioner.destroy(ref);
           removed.push(ref);
           continue;

@@ -2,6 +2,7 @@ import type { Config, Logger } from '@sqlfleet/core';
 import { SchemaCompiler } from '@sqlfleet/dbml';
 import type { FleetKeys } from '@sqlfleet/queue';
 import type { Redis } from 'ioredis';
+import { ExamStore } from './exams/exam-store.ts';
 import { RedisLocks } from './redis-lock.ts';
 import { SandboxManager } from './sandbox-manager.ts';
 import { createSandboxRuntime, type SandboxRuntime } from './sandbox-runtime.ts';
@@ -14,6 +15,7 @@ export interface Sandboxes {
   /** Compiles DBML on a thread of its own that lives only while there is work. */
   compiler: SchemaCompiler;
   manager: SandboxManager;
+  exams: ExamStore;
   /** Stops the compiler and closes provisioners and engines. Idempotent. */
   close(): Promise<void>;
 }
@@ -30,7 +32,9 @@ export async function createSandboxes({ config, logger, redis, keys }: Sandboxes
   // A schema outlives its sessions' TTL, so a session idle almost that long can still be rebuilt.
   const sessions = new SessionStore(redis, keys, config.sessionTtlMs * 2);
   const compiler = new SchemaCompiler();
+  const exams = new ExamStore(redis, keys);
   const manager = new SandboxManager({
+    exams,
     store: sessions,
     locks: new RedisLocks(redis, keys),
     provisioners: runtime.provisioners,
@@ -43,6 +47,7 @@ export async function createSandboxes({ config, logger, redis, keys }: Sandboxes
     sessions,
     compiler,
     manager,
+    exams,
     close() {
       closing ??= Promise.allSettled([compiler.close(), runtime.close()]).then(() => undefined);
       return closing;

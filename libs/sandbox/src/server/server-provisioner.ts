@@ -30,7 +30,11 @@ export class ServerProvisioner implements Provisioner {
 
   async ensure(spec: SandboxSpec, known?: Sandbox): Promise<EnsureResult> {
     const { admin, engine } = this.parts(spec.engine);
-    const name = sandboxName(this.options.fleetId, spec.sessionId);
+    // A claimed pre-warmed sandbox keeps the name it was built under (the handle the session store has).
+    const name =
+      known?.provisioner === 'server' && isSandboxName(this.options.fleetId, known.id)
+        ? known.id
+        : sandboxName(this.options.fleetId, spec.sessionId);
     const log = this.options.logger.child({ sessionId: spec.sessionId, engine: spec.engine, sandbox: name });
     try {
       const locked = await admin.withLock(name, () => this.ensureLocked(admin, engine, name, spec, known, log));
@@ -91,6 +95,9 @@ export class ServerProvisioner implements Provisioner {
     const meta = exists ? await admin.readMeta(name) : undefined;
     if (meta?.ready && meta.fingerprint === spec.fingerprint) {
       const reused = await this.reuse(admin, engine, name, spec, meta, known, log);
+      // A pre-warmed sandbox now belongs to the session that claimed it (the orphan sweep reads this).
+      if (reused && meta.sessionId !== spec.sessionId)
+        await admin.writeMeta(name, { ...meta, sessionId: spec.sessionId });
       if (reused) return { sandbox: reused, state: 'reused' };
     }
     if (known) await engine.release(known.target);

@@ -1,0 +1,62 @@
+import type { Config, Logger } from '@sqlfleet/core';
+import { addFillJobs, createPrewarmQueue, type FleetKeys, type PrewarmJobData } from '@sqlfleet/queue';
+import { ExamPrewarmer, type Sandboxes } from '@sqlfleet/sandbox';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export interface PrewarmWorkerOptions {
+  config: Config;
+  keys: FleetKeys;
+  /** A connection of its own: the BullMQ worker blocks on it. */
+  connection: Redis;
+  /** For the follow-up job when shutdown cuts a fill short. */
+  producer: Redis;
+  sandboxes: Sandboxes;
+  logger: Logger;
+}
+
+/**
+ * Consumes exam fill jobs at EXAM_PREWARM_CONCURRENCY builds at a time (default 1), so pre-warming
+ * an exam takes a bounded share of this worker beside the sessions it serves. Undefined when 0.
+ */
+export function startPrewarmWorker(options: PrewarmWorkerOptions): { close(): Promise<void> } | undefined {
+  const { config, keys, connection, producer, sandboxes, logger } = options;
+  if (config.exams.prewarmConcurrency === 0) return undefined;
+  const prewarmer = new ExamPrewarmer({
+    exams: sandboxes.exams,
+    sessions: sandboxes.sessions,
+    manager: sandboxes.manager,
+    logger,
+  });
+  const queue = createPrewarmQueue(producer, keys);
+  const worker = new Worker<PrewarmJobData>(
+    keys.prewarmQueue,
+    async (job) => {
+      if ((await prewarmer.fill(job.data.room, job.data.examId)) === 'stopped') {
+        await addFillJobs(queue, job.data, 1);
+      }
+    },
+    {
+      connection,
+      prefix: 'bull',
+      concurrency: config.exams.prewarmConcurrency,
+      lockDuration: config.worker.lockMs,
+      stalledInterval: config.worker.lockMs,
+    },
+  );
+  worker.on('error', (error) => logger.error({ err: error }, 'prewarm worker error'));
+  worker.on('failed', (job, error) =>
+    logger.warn({ room: job?.data.room, attemptsMade: job?.attemptsMade, err: error }, 'exam fill attempt failed'),
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    close() {
+      closing ??= (async () => {
+        prewarmer.stop();
+        await worker.close();
+        await queue.close();
+      })();
+      return closing;
+    },
+  };
+}
