@@ -2,6 +2,7 @@
  * Exams registered ahead, end to end (issue 9 item 3): a real API, two workers and a reaper; the
  * exam's sandboxes are built before its students arrive and claimed by their first queries.
  */
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post } from '../support/client.ts';
 import { fleetFootprint } from '../support/databases.ts';
@@ -16,7 +17,9 @@ let fleet: Fleet;
 beforeAll(async () => {
   fleet = await startFleet({
     workers: 2,
-    env: { OPS_TOKEN: TOKEN, EXAM_HEADROOM_PERCENT: '10', EXAM_MAX_STUDENTS: '500' },
+    // The reaper sweeps for orphans all along: a live exam's pool must survive it.
+    reaper: true,
+    env: { OPS_TOKEN: TOKEN, EXAM_HEADROOM_PERCENT: '10', EXAM_MAX_STUDENTS: '500', REAPER_INTERVAL_MS: '500' },
   });
 }, 90_000);
 afterAll(async () => {
@@ -110,7 +113,11 @@ describe.each(['postgres', 'mysql'] as const)('a %s exam', (engine) => {
 
     // Deleting the exam removes the unclaimed sandboxes only; students keep theirs.
     expect((await exams('DELETE', `/${room}`)).status).toBe(204);
-    const left = await databasesOf(engine);
+    // Removed at once, or (one that failed to go) by the reaper's next sweep.
+    const left = await until(
+      () => databasesOf(engine),
+      (names) => names.size === STUDENTS,
+    );
     expect(left.size).toBe(STUDENTS);
     for (const name of left) expect(before.has(name)).toBe(true);
     expect((await exams('GET', `/${room}`)).body.error?.code).toBe('EXAM_NOT_FOUND');
@@ -158,6 +165,30 @@ describe('exam registration', () => {
     expect((await exams('DELETE', `/${taken.room}`)).status).toBe(204);
     expect((await exams('DELETE', `/${taken.room}`)).body.error?.code).toBe('EXAM_NOT_FOUND');
   });
+
+  it('leaves a live exam’s pool to the reaper’s sweep, and removes it once the exam expires', async () => {
+    const room = roomName('expiry');
+    expect((await exams('POST', '', { room, engine: 'mysql', dbml: SHOP_DBML, students: 2 })).status).toBe(201);
+    await waitReady(room, 3);
+    const before = await databasesOf('mysql');
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // a few sweeps
+    expect((await exams('GET', `/${room}`)).body.ready).toBe(3);
+    expect(await databasesOf('mysql')).toEqual(before);
+
+    // Expiry is the exam's Redis TTL running out: make it run out now.
+    const redis = new Redis('redis://127.0.0.1:6379');
+    try {
+      expect(await redis.pexpire(`${fleet.fleetId}:exam:${room}`, 1)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
+    const after = await until(
+      () => databasesOf('mysql'),
+      (left) => left.size === before.size - 3,
+      20_000,
+    );
+    expect(after.size).toBe(before.size - 3);
+  }, 120_000);
 
   it('falls back to building when the pool runs dry', async () => {
     const room = roomName('dry');
