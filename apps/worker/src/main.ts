@@ -65,7 +65,7 @@ const processor = new DrainProcessor({
   mailbox: new Mailbox(redis, keys, drainQueue),
   jobs: new JobStore(redis, keys, config.resultTtlMs),
   sessions,
-  runner: new QueryRunner(manager, runtime.engines, runtime.provisioners, metrics),
+  runner: new QueryRunner(manager, runtime.engines, runtime.provisioners, metrics, logger),
   publisher: new ResultPublisher(redis, keys, emitter.io),
   observer,
   crashes: new CrashGuard(redis, keys, config.worker.maxCrashes, config.resultTtlMs),

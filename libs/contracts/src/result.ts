@@ -24,7 +24,7 @@ export interface ResultSet {
 
 /** Why a script stopped early. `code` is the engine's (SQLSTATE or errno) or one of ours. */
 export interface SqlError {
-  /** Engine code (PG SQLSTATE `42601`, MySQL errno `1064`), or `QUERY_TIMEOUT` / `CONNECTION_LOST`. */
+  /** Engine code (PG SQLSTATE `42601`, MySQL errno `1064`), or `QUERY_TIMEOUT` / `CONNECTION_LOST` / `STORAGE_FULL`. */
   code: string;
   message: string;
   /** 0-based index of the statement that failed. */

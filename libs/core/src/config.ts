@@ -46,6 +46,10 @@ export const ENV_SCHEMA = {
   SANDBOX_PIDS: int(256),
   /** Started, unseeded containers kept per containerised engine, so a new session skips the container start (0 = off). */
   SANDBOX_WARM_POOL: int(0),
+  /** Server provisioner: MB a sandbox database may hold before its writes are refused (0 = no cap). */
+  SANDBOX_STORAGE_MB: int(256),
+  /** Server provisioner, PostgreSQL: temp_file_limit of each sandbox login in MB (spilled sorts and hashes). */
+  SANDBOX_TEMP_FILE_MB: int(256),
 
   /** The most students one exam may announce (POST /api/exams). */
   EXAM_MAX_STUDENTS: int(5_000),
@@ -132,6 +136,8 @@ export interface Config {
     cpus: number;
     pids: number;
     warmPool: number;
+    storageMb: number;
+    tempFileMb: number;
   };
   exams: {
     maxStudents: number;
@@ -245,6 +251,8 @@ function toConfig(env: Env): Config {
       cpus: env.SANDBOX_CPUS,
       pids: env.SANDBOX_PIDS,
       warmPool: env.SANDBOX_WARM_POOL,
+      storageMb: env.SANDBOX_STORAGE_MB,
+      tempFileMb: env.SANDBOX_TEMP_FILE_MB,
     },
     exams: {
       maxStudents: env.EXAM_MAX_STUDENTS,

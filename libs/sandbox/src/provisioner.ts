@@ -1,4 +1,4 @@
-import type { SandboxState, SandboxTarget } from '@sqlfleet/contracts';
+import type { QueryOutcome, SandboxState, SandboxTarget } from '@sqlfleet/contracts';
 import type { EngineName } from '@sqlfleet/core';
 
 /** What a session needs its sandbox to be. */
@@ -49,6 +49,11 @@ export interface Provisioner {
    * (SANDBOX_FAILED, CONTAINER_ENGINE_DOWN, ENGINE_UNAVAILABLE) when it cannot.
    */
   ensure(spec: SandboxSpec, known?: Sandbox): Promise<EnsureResult>;
+  /**
+   * Applies the sandbox's storage cap after a query ran in it, and says so in the outcome of a write
+   * the cap refused. Absent: this provisioner's sandboxes have no storage cap.
+   */
+  enforceStorage?(sandbox: Sandbox, outcome: QueryOutcome): Promise<QueryOutcome>;
   /** Removes a sandbox and its login. Idempotent: an unknown id is not an error. */
   destroy(ref: SandboxRef): Promise<void>;
   /** Every sandbox this fleet made that still exists. */

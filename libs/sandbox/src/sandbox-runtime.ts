@@ -44,7 +44,14 @@ export async function createSandboxRuntime({ config, logger }: SandboxRuntimeOpt
   if (admins.postgres) watchdog.addServer('postgres', config.engines.postgresAdminUrl);
   if (admins.mysql) watchdog.addServer('mysql', config.engines.mysqlAdminUrl);
   const engines = new Map([...available].map((name) => [name, createEngine(name, { logger, watchdog })] as const));
-  const provisioner = new ServerProvisioner({ fleetId: config.fleetId, engines, admins, logger });
+  const provisioner = new ServerProvisioner({
+    fleetId: config.fleetId,
+    engines,
+    admins,
+    storageCapBytes: config.sandbox.storageMb * 1024 * 1024,
+    logger,
+  });
+  for (const admin of Object.values(admins)) void reportBounds(admin, logger);
   const containers = docker ? dockerProvisioner(config, logger, docker, engines, containerised) : undefined;
   if (containers) watchdog.useContainers(containers);
   // In the background: a worker serves sessions cold until its pool is warm.
@@ -127,11 +134,25 @@ function serverAdmins(
   const enabled = new Set(config.engines.enabled.filter((e) => !inContainers.has(e)));
   const admins: Partial<Record<EngineName, ServerAdmin>> = {};
   if (enabled.has('postgres'))
-    admins.postgres = new PostgresServerAdmin({ url: config.engines.postgresAdminUrl, logger });
+    admins.postgres = new PostgresServerAdmin({
+      url: config.engines.postgresAdminUrl,
+      tempFileLimitMb: config.sandbox.tempFileMb,
+      logger,
+    });
   if (enabled.has('mysql')) admins.mysql = new MysqlServerAdmin({ url: config.engines.mysqlAdminUrl, logger });
   // SQL Server is offered only where one is configured; elsewhere `mssql` answers ENGINE_UNAVAILABLE.
   if (enabled.has('mssql') && config.engines.mssqlUrl) {
     admins.mssql = new MssqlServerAdmin({ url: config.engines.mssqlUrl, logger });
   }
   return admins;
+}
+
+/** Warns, once at start, of what the shared server lets one sandbox take from the others. */
+async function reportBounds(admin: ServerAdmin, logger: Logger): Promise<void> {
+  try {
+    for (const gap of (await admin.boundsReport?.()) ?? [])
+      logger.warn({ engine: admin.engine }, `shared server: ${gap}`);
+  } catch (error) {
+    logger.warn({ engine: admin.engine, err: error }, 'shared server bounds not checked');
+  }
 }

@@ -1,7 +1,8 @@
 import type { Logger } from '@sqlfleet/core';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
+import { mysqlBoundsReport } from './mysql-bounds.ts';
 import { assertSafeName } from './sandbox-names.ts';
-import type { LockResult, SandboxMeta, ServerAdmin, ServerEndpoint } from './server-admin.ts';
+import type { LockResult, SandboxMeta, ServerAdmin, ServerEndpoint, StorageControl } from './server-admin.ts';
 
 export interface MysqlServerAdminOptions {
   /** Admin URL (root or an account WITH GRANT OPTION). Default `mysql://root@127.0.0.1:3306/mysql`. */
@@ -39,6 +40,26 @@ const SANDBOX_PRIVILEGES = [
   'CREATE ROUTINE',
   'ALTER ROUTINE',
   'EXECUTE',
+  'TRIGGER',
+].join(', ');
+
+/**
+ * Taken away past the storage cap: every right that adds data or objects. What stays (SELECT, DELETE,
+ * DROP, SHOW VIEW, EXECUTE) lets the student read and remove data; a trigger or routine runs with its
+ * definer's rights, which is this login, so it cannot write either.
+ */
+const WRITE_PRIVILEGES = [
+  'INSERT',
+  'UPDATE',
+  'CREATE',
+  'ALTER',
+  'INDEX',
+  'REFERENCES',
+  'CREATE TEMPORARY TABLES',
+  'LOCK TABLES',
+  'CREATE VIEW',
+  'CREATE ROUTINE',
+  'ALTER ROUTINE',
   'TRIGGER',
 ].join(', ');
 
@@ -203,6 +224,39 @@ export class MysqlServerAdmin implements ServerAdmin {
       if (broken) connection.destroy();
       else connection.release();
     }
+  }
+
+  readonly storage: StorageControl = {
+    measure: async (name, login) => {
+      // File sizes of the database's InnoDB tablespaces (exact now, unlike TABLES.DATA_LENGTH, which
+      // follows the statistics), plus any other engine's tables when the server does not enforce InnoDB.
+      const [rows] = await this.pool.query<RowDataPacket[]>(
+        `SELECT (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?) AS found,
+           (SELECT COALESCE(SUM(ALLOCATED_SIZE), 0) FROM information_schema.INNODB_SYS_TABLESPACES
+             WHERE LEFT(NAME, ?) = ?) +
+           (SELECT COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) FROM information_schema.TABLES
+             WHERE TABLE_SCHEMA = ? AND ENGINE <> 'InnoDB') AS bytes,
+           (SELECT COUNT(*) FROM mysql.db WHERE User = ? AND Host = '%' AND Insert_priv = 'Y') AS writable`,
+        [name, name.length + 1, `${name}/`, name, login],
+      );
+      const row = rows[0];
+      if (!row || Number(row.found) === 0) return undefined;
+      return { bytes: Number(row.bytes), frozen: Number(row.writable) === 0 };
+    },
+    // A database-level change reaches an open connection only at its next USE: the caller releases the pool.
+    freeze: async (name, login) => {
+      await this.pool.query(`REVOKE ${WRITE_PRIVILEGES} ON ${grantIdent(name)}.* FROM ${account(login)}`);
+    },
+    thaw: async (name, login) => {
+      await this.pool.query(`GRANT ${SANDBOX_PRIVILEGES} ON ${grantIdent(name)}.* TO ${account(login)}`);
+    },
+    // 1142: command denied for a table; 1044: access denied to the database (CREATE VIEW, routines).
+    refusalCodes: ['1142', '1143', '1044'],
+    remedy: 'DROP or TRUNCATE a table',
+  };
+
+  boundsReport(): Promise<string[]> {
+    return mysqlBoundsReport(this.pool);
   }
 
   close(): Promise<void> {

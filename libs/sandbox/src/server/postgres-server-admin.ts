@@ -1,7 +1,15 @@
 import type { Logger } from '@sqlfleet/core';
 import pg from 'pg';
+import { freezeSql, keeperOf, REVOKE_SHARED_RESOURCES, roleBounds, thawSql } from './postgres-bounds.ts';
 import { assertSafeName } from './sandbox-names.ts';
-import type { LockResult, SandboxMeta, ServerAdmin, ServerEndpoint } from './server-admin.ts';
+import type {
+  LockResult,
+  SandboxMeta,
+  SandboxStorage,
+  ServerAdmin,
+  ServerEndpoint,
+  StorageControl,
+} from './server-admin.ts';
 
 export interface PostgresServerAdminOptions {
   /** Admin URL (a superuser). Default `postgres://postgres@127.0.0.1:5432/postgres`. */
@@ -10,6 +18,8 @@ export interface PostgresServerAdminOptions {
   metaDatabase?: string;
   /** Connections one sandbox login may hold at once. Default 5. */
   connectionLimit?: number;
+  /** temp_file_limit of each sandbox login, in MB (sorts and hashes that spill to disk). Default 256. */
+  tempFileLimitMb?: number;
   logger?: Logger;
 }
 
@@ -39,6 +49,7 @@ export class PostgresServerAdmin implements ServerAdmin {
   private readonly lockPool: pg.Pool;
   private readonly metaDatabase: string;
   private readonly connectionLimit: number;
+  private readonly tempFileLimitMb: number;
   private metaPool?: Promise<pg.Pool>;
   private closing?: Promise<void>;
 
@@ -48,6 +59,7 @@ export class PostgresServerAdmin implements ServerAdmin {
     this.metaDatabase = options.metaDatabase ?? 'sqlfleet_meta';
     assertSafeName(this.metaDatabase);
     this.connectionLimit = options.connectionLimit ?? 5;
+    this.tempFileLimitMb = options.tempFileLimitMb ?? 256;
     this.pool = this.newPool(this.url.pathname.slice(1) || 'postgres');
     this.lockPool = this.newPool(this.url.pathname.slice(1) || 'postgres', LOCK_CONNECTIONS);
   }
@@ -62,6 +74,8 @@ export class PostgresServerAdmin implements ServerAdmin {
       await this.pool.query(`CREATE DATABASE ${ident(name)} OWNER ${ident(login)}`);
       // PUBLIC may CONNECT and make TEMP tables in a new database by default: only the owner may.
       await this.pool.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
+      await this.pool.query(roleBounds(ident(login), this.tempFileLimitMb));
+      await this.inDatabase(name, REVOKE_SHARED_RESOURCES);
     } catch (error) {
       await this.dropSandbox(name, login).catch(() => undefined);
       throw error;
@@ -71,6 +85,7 @@ export class PostgresServerAdmin implements ServerAdmin {
   async dropSandbox(name: string, login: string): Promise<void> {
     await this.pool.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
     await this.dropRole(login);
+    await this.pool.query(`DROP ROLE IF EXISTS ${ident(keeperOf(login))}`);
     await (await this.meta()).query('DELETE FROM sandbox_meta WHERE name = $1', [name]);
   }
 
@@ -132,6 +147,49 @@ export class PostgresServerAdmin implements ServerAdmin {
     }
   }
 
+  readonly storage: StorageControl = {
+    measure: async (name, login) => {
+      const { rows } = await this.pool.query<{ bytes: string; frozen: boolean }>(
+        `SELECT pg_database_size(d.oid) AS bytes, d.datdba <> r.oid AS frozen
+         FROM pg_database d JOIN pg_roles r ON r.rolname = $2 WHERE d.datname = $1`,
+        [name, login],
+      );
+      const row = rows[0];
+      return row && ({ bytes: Number(row.bytes), frozen: row.frozen } satisfies SandboxStorage);
+    },
+    freeze: async (name, login) => {
+      const keeper = keeperOf(login);
+      await this.pool.query(`CREATE ROLE ${ident(keeper)} NOLOGIN`).catch((error: unknown) => {
+        if (pgCode(error) !== '42710') throw error;
+      });
+      await this.inDatabase(name, ...freezeSql(name, login, keeper));
+    },
+    thaw: async (name, login) => {
+      const keeper = keeperOf(login);
+      await this.inDatabase(name, ...thawSql(login, keeper));
+      await this.pool.query(`DROP ROLE IF EXISTS ${ident(keeper)}`);
+    },
+    refusalCodes: ['42501'],
+    remedy: 'TRUNCATE a table',
+  };
+
+  async boundsReport(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ name: string; setting: string }>(
+      "SELECT name, setting FROM pg_settings WHERE name IN ('max_prepared_transactions', 'work_mem')",
+    );
+    const report = [
+      "PostgreSQL has no bound on one backend's memory and work_mem is USERSET: a sandbox login can SET work_mem " +
+        'and grow its backend by gigabytes (use SANDBOX_PROVISIONER=docker to bound memory per sandbox)',
+    ];
+    const prepared = rows.find((r) => r.name === 'max_prepared_transactions');
+    if (prepared && Number(prepared.setting) > 0) {
+      report.push(
+        `max_prepared_transactions is ${prepared.setting}: a prepared transaction outlives its session and holds its locks`,
+      );
+    }
+    return report;
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       const meta = await this.metaPool?.catch(() => undefined);
@@ -165,12 +223,12 @@ export class PostgresServerAdmin implements ServerAdmin {
     }
   }
 
-  private async inDatabase(database: string, sql: string): Promise<void> {
+  private async inDatabase(database: string, ...statements: string[]): Promise<void> {
     const client = new pg.Client({ connectionString: this.urlFor(database) });
     client.on('error', () => undefined);
     await client.connect();
     try {
-      await client.query(sql);
+      for (const sql of statements) await client.query(sql);
     } finally {
       await client.end().catch(() => undefined);
     }

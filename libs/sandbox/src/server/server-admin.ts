@@ -15,6 +15,26 @@ export interface ServerEndpoint {
   port: number;
 }
 
+/** A sandbox's size on disk, and whether it is write-refused for being past its storage cap. */
+export interface SandboxStorage {
+  bytes: number;
+  frozen: boolean;
+}
+
+/** How an admin measures a sandbox and refuses its writes past the storage cap. */
+export interface StorageControl {
+  /** The sandbox's size and cap state, read from the admin side; undefined when it does not exist. */
+  measure(name: string, login: string): Promise<SandboxStorage | undefined>;
+  /** Takes every write right from the login, leaving it what lets it remove data. */
+  freeze(name: string, login: string): Promise<void>;
+  /** Gives the login its write rights back. */
+  thaw(name: string, login: string): Promise<void>;
+  /** The engine's error codes for "you may not write this", as a frozen login meets them. */
+  readonly refusalCodes: readonly string[];
+  /** What the frozen login may still do to get back under the cap. */
+  readonly remedy: string;
+}
+
 /** The outcome of `withLock`: `held: false` when another holder had the lock and `fn` did not run. */
 export type LockResult<T> = { held: true; value: T } | { held: false };
 
@@ -43,6 +63,10 @@ export interface ServerAdmin {
    * belongs to a connection). Does not wait: another holder means `{ held: false }`.
    */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<LockResult<T>>;
+  /** Storage-cap enforcement; an admin without it leaves its sandboxes uncapped. */
+  readonly storage?: StorageControl;
+  /** What this server lets one login take from the others that no setting of ours bounds (logged at start). */
+  boundsReport?(): Promise<string[]>;
   /** Closes the admin pools. Idempotent. */
   close(): Promise<void>;
 }

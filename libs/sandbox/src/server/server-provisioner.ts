@@ -1,10 +1,11 @@
-import type { SandboxTarget } from '@sqlfleet/contracts';
+import type { QueryOutcome, SandboxTarget } from '@sqlfleet/contracts';
 import { AppError, type EngineName, type Logger } from '@sqlfleet/core';
 import type { Engine } from '@sqlfleet/engines';
 import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from '../provisioner.ts';
 import { answersPing, asSandboxError } from '../provisioning.ts';
 import { assertFleetId, isSandboxName, newPassword, sandboxName } from './sandbox-names.ts';
 import type { SandboxMeta, ServerAdmin } from './server-admin.ts';
+import { enforceStorageCap } from './storage-cap.ts';
 
 export interface ServerProvisionerOptions {
   /** Starts every database and login name this fleet makes: `[a-z][a-z0-9]*`, no `_`. */
@@ -12,6 +13,8 @@ export interface ServerProvisionerOptions {
   engines: ReadonlyMap<EngineName, Engine>;
   /** One admin per engine this deployment serves; an engine without one answers ENGINE_UNAVAILABLE. */
   admins: Partial<Record<EngineName, ServerAdmin>>;
+  /** Bytes a sandbox database may hold before its writes are refused; 0: no cap. */
+  storageCapBytes?: number;
   logger: Logger;
 }
 
@@ -43,6 +46,13 @@ export class ServerProvisioner implements Provisioner {
     } catch (error) {
       throw asSandboxError(error, 'The sandbox could not be prepared');
     }
+  }
+
+  async enforceStorage(sandbox: Sandbox, outcome: QueryOutcome): Promise<QueryOutcome> {
+    const cap = this.options.storageCapBytes ?? 0;
+    const { admin, engine } = this.parts(sandbox.engine);
+    if (cap <= 0 || !admin.storage) return outcome;
+    return enforceStorageCap(admin.storage, engine, sandbox, cap, outcome);
   }
 
   async destroy(ref: SandboxRef): Promise<void> {

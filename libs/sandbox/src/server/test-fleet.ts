@@ -11,6 +11,8 @@ export interface TestFleet {
   fleetId: string;
   provisioner: ServerProvisioner;
   engines: Map<EngineName, Engine>;
+  /** The first provisioner's admins (to look at a sandbox from the admin side). */
+  admins(): Partial<Record<EngineName, ServerAdmin>>;
   /** Another worker of the same fleet: its own admin connections, same servers. */
   secondWorker(): ServerProvisioner;
   /** Destroys every sandbox the fleet made, then closes everything. */
@@ -26,12 +28,14 @@ export function testFleet(): TestFleet {
   const fleetId = `t${randomBytes(5).toString('hex')}`;
   const logger = createLogger({ name: 'test', level: 'silent' });
   const engines = createEngines(['postgres', 'mysql']);
-  const provisioner = new ServerProvisioner({ fleetId, engines, admins: admins(), logger });
+  const own = admins();
+  const provisioner = new ServerProvisioner({ fleetId, engines, admins: own, logger });
   const others: ServerProvisioner[] = [];
   return {
     fleetId,
     provisioner,
     engines,
+    admins: () => own,
     secondWorker() {
       const other = new ServerProvisioner({ fleetId, engines, admins: admins(), logger });
       others.push(other);

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { QueryOutcome } from '@sqlfleet/contracts';
+import type { EngineName } from '@sqlfleet/core';
+import { createLogger } from '@sqlfleet/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Sandbox } from '../provisioner.ts';
+import { ServerProvisioner } from './server-provisioner.ts';
+import { STORAGE_FULL } from './storage-cap.ts';
+import { testFleet } from './test-fleet.ts';
+
+const fleet = testFleet();
+afterAll(() => fleet.close());
+
+const limits = { timeoutMs: 10_000, maxRows: 1_000, maxBytes: 1_000_000 };
+const MB = 1024 * 1024;
+
+/** A sandbox, its admin's storage control, and a run() that applies the cap the way a worker does. */
+async function cappedSandbox(engine: EngineName, schema: string, headroomMb: number) {
+  const { sandbox } = await fleet.provisioner.ensure({
+    sessionId: randomUUID(),
+    engine,
+    fingerprint: 'f1',
+    batches: [schema],
+  });
+  const admin = fleet.admins()[engine];
+  const control = admin?.storage;
+  if (!control) throw new Error(`no storage control for ${engine}`);
+  const baseline = (await control.measure(sandbox.id, sandbox.id))?.bytes ?? 0;
+  const cap = baseline + headroomMb * MB;
+  const eng = fleet.engines.get(engine);
+  if (!eng) throw new Error('no engine');
+  // Another worker of the fleet, configured with this cap, checks after each query as a worker does.
+  const capped = new ServerProvisioner({
+    fleetId: fleet.fleetId,
+    engines: fleet.engines,
+    admins: fleet.admins(),
+    storageCapBytes: cap,
+    logger: createLogger({ name: 'test', level: 'silent' }),
+  });
+  const run = async (sql: string): Promise<QueryOutcome> =>
+    capped.enforceStorage(sandbox, await eng.execute(sandbox.target, sql, limits));
+  return { sandbox: sandbox as Sandbox, control, run };
+}
+
+const codeOf = (o: QueryOutcome): string | undefined => (o.kind === 'ok' ? undefined : o.error.code);
+
+describe('storage cap on PostgreSQL', () => {
+  it('refuses writes past the cap with STORAGE_FULL, keeps reads and TRUNCATE, and lifts once data is gone', async () => {
+    const { sandbox, control, run } = await cappedSandbox('postgres', 'CREATE TABLE t (id int, pad text)', 3);
+    // Prepared before the cap, as a student planning an escape would: a SECURITY DEFINER writer, a
+    // rule that writes on DELETE, and a view that calls the writer.
+    expect(
+      await run(`CREATE TABLE side (n int);
+        CREATE FUNCTION sneak() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'INSERT INTO side VALUES (1) RETURNING n';
+        CREATE RULE r AS ON DELETE TO t DO ALSO INSERT INTO side VALUES (2);
+        CREATE VIEW v AS SELECT sneak() AS n`),
+    ).toMatchObject({ kind: 'ok' });
+    const fill = await run("INSERT INTO t SELECT g, repeat('x', 500) FROM generate_series(1, 12000) g");
+    expect(fill.kind).toBe('ok');
+    expect(await control.measure(sandbox.id, sandbox.id)).toMatchObject({ frozen: true });
+
+    const refused = await run('INSERT INTO t VALUES (1, null)');
+    expect(codeOf(refused)).toBe(STORAGE_FULL);
+    expect(refused.kind === 'sql-error' && refused.error.message).toMatch(/storage cap/);
+    for (const attempt of [
+      'CREATE TABLE more (id int)',
+      'CREATE TEMP TABLE more (id int)',
+      'UPDATE t SET pad = pad || pad',
+      // A GRANT without the right only warns; the write after it is what must fail.
+      'GRANT INSERT ON t TO CURRENT_USER; INSERT INTO t VALUES (2, null)',
+      'ALTER TABLE t OWNER TO CURRENT_USER',
+      'SELECT sneak()',
+      'SELECT * FROM v',
+      'DELETE FROM t',
+      `SELECT lo_from_bytea(0, convert_to(repeat('x', 1000000), 'UTF8'))`,
+    ]) {
+      const out = await run(attempt);
+      expect({ attempt, kind: out.kind }).toEqual({ attempt, kind: 'sql-error' });
+    }
+    expect(await run('SELECT count(*) FROM t')).toMatchObject({ kind: 'ok', results: [{ rows: [['12000']] }] });
+    expect(await run('SELECT count(*) FROM side')).toMatchObject({ kind: 'ok', results: [{ rows: [['0']] }] });
+
+    expect(await run('TRUNCATE t')).toMatchObject({ kind: 'ok' });
+    expect(await control.measure(sandbox.id, sandbox.id)).toMatchObject({ frozen: false });
+    expect(await run('INSERT INTO t VALUES (1, null); CREATE TABLE again (id int)')).toMatchObject({ kind: 'ok' });
+    expect(await run('SELECT sneak()')).toMatchObject({ kind: 'ok' });
+  });
+});
+
+describe('storage cap on MariaDB', () => {
+  it('refuses writes past the cap with STORAGE_FULL, keeps reads and DROP, and lifts once data is gone', async () => {
+    const { sandbox, control, run } = await cappedSandbox('mysql', 'CREATE TABLE t (id int, pad text)', 3);
+    expect(
+      await run(`CREATE TABLE side (n int);
+        CREATE PROCEDURE sneak() INSERT INTO side VALUES (1)`),
+    ).toMatchObject({ kind: 'ok' });
+    const fill = await run(
+      "INSERT INTO t SELECT seq, repeat('x', 500) FROM seq_1_to_12000; INSERT INTO t SELECT * FROM t",
+    );
+    expect(fill.kind).toBe('ok');
+    expect(await control.measure(sandbox.id, sandbox.id)).toMatchObject({ frozen: true });
+
+    expect(codeOf(await run('INSERT INTO t VALUES (1, null)'))).toBe(STORAGE_FULL);
+    for (const attempt of ['CREATE TABLE more (id int)', 'UPDATE t SET pad = NULL', 'CALL sneak()']) {
+      const out = await run(attempt);
+      expect({ attempt, code: codeOf(out) }).toEqual({ attempt, code: STORAGE_FULL });
+    }
+    expect(await run('SELECT count(*) FROM side')).toMatchObject({ kind: 'ok', results: [{ rows: [['0']] }] });
+
+    expect(await run('DROP TABLE t')).toMatchObject({ kind: 'ok' });
+    expect(await control.measure(sandbox.id, sandbox.id)).toMatchObject({ frozen: false });
+    expect(await run('CREATE TABLE t2 (id int); INSERT INTO t2 VALUES (1); CALL sneak()')).toMatchObject({
+      kind: 'ok',
+    });
+  });
+});

@@ -1,0 +1,180 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * Servers of a test's own, on a free loopback port and a temporary directory, for fault tests that
+ * kill or restart them (the machine's shared servers are never touched). Each one stops itself when
+ * the test's `stop()` runs; a killed one is restarted on the same port and directory.
+ */
+export interface PrivateServer {
+  port: number;
+  url: string;
+  /** SIGKILL: the server dies with whatever it had in memory. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  start(): Promise<void>;
+  /** Stops it and removes its directory. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const run = promisify(execFile);
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start within ${timeoutMs} ms`);
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** A server process owned by the test: start, SIGKILL, start again, stop. */
+function privateServer(
+  port: number,
+  url: string,
+  dir: string,
+  launch: () => ChildProcess,
+  ready: () => Promise<boolean>,
+  name: string,
+): PrivateServer {
+  let child: ChildProcess | undefined;
+  let stopped = false;
+  return {
+    port,
+    url,
+    async start() {
+      child = launch();
+      child.on('error', () => undefined);
+      await waitFor(ready, name);
+    },
+    async kill() {
+      if (!child) return;
+      child.kill('SIGKILL');
+      await exited(child);
+      child = undefined;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (child) {
+        child.kill('SIGTERM');
+        const done = exited(child);
+        const late = setTimeout(() => child?.kill('SIGKILL'), 10_000);
+        await done;
+        clearTimeout(late);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** redis-server with an append-only file fsynced on every write, as the README asks for production. */
+export async function privateRedis(extraArgs: string[] = []): Promise<PrivateServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'sqlfleet-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+  args.push('--appendonly', 'yes', '--appendfsync', 'always', ...extraArgs);
+  const ping = async () => (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.trim() === 'PONG';
+  const server = privateServer(
+    port,
+    `redis://127.0.0.1:${port}`,
+    dir,
+    () => spawn('redis-server', args, { stdio: 'ignore' }),
+    ping,
+    'redis',
+  );
+  await server.start();
+  return server;
+}
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** PostgreSQL refuses to run as root: as root, run it as the `postgres` user. */
+const asPostgres = (cmd: string, args: string[]): [string, string[]] =>
+  process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
+
+/** A PostgreSQL 15 cluster of the test's own (trust on loopback, fsync off: nothing here must outlive the test). */
+export async function privatePostgres(settings: string[] = []): Promise<PrivateServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'sqlfleet-pg-'));
+  if (process.getuid?.() === 0) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    chownSync(dir, Number(stdout.trim()), Number(stdout.trim()));
+  }
+  const data = join(dir, 'data');
+  await run(...asPostgres(`${PG_BIN}/initdb`, ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']));
+  const opts = ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off'];
+  for (const s of settings) opts.push('-c', s);
+  const ready = async () => {
+    await run(`${PG_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(port), '-q']);
+    return true;
+  };
+  const server = privateServer(
+    port,
+    `postgres://postgres@127.0.0.1:${port}/postgres`,
+    dir,
+    () => {
+      const [cmd, args] = asPostgres(`${PG_BIN}/postgres`, opts);
+      return spawn(cmd, args, { stdio: 'ignore' });
+    },
+    ready,
+    'postgres',
+  );
+  await server.start();
+  return server;
+}
+
+/** A MariaDB server of the test's own: root without a password on loopback, no anonymous users. */
+export async function privateMariadb(options: string[] = []): Promise<PrivateServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'sqlfleet-mariadb-'));
+  const data = join(dir, 'data');
+  await run('mariadb-install-db', [
+    '--no-defaults',
+    `--datadir=${data}`,
+    '--user=root',
+    '--auth-root-authentication-method=normal',
+    '--skip-test-db',
+  ]);
+  const args = ['--no-defaults', `--datadir=${data}`, `--port=${port}`, '--bind-address=127.0.0.1'];
+  args.push(`--socket=${join(dir, 'sock')}`, '--user=root', '--skip-log-bin', '--innodb-flush-log-at-trx-commit=2');
+  const client = ['-h', '127.0.0.1', '-P', String(port), '-u', 'root'];
+  const ready = async () => {
+    await run('mariadb', [...client, '-e', 'SELECT 1']);
+    return true;
+  };
+  const server = privateServer(
+    port,
+    `mysql://root@127.0.0.1:${port}/mysql`,
+    dir,
+    () => spawn('mariadbd', [...args, ...options], { stdio: 'ignore' }),
+    ready,
+    'mariadb',
+  );
+  await server.start();
+  // install-db makes anonymous ''@'localhost' accounts, which shadow a sandbox login connecting locally.
+  await run('mariadb', [...client, '-e', "DELETE FROM mysql.global_priv WHERE User = ''; FLUSH PRIVILEGES"]);
+  return server;
+}
