@@ -1,6 +1,14 @@
 export type { Engine } from './engine.ts';
 export type { EngineOptions } from './engine-options.ts';
-export { MssqlEngine } from './mssql/index.ts';
+export {
+  detectFlavour,
+  flavourOf,
+  MssqlEngine,
+  type MssqlFlavour,
+  type MssqlServerKind,
+  nLiteral,
+  type SandboxSteps,
+} from './mssql/index.ts';
 export { MysqlEngine } from './mysql/mysql-engine.ts';
 export { splitMysql } from './mysql/mysql-splitter.ts';
 export { PostgresEngine } from './postgres/postgres-engine.ts';

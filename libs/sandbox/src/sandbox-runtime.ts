@@ -43,6 +43,7 @@ export async function createSandboxRuntime({ config, logger }: SandboxRuntimeOpt
   const watchdog = new SandboxWatchdogLogins();
   if (admins.postgres) watchdog.addServer('postgres', config.engines.postgresAdminUrl);
   if (admins.mysql) watchdog.addServer('mysql', config.engines.mysqlAdminUrl);
+  if (admins.mssql) watchdog.addServer('mssql', config.engines.mssqlUrl);
   const engines = new Map([...available].map((name) => [name, createEngine(name, { logger, watchdog })] as const));
   const provisioner = new ServerProvisioner({
     fleetId: config.fleetId,

@@ -7,7 +7,7 @@ export interface ContainerWatchdogLogins {
   watchdogLoginFor(target: SandboxTarget): Promise<WatchdogLogin | undefined>;
 }
 
-const DEFAULT_PORTS: Partial<Record<EngineName, number>> = { postgres: 5432, mysql: 3306 };
+const DEFAULT_PORTS: Partial<Record<EngineName, number>> = { postgres: 5432, mysql: 3306, mssql: 1433 };
 
 /**
  * The admin logins the engines' watchdogs stop runaways through: a shared server's admin (from its

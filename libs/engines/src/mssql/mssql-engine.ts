@@ -5,11 +5,20 @@ import type { Engine } from '../engine.ts';
 import type { EngineOptions } from '../engine-options.ts';
 import { outcomeOf, timeoutError } from '../outcome.ts';
 import { splitGoBatches } from './go-batches.ts';
-import { batchFailure, type DriverError, isCancel, isServerError, isTimeout } from './mssql-errors.ts';
+import {
+  batchFailure,
+  type DriverError,
+  isCancel,
+  isConnectionLost,
+  isServerError,
+  isTimeout,
+} from './mssql-errors.ts';
 import { type MssqlConnectionOptions, MssqlPools } from './mssql-pools.ts';
 import type { MssqlColumnMeta } from './mssql-values.ts';
 import { ResultCollector } from './result-collector.ts';
 import { type Guarded, ScriptDeadline } from './script-deadline.ts';
+import { detectFlavour, type MssqlFlavour } from './server-flavour.ts';
+import { SessionKiller } from './session-killer.ts';
 
 /**
  * `maxConnectionsPerTarget` does not apply: SQL Server keeps one connection per sandbox so that
@@ -26,19 +35,25 @@ const RequestWithTimeout = sql.Request as unknown as new (
 /** TEXTSIZE can hold at most this (2^31 − 1 bytes). */
 const MAX_TEXTSIZE = 2_147_483_647;
 
+/** Where the deadline stops a batch by KILL, how long past the grace the kill (an admin round trip) may take. */
+const KILL_GRACE_MS = 2_000;
+
 /**
- * SQL Server through mssql (tedious). A script is split on `GO` lines and each batch runs as a TDS
- * SQL batch on the sandbox's single pooled connection, streamed in array row mode, under one
- * deadline for the whole script: the driver's request timeout and a client-side cancel (TDS
- * attention), which no T-SQL can switch off. A cap (rows or bytes) cancels the batch and ends the
- * script there, with the last result set marked truncated. An error ends the script after the batch
- * it happened in (SQL Server goes on past many errors within a batch, so that batch's later results
- * are kept).
+ * SQL Server (and Babelfish for PostgreSQL) through mssql (tedious). A script is split on `GO` lines
+ * and each batch runs as a TDS SQL batch on the sandbox's single pooled connection, streamed in array
+ * row mode, under one deadline for the whole script: the driver's request timeout and a client-side
+ * stop which no T-SQL can switch off (a TDS attention, or on Babelfish `KILL` from an admin
+ * connection: see `MssqlFlavour`). A cap (rows or bytes) cancels the batch and ends the script there,
+ * with the last result set marked truncated. An error ends the script after the batch it happened in
+ * (SQL Server goes on past many errors within a batch, so that batch's later results are kept).
  */
 export class MssqlEngine implements Engine {
   readonly name = 'mssql' as const;
   private readonly log: Logger | undefined;
   private readonly pools: MssqlPools;
+  private readonly killer: SessionKiller;
+  /** Each server's flavour, asked once per host and port. */
+  private readonly flavours = new Map<string, Promise<MssqlFlavour>>();
   private readonly cancelGraceMs: number;
   private closing?: Promise<void>;
 
@@ -46,6 +61,26 @@ export class MssqlEngine implements Engine {
     this.log = options.logger?.child({ engine: 'mssql' });
     this.cancelGraceMs = options.cancelGraceMs ?? 500;
     this.pools = new MssqlPools({ ...options, connectTimeoutMs: options.connectTimeoutMs ?? 5_000 }, this.log);
+    this.killer = new SessionKiller({
+      watchdog: options.watchdog,
+      encrypt: options.encrypt,
+      connectTimeoutMs: options.connectTimeoutMs,
+      logger: this.log,
+    });
+  }
+
+  /** The flavour of the target's server (SQL Server or Babelfish), detected on its first connection. */
+  flavourOf(target: SandboxTarget): Promise<MssqlFlavour> {
+    const key = `${target.host}:${target.port}`;
+    let flavour = this.flavours.get(key);
+    if (!flavour) {
+      flavour = this.pools.get(target).then(detectFlavour);
+      this.flavours.set(key, flavour);
+      flavour.catch(() => {
+        if (this.flavours.get(key) === flavour) this.flavours.delete(key);
+      });
+    }
+    return flavour;
   }
 
   async applySchema(target: SandboxTarget, batches: readonly string[]): Promise<void> {
@@ -75,8 +110,13 @@ export class MssqlEngine implements Engine {
   async execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
     const startedAt = performance.now();
     const pool = await this.pools.get(target);
-    await this.resetSession(pool, limits, target);
-    const deadline = new ScriptDeadline(limits.timeoutMs, this.cancelGraceMs);
+    const flavour = await this.flavourOf(target);
+    const spid = await this.resetSession(pool, limits, target);
+    const kills = flavour.stopsRunaway === 'kill';
+    const deadline = new ScriptDeadline(limits.timeoutMs, this.cancelGraceMs + (kills ? KILL_GRACE_MS : 0));
+    const stop = kills ? () => this.killRunaway(target, spid) : undefined;
+    // The admin connection that KILLs is opened ahead, so that a kill at the deadline costs no login.
+    if (kills) this.killer.warm(target);
     const collector = new ResultCollector(limits);
     let failure: SqlError | undefined;
 
@@ -86,7 +126,7 @@ export class MssqlEngine implements Engine {
           failure = timeoutError(index, limits.timeoutMs);
           break run;
         }
-        const ran = await this.runBatch(pool, batch.text, collector, deadline);
+        const ran = await this.runBatch(pool, batch.text, collector, deadline, stop);
         collector.closeOpen();
         if (!ran.settled) {
           // The server did not acknowledge the cancel: this connection cannot be trusted any more.
@@ -96,12 +136,17 @@ export class MssqlEngine implements Engine {
           break run;
         }
         const errors = ran.value;
-        if (errors.some(isTimeout) || (deadline.expired && errors.some(isCancel))) {
+        // Past the deadline a KILLed session's errors (the connection gone, "terminating connection")
+        // are the time limit's doing, not the student's.
+        const stopped = stop ? errors.length > 0 : errors.some(isCancel);
+        if (errors.some(isTimeout) || (deadline.expired && stopped)) {
+          // A KILLed session is gone, and so is its connection.
+          if (stop || errors.some(isConnectionLost)) void this.pools.drop(target);
           failure = timeoutError(index, limits.timeoutMs);
           break run;
         }
         if (collector.capped) break run;
-        failure = batchFailure(errors, index);
+        failure = batchFailure(errors.map(flavour.normaliseError), index);
         if (failure) break run;
       }
     }
@@ -118,8 +163,15 @@ export class MssqlEngine implements Engine {
   }
 
   close(): Promise<void> {
-    this.closing ??= this.pools.closeAll();
+    this.closing ??= Promise.all([this.pools.closeAll(), this.killer.close()]).then(() => undefined);
     return this.closing;
+  }
+
+  private killRunaway(target: SandboxTarget, spid: number): void {
+    this.killer.kill(target, spid).catch((err: unknown) => {
+      // The connection is dropped after the grace all the same; the server may run the batch on until it ends.
+      this.log?.warn({ err, database: target.database, spid }, 'could not KILL a runaway session');
+    });
   }
 
   /** Runs one batch, streaming its results into the collector; resolves with every error it reported. */
@@ -128,6 +180,7 @@ export class MssqlEngine implements Engine {
     text: string,
     collector: ResultCollector,
     deadline: ScriptDeadline,
+    stop?: () => void,
   ): Promise<Guarded<DriverError[]>> {
     const request = new RequestWithTimeout(pool, { requestTimeout: deadline.remainingMs() });
     request.stream = true;
@@ -150,20 +203,28 @@ export class MssqlEngine implements Engine {
       () => errors,
       (error: DriverError) => [...errors, error],
     );
-    return deadline.guard(work, cancel);
+    // At the deadline: the attention, and where the server reads it too late, the kill as well.
+    return deadline.guard(work, () => {
+      cancel();
+      stop?.();
+    });
   }
 
   /**
    * A script starts from a clean transaction state whatever the last one left (a BEGIN TRAN without
    * COMMIT, or one cut by a timeout), and with TEXTSIZE bounding how much of one (max) value the server
    * sends: twice the byte cap, so that a value it shortened still exceeds the cap and is never shown cut.
+   * Answers the session's id, which the watchdog KILLs on a server that reads a cancel too late.
    */
-  private async resetSession(pool: sql.ConnectionPool, limits: QueryLimits, target: SandboxTarget): Promise<void> {
+  private async resetSession(pool: sql.ConnectionPool, limits: QueryLimits, target: SandboxTarget): Promise<number> {
     const textSize = Math.min(MAX_TEXTSIZE, 2 * limits.maxBytes + 2);
     try {
-      await new RequestWithTimeout(pool, { requestTimeout: Math.max(1_000, limits.timeoutMs) }).batch(
-        `IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION; SET TEXTSIZE ${textSize};`,
+      const { recordset } = await new RequestWithTimeout(pool, {
+        requestTimeout: Math.max(1_000, limits.timeoutMs),
+      }).batch<{ spid: number }>(
+        `IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION; SET TEXTSIZE ${textSize}; SELECT @@SPID AS spid;`,
       );
+      return Number(recordset?.[0]?.spid);
     } catch (error) {
       // Nothing of the student's ran yet: the job may safely be tried again on a fresh connection.
       await this.pools.drop(target);

@@ -1,4 +1,5 @@
 import type { Logger } from '@sqlfleet/core';
+import { detectFlavour, type MssqlFlavour, nLiteral, type SandboxSteps } from '@sqlfleet/engines';
 import sql from 'mssql';
 import { assertSafeName } from './sandbox-names.ts';
 import type { LockResult, SandboxMeta, ServerAdmin, ServerEndpoint } from './server-admin.ts';
@@ -19,24 +20,31 @@ export const bracket = (name: string): string => {
   return `[${name.replaceAll(']', ']]')}]`;
 };
 
-/** An N'...' literal: quotes doubled. */
-export const nLiteral = (value: string): string => `N'${value.replaceAll("'", "''")}'`;
+export { nLiteral };
+
+/** The name itself, once it passed `assertSafeName` (the flavour quotes it). */
+const safeName = (name: string): string => {
+  assertSafeName(name);
+  return name;
+};
 
 /** A LIKE pattern matching names that start with `prefix` (`_`, `%` and `[` are wildcards otherwise). */
 export const startsWithPattern = (prefix: string): string => `${prefix.replace(/[\\%_[]/g, '\\$&')}%`;
 
 /**
- * Sandboxes on a shared SQL Server: one partially contained database per session, reached through a
- * contained user (it authenticates against that database only, and exists nowhere else) who is a
- * member of db_ddladmin, db_datareader and db_datawriter and may EXECUTE, VIEW DEFINITION and
- * REFERENCES in that database, and nothing more: not db_owner, no server role, no login.
- *
- * Needs the server option `contained database authentication` = 1, which `createSandbox` turns on
- * the first time (a server-wide setting: it lets contained users log in at all). Not done: DENY VIEW
- * ANY DATABASE is server-wide (it would hide database names from every login), so a sandbox user can
- * still see other databases' names in sys.databases; names are hashes of nothing a user can use.
- * Known limit: db_ddladmin may create a dbo-owned module with EXECUTE AS OWNER and so act as dbo
- * inside its own database; the database is not TRUSTWORTHY, so that stops at the database's edge.
+ * Sandboxes on a shared SQL Server or Babelfish for PostgreSQL: one database per session, reached by
+ * a principal made for it that is a member of db_ddladmin, db_datareader and db_datawriter there, and
+ * nothing more: not db_owner, no server role. How that principal is made differs (see `MssqlFlavour`):
+ * - SQL Server: a partially contained database and a contained user (it authenticates against that
+ *   database only, and exists nowhere else), which needs the server option `contained database
+ *   authentication` = 1, turned on the first time (a server-wide setting: it lets contained users log
+ *   in at all). Not done: DENY VIEW ANY DATABASE is server-wide (it would hide database names from
+ *   every login), so a sandbox user can still see other databases' names in sys.databases; names are
+ *   hashes of nothing a user can use. Known limit: db_ddladmin may create a dbo-owned module with
+ *   EXECUTE AS OWNER and so act as dbo inside its own database; the database is not TRUSTWORTHY, so
+ *   that stops at the database's edge.
+ * - Babelfish (no contained databases): a server login whose only database user is in its sandbox;
+ *   dropping the sandbox KILLs the login's sessions and drops the database and the login.
  */
 export class MssqlServerAdmin implements ServerAdmin {
   readonly engine = 'mssql' as const;
@@ -44,9 +52,15 @@ export class MssqlServerAdmin implements ServerAdmin {
   private readonly pool: sql.ConnectionPool;
   /** Holds the transactions that own sandbox locks, apart from the pool doing the work under them. */
   private readonly lockPool: sql.ConnectionPool;
+  /**
+   * Connected to the metadata database itself: Babelfish refuses even a sysadmin's three-part names
+   * into another database's tables ("permission denied for schema sqlfleet_meta_dbo").
+   */
+  private readonly metaPool: sql.ConnectionPool;
   private readonly metaDatabase: string;
   private connected?: Promise<void>;
-  private containment?: Promise<void>;
+  private flavourOnce?: Promise<MssqlFlavour>;
+  private prepared?: Promise<void>;
   private metaReady?: Promise<void>;
   private closing?: Promise<void>;
 
@@ -55,55 +69,46 @@ export class MssqlServerAdmin implements ServerAdmin {
     this.endpoint = { host: url.hostname, port: Number(url.port || 1433) };
     this.metaDatabase = options.metaDatabase ?? 'sqlfleet_meta';
     assertSafeName(this.metaDatabase);
-    const config = (max: number): sql.config => ({
+    const config = (max: number, database = 'master'): sql.config => ({
       server: url.hostname,
       port: this.endpoint.port,
       user: decodeURIComponent(url.username),
       password: decodeURIComponent(url.password),
-      database: 'master',
+      database,
       pool: { min: 0, max, idleTimeoutMillis: 10_000 },
       requestTimeout: 60_000,
       options: { encrypt: options.encrypt ?? true, trustServerCertificate: true, appName: 'sqlfleet-admin' },
     });
     this.pool = this.watch(new sql.ConnectionPool(config(4)));
     this.lockPool = this.watch(new sql.ConnectionPool(config(16)));
+    this.metaPool = this.watch(new sql.ConnectionPool(config(4, this.metaDatabase)));
   }
 
   async createSandbox(name: string, login: string, password: string): Promise<void> {
-    await this.ensureContainment();
-    const db = bracket(name);
-    await this.batch(`CREATE DATABASE ${db} CONTAINMENT = PARTIAL; ALTER DATABASE ${db} SET RECOVERY SIMPLE;`);
+    const flavour = await this.prepareServer();
     try {
-      const user = bracket(login);
-      await this.inDatabase(
-        name,
-        `CREATE USER ${user} WITH PASSWORD = ${nLiteral(password)};
-         ALTER ROLE db_ddladmin ADD MEMBER ${user};
-         ALTER ROLE db_datareader ADD MEMBER ${user};
-         ALTER ROLE db_datawriter ADD MEMBER ${user};
-         GRANT EXECUTE, VIEW DEFINITION, REFERENCES, SHOWPLAN TO ${user};`,
-      );
+      await this.run(flavour.createSandbox(safeName(name), safeName(login), password));
     } catch (error) {
       await this.dropSandbox(name, login).catch(() => undefined);
       throw error;
     }
   }
 
-  /** The contained user goes with its database. */
-  async dropSandbox(name: string, _login: string): Promise<void> {
-    const db = bracket(name);
-    // ROLLBACK IMMEDIATE ends the sandbox's sessions (and their transactions) so that DROP can proceed.
-    await this.batch(
-      `IF DB_ID(${nLiteral(name)}) IS NOT NULL
-       BEGIN
-         ALTER DATABASE ${db} SET SINGLE_USER WITH ROLLBACK IMMEDIATE;
-         DROP DATABASE ${db};
-       END`,
-    );
-    await this.ensureMeta();
-    await (await this.request())
+  async dropSandbox(name: string, login: string): Promise<void> {
+    const flavour = await this.flavour();
+    await this.run(flavour.dropSandbox(safeName(name), safeName(login)));
+    await (await this.metaRequest())
       .input('name', sql.NVarChar, name)
-      .query(`DELETE FROM ${this.metaTable()} WHERE name = @name`);
+      .query(`DELETE FROM ${META_TABLE} WHERE name = @name`);
+  }
+
+  /** Which server this is (SQL Server or Babelfish), asked once. */
+  flavour(): Promise<MssqlFlavour> {
+    this.flavourOnce ??= this.connect().then(() => detectFlavour(this.pool));
+    this.flavourOnce.catch(() => {
+      this.flavourOnce = undefined;
+    });
+    return this.flavourOnce;
   }
 
   async listSandboxes(prefix: string): Promise<string[]> {
@@ -120,40 +125,44 @@ export class MssqlServerAdmin implements ServerAdmin {
     return recordset[0]?.id != null;
   }
 
-  /** The provisioner names a sandbox's user after its database, where the contained user lives. */
+  /** The provisioner names a sandbox's login after its database (where SQL Server's contained user lives). */
   async setPassword(login: string, password: string): Promise<void> {
-    await this.inDatabase(login, `ALTER USER ${bracket(login)} WITH PASSWORD = ${nLiteral(password)}`);
+    const flavour = await this.flavour();
+    await this.run(flavour.setPassword(safeName(login), safeName(login), password));
   }
 
   async readMeta(name: string): Promise<SandboxMeta | undefined> {
-    await this.ensureMeta();
-    const { recordset } = await (await this.request())
+    const { recordset } = await (await this.metaRequest())
       .input('name', sql.NVarChar, name)
-      .query<MetaRow>(`${this.metaSelect()} WHERE name = @name`);
+      .query<MetaRow>(`${META_SELECT} WHERE name = @name`);
     return recordset[0] && toMeta(recordset[0]);
   }
 
   async listMeta(prefix: string): Promise<Map<string, SandboxMeta>> {
-    await this.ensureMeta();
-    const { recordset } = await (await this.request())
+    const { recordset } = await (await this.metaRequest())
       .input('pattern', sql.NVarChar, startsWithPattern(prefix))
-      .query<MetaRow>(`${this.metaSelect()} WHERE name LIKE @pattern ESCAPE '\\'`);
+      .query<MetaRow>(`${META_SELECT} WHERE name LIKE @pattern ESCAPE '\\'`);
     return new Map(recordset.map((r) => [r.name, toMeta(r)]));
   }
 
   async writeMeta(name: string, meta: SandboxMeta): Promise<void> {
-    await this.ensureMeta();
-    await (await this.request())
+    await (await this.metaRequest())
       .input('name', sql.NVarChar, name)
       .input('sessionId', sql.NVarChar, meta.sessionId)
       .input('fingerprint', sql.NVarChar, meta.fingerprint)
       .input('createdAt', sql.BigInt, meta.createdAt)
       .input('ready', sql.Bit, meta.ready)
+      // Not MERGE: Babelfish has none. The lock hints make it an upsert on SQL Server (Babelfish ignores them).
       .query(
-        `MERGE ${this.metaTable()} WITH (HOLDLOCK) AS t USING (SELECT @name AS name) AS s ON t.name = s.name
-         WHEN MATCHED THEN UPDATE SET session_id = @sessionId, fingerprint = @fingerprint, created_at = @createdAt, ready = @ready
-         WHEN NOT MATCHED THEN INSERT (name, session_id, fingerprint, created_at, ready)
-           VALUES (@name, @sessionId, @fingerprint, @createdAt, @ready);`,
+        `SET XACT_ABORT ON;
+         BEGIN TRANSACTION;
+         UPDATE ${META_TABLE} WITH (UPDLOCK, HOLDLOCK)
+           SET session_id = @sessionId, fingerprint = @fingerprint, created_at = @createdAt, ready = @ready
+           WHERE name = @name;
+         IF @@ROWCOUNT = 0
+           INSERT ${META_TABLE} (name, session_id, fingerprint, created_at, ready)
+             VALUES (@name, @sessionId, @fingerprint, @createdAt, @ready);
+         COMMIT TRANSACTION;`,
       );
   }
 
@@ -181,7 +190,9 @@ export class MssqlServerAdmin implements ServerAdmin {
   }
 
   close(): Promise<void> {
-    this.closing ??= Promise.allSettled([this.pool.close(), this.lockPool.close()]).then(() => undefined);
+    this.closing ??= Promise.allSettled([this.pool.close(), this.lockPool.close(), this.metaPool.close()]).then(
+      () => undefined,
+    );
     return this.closing;
   }
 
@@ -208,66 +219,59 @@ export class MssqlServerAdmin implements ServerAdmin {
     await (await this.request()).batch(text);
   }
 
-  /**
-   * Runs `text` inside database `name` through that database's sp_executesql, so that the pooled
-   * connection stays in master (a `USE` would follow the connection back into the pool).
-   */
-  private async inDatabase(name: string, text: string): Promise<void> {
-    await (await this.request())
-      .input('stmt', sql.NVarChar(sql.MAX), text)
-      .query(`EXEC ${bracket(name)}.sys.sp_executesql @stmt`);
+  /** Runs a sandbox's steps in order. */
+  private async run(steps: SandboxSteps): Promise<void> {
+    for (const text of steps) await this.batch(text);
   }
 
-  /** Contained users can log in only once the server allows contained database authentication. */
-  private ensureContainment(): Promise<void> {
-    this.containment ??= this.batch(
-      `IF (SELECT CAST(value_in_use AS int) FROM sys.configurations WHERE name = 'contained database authentication') = 0
-       BEGIN
-         EXEC sp_configure 'contained database authentication', 1;
-         RECONFIGURE;
-       END`,
-    );
-    this.containment.catch(() => {
-      this.containment = undefined;
+  /** The flavour, once its server-wide set-up (SQL Server: contained database authentication) is done. */
+  private async prepareServer(): Promise<MssqlFlavour> {
+    const flavour = await this.flavour();
+    this.prepared ??= (async () => {
+      for (const text of flavour.prepareServer) await this.batch(text);
+    })();
+    this.prepared.catch(() => {
+      this.prepared = undefined;
     });
-    return this.containment;
+    await this.prepared;
+    return flavour;
   }
 
-  /** The metadata database and table, made on first use by whichever worker gets there first. */
-  private ensureMeta(): Promise<void> {
+  /** A request on the metadata database, made (database and table) on first use by whichever worker gets there first. */
+  private async metaRequest(): Promise<sql.Request> {
     this.metaReady ??= (async () => {
       const db = bracket(this.metaDatabase);
-      await this.ignoring([1801], `IF DB_ID(${nLiteral(this.metaDatabase)}) IS NULL CREATE DATABASE ${db}`);
-      await this.ignoring(
-        [2714],
-        `IF OBJECT_ID(${nLiteral(`${this.metaDatabase}.dbo.sandbox_meta`)}) IS NULL
-         CREATE TABLE ${this.metaTable()} (name nvarchar(128) NOT NULL PRIMARY KEY, session_id nvarchar(128) NOT NULL,
-           fingerprint nvarchar(256) NOT NULL, created_at bigint NOT NULL, ready bit NOT NULL)`,
+      await this.ignoring([1801], () =>
+        this.batch(`IF DB_ID(${nLiteral(this.metaDatabase)}) IS NULL CREATE DATABASE ${db}`),
+      );
+      await this.metaPool.connect();
+      await this.ignoring([2714], () =>
+        this.metaPool.request().batch(
+          `IF OBJECT_ID(N'dbo.sandbox_meta') IS NULL
+           CREATE TABLE ${META_TABLE} (name nvarchar(128) NOT NULL PRIMARY KEY, session_id nvarchar(128) NOT NULL,
+             fingerprint nvarchar(256) NOT NULL, created_at bigint NOT NULL, ready bit NOT NULL)`,
+        ),
       );
     })();
     this.metaReady.catch(() => {
       this.metaReady = undefined;
     });
-    return this.metaReady;
+    await this.metaReady;
+    return this.metaPool.request();
   }
 
   /** Runs a batch, taking the given error numbers (another worker won a create race) as success. */
-  private async ignoring(numbers: number[], text: string): Promise<void> {
+  private async ignoring(numbers: number[], run: () => Promise<unknown>): Promise<void> {
     try {
-      await this.batch(text);
+      await run();
     } catch (error) {
       if (!numbers.includes((error as { number?: unknown }).number as number)) throw error;
     }
   }
-
-  private metaTable(): string {
-    return `${bracket(this.metaDatabase)}.dbo.sandbox_meta`;
-  }
-
-  private metaSelect(): string {
-    return `SELECT name, session_id, fingerprint, created_at, ready FROM ${this.metaTable()}`;
-  }
 }
+
+const META_TABLE = 'dbo.sandbox_meta';
+const META_SELECT = `SELECT name, session_id, fingerprint, created_at, ready FROM ${META_TABLE}`;
 
 interface MetaRow {
   name: string;

@@ -1,0 +1,83 @@
+import type { SandboxTarget } from '@sqlfleet/contracts';
+import type { Logger } from '@sqlfleet/core';
+import sql from 'mssql';
+import type { WatchdogLogins } from '../watchdog-login.ts';
+import { nLiteral } from './server-flavour.ts';
+
+export interface SessionKillerOptions {
+  watchdog?: WatchdogLogins;
+  encrypt?: boolean;
+  connectTimeoutMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * Ends a sandbox's server session with `KILL <spid>` from an admin connection: how a runaway batch
+ * is stopped on a server that reads a TDS attention only after the running statement ends
+ * (Babelfish). The admin login comes from the watchdog (the server's admin, which the student cannot
+ * lock out); without one (engine tests) the sandbox's own login tries. Only a session of the sandbox's
+ * login is killed: a spid the server has since given to someone else is left alone.
+ * One small pool per admin login, kept warm so that a kill costs a round trip, not a login.
+ */
+export class SessionKiller {
+  private readonly pools = new Map<string, Promise<sql.ConnectionPool>>();
+
+  constructor(private readonly options: SessionKillerOptions) {}
+
+  async kill(target: SandboxTarget, spid: number): Promise<void> {
+    if (!Number.isSafeInteger(spid) || spid <= 0) return;
+    const pool = await this.poolFor(target);
+    // KILL takes no variable: the spid is an integer checked above.
+    await pool
+      .request()
+      .batch(
+        `IF EXISTS (SELECT 1 FROM sys.dm_exec_sessions WHERE session_id = ${spid} AND login_name = ${nLiteral(target.user)}) KILL ${spid}`,
+      );
+  }
+
+  /** Opens the admin connection for the target's server now, if it is not open yet. */
+  warm(target: SandboxTarget): void {
+    this.poolFor(target).catch((err: unknown) =>
+      this.options.logger?.warn({ err }, 'mssql watchdog connection failed; a kill will try again'),
+    );
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map(async (p) => (await p.catch(() => undefined))?.close().catch(() => undefined)));
+  }
+
+  private async poolFor(target: SandboxTarget): Promise<sql.ConnectionPool> {
+    const login = (await this.options.watchdog?.loginFor(target).catch((err: unknown) => {
+      this.options.logger?.warn({ err }, 'could not find the admin login to stop a runaway with');
+      return undefined;
+    })) ?? { user: target.user, password: target.password, database: target.database };
+    const key = `${login.user}@${target.host}:${target.port}/${login.database}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      const made = new sql.ConnectionPool({
+        server: target.host,
+        port: target.port,
+        user: login.user,
+        password: login.password,
+        database: login.database || 'master',
+        connectionTimeout: this.options.connectTimeoutMs ?? 5_000,
+        requestTimeout: 10_000,
+        pool: { min: 0, max: 2, idleTimeoutMillis: 60_000 },
+        options: {
+          encrypt: this.options.encrypt ?? true,
+          trustServerCertificate: true,
+          appName: 'sqlfleet-watchdog',
+        },
+      });
+      made.on('error', (err: unknown) => this.options.logger?.warn({ err }, 'mssql watchdog connection error'));
+      pool = made.connect();
+      this.pools.set(key, pool);
+      pool.catch(() => {
+        if (this.pools.get(key) === pool) this.pools.delete(key);
+      });
+    }
+    return pool;
+  }
+}
