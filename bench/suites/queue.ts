@@ -1,10 +1,9 @@
 /**
  * c. The queue layer alone, against the real Redis: Mailbox.enqueue plus drain workers that
- * run nothing (read the head, pop it). Same shape as FIELD-NOTES' ordering experiment:
+ * run nothing (begin, then complete-and-take-next). Same shape as FIELD-NOTES' ordering experiment:
  * 20 sessions × 50 items, 2 workers × concurrency 25, in this one process.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { QueryJob } from '@sqlfleet/contracts';
 import { createLogger } from '@sqlfleet/core';
 import {
   closeRedis,
@@ -14,6 +13,7 @@ import {
   FleetKeys,
   Mailbox,
   type MailboxItem,
+  type NewJob,
 } from '@sqlfleet/queue';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -40,7 +40,12 @@ export async function benchQueue(): Promise<Row[]> {
   const logger = createLogger({ name: 'bench', level: 'warn' });
   const redis = connectRedis(REDIS_URL, logger);
   const queue = createDrainQueue(redis, keys);
-  const mailbox = new Mailbox(redis, keys, queue);
+  const mailbox = new Mailbox(redis, keys, queue, {
+    resultTtlMs: 60_000,
+    leaseMs: 60_000,
+    roomConcurrency: 0,
+    roomPriority: 100,
+  });
   const drain = new NoopDrain(mailbox);
   // BullMQ does not close a connection it was handed, so the bench keeps them to close them.
   const workerConnections = Array.from({ length: QUEUE.workers }, () => connectRedis(REDIS_URL, logger));
@@ -55,10 +60,10 @@ export async function benchQueue(): Promise<Row[]> {
   try {
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     // Warm-up at full size: connections, Lua scripts loaded, JIT warm.
-    await runRound(mailbox, drain, QUEUE.sessions, QUEUE.perSession);
+    await runRound(redis, keys, mailbox, drain, QUEUE.sessions, QUEUE.perSession);
     const rounds: Round[] = [];
     for (let i = 0; i < QUEUE.rounds; i++)
-      rounds.push(await runRound(mailbox, drain, QUEUE.sessions, QUEUE.perSession));
+      rounds.push(await runRound(redis, keys, mailbox, drain, QUEUE.sessions, QUEUE.perSession));
 
     const items = QUEUE.sessions * QUEUE.perSession;
     const wallMs = rounds.reduce((sum, r) => sum + r.wallMs, 0);
@@ -97,8 +102,23 @@ export async function benchQueue(): Promise<Row[]> {
   }
 }
 
-async function runRound(mailbox: Mailbox, drain: NoopDrain, sessions: number, perSession: number): Promise<Round> {
+/** What a submission must pass: nothing this bench could reach. */
+const CHECKS = { backlog: 1e9, pendingPerSession: 1e9, schemaTtlMs: 60_000 };
+
+async function runRound(
+  redis: Redis,
+  keys: FleetKeys,
+  mailbox: Mailbox,
+  drain: NoopDrain,
+  sessions: number,
+  perSession: number,
+): Promise<Round> {
   const prefix = randomBytes(4).toString('hex');
+  // The sessions exist (as the API would have made them) before the clock starts.
+  await redis.set(keys.schema('bench'), '{}');
+  for (let s = 0; s < sessions; s++) {
+    await redis.hset(keys.session(`bench-${prefix}${s}`), { engine: 'postgres', fingerprint: 'bench' });
+  }
   const total = sessions * perSession;
   const round = drain.begin(total);
   const enqueueMs: number[] = [];
@@ -109,7 +129,7 @@ async function runRound(mailbox: Mailbox, drain: NoopDrain, sessions: number, pe
         const job = fakeJob(`${prefix}${s}`, i);
         const t = performance.now();
         round.calledAt.set(job.jobId, t);
-        await mailbox.enqueue(job);
+        await mailbox.enqueue(job, CHECKS);
         enqueueMs.push(since(t));
       }
     }),
@@ -124,14 +144,13 @@ async function runRound(mailbox: Mailbox, drain: NoopDrain, sessions: number, pe
   };
 }
 
-function fakeJob(sessionId: string, index: number): QueryJob {
+function fakeJob(sessionId: string, index: number): NewJob {
   return {
     jobId: randomUUID(),
     // The index rides in the query text so the drain can check submission order.
     sessionId: `bench-${sessionId}`,
     engine: 'postgres',
     query: String(index),
-    fingerprint: 'bench',
     limits: { timeoutMs: 5_000, maxRows: 10_000, maxBytes: 8 * 1024 * 1024 },
     submittedAt: Date.now(),
   };
@@ -164,13 +183,14 @@ class NoopDrain {
 
   readonly process = async (job: Job<DrainJobData>): Promise<void> => {
     const { sessionId } = job.data;
-    for (;;) {
-      const item = await this.mailbox.head(sessionId);
-      if (!item) return;
+    const start = await this.mailbox.begin(sessionId);
+    if (start.kind !== 'item') return;
+    for (let item: MailboxItem | undefined = start.item; item; ) {
       this.check(item);
-      await this.mailbox.pop(item);
+      const { next } = await this.mailbox.complete(item, start.room, { state: 'done', payload: '{}' });
       this.running.delete(sessionId);
       this.record(item);
+      item = next;
     }
   };
 

@@ -9,6 +9,7 @@ import { registerExamRoutes } from './routes/exam-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerProctorRoutes } from './routes/proctor-routes.ts';
 import { registerQueryRoutes } from './routes/query-routes.ts';
+import { registerRoomLimitsRoutes } from './routes/room-limits-routes.ts';
 import { registerSessionRoutes } from './routes/session-routes.ts';
 import type { ApiServices } from './services.ts';
 
@@ -25,7 +26,7 @@ export function buildApp(services: ApiServices, logger: Logger): FastifyInstance
   const { corsOrigins } = services.config.http;
   void app.register(cors, {
     origin: corsOrigins === '*' ? true : [...corsOrigins],
-    methods: ['GET', 'POST', 'DELETE'],
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
   });
   if (services.config.metrics) instrumentHttp(app, services.metrics);
   registerQueryRoutes(app, services);
@@ -34,5 +35,6 @@ export function buildApp(services: ApiServices, logger: Logger): FastifyInstance
   registerProctorRoutes(app, services);
   mountQueueBoard(app, [services.drainQueue], services.proctor.access);
   registerExamRoutes(app, services);
+  registerRoomLimitsRoutes(app, services);
   return app;
 }

@@ -8,6 +8,7 @@ import {
   FleetKeys,
   JobStore,
   Mailbox,
+  mailboxOptions,
   ResultPublisher,
   RoomStats,
   WorkerHeartbeats,
@@ -45,7 +46,7 @@ shutdown.add('drain queue', () => drainQueue.close());
 const prewarmQueue = createPrewarmQueue(redis, keys);
 shutdown.add('prewarm queue', () => prewarmQueue.close());
 const jobs = new JobStore(redis, keys, config.resultTtlMs);
-const mailbox = new Mailbox(redis, keys, drainQueue);
+const mailbox = new Mailbox(redis, keys, drainQueue, mailboxOptions(config));
 // The API destroys sandboxes itself on DELETE, so it holds provisioners too.
 const sandboxes = await createSandboxes({ config, logger, redis, keys });
 shutdown.add('sandboxes', () => sandboxes.close());
@@ -76,6 +77,7 @@ const reader = new DashboardReader({
   probe: new EngineProbe(serverAddresses(Object.fromEntries(probed.map((e) => [e, adminUrls[e]])))),
   localHealth: () => runtime.health(),
 });
+const rateLimiter = new RateLimiter(redis, keys, config.rateLimitPerMinute);
 const services: ApiServices = {
   config,
   redis,
@@ -88,8 +90,8 @@ const services: ApiServices = {
   waiter,
   submissions: new SubmissionService({
     sessions,
-    jobs,
     mailbox,
+    rateLimiter,
     compiler,
     available: runtime.available,
     limits: config.limits,
@@ -105,7 +107,7 @@ const services: ApiServices = {
     config,
     logger,
   }),
-  rateLimiter: new RateLimiter(redis, keys, config.rateLimitPerMinute),
+  rateLimiter,
   available: runtime.available,
   metrics: createApiMetrics(redis, keys, drainQueue),
   healthDetails: () => runtime.health(),

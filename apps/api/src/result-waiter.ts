@@ -1,5 +1,5 @@
 import type { JobStatus } from '@sqlfleet/contracts';
-import type { FleetKeys, JobStore } from '@sqlfleet/queue';
+import { type FleetKeys, type JobStore, parseAnnouncement } from '@sqlfleet/queue';
 import type { Redis } from 'ioredis';
 
 type Waiter = (status: JobStatus | undefined) => void;
@@ -9,8 +9,9 @@ const POLL_MS = 1_000;
 
 /**
  * Lets an HTTP request wait for its job's result. One subscription per API replica to the
- * results channel wakes the waiters of that replica; a slow poll of the job store covers a
- * notice lost while Redis reconnected.
+ * results channel wakes the waiters of that replica (a small result rides in the notice itself,
+ * so the common case reads nothing back); a slow poll of the job store covers a notice lost
+ * while Redis reconnected.
  */
 export class ResultWaiter {
   private readonly waiters = new Map<string, Set<Waiter>>();
@@ -22,14 +23,20 @@ export class ResultWaiter {
   ) {}
 
   async start(): Promise<void> {
-    this.subscriber.on('message', (channel: string, jobId: string) => {
-      if (channel === this.keys.resultsChannel) void this.check(jobId);
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== this.keys.resultsChannel) return;
+      const { jobId, status } = parseAnnouncement(message);
+      if (status) this.wake(jobId, status);
+      else void this.check(jobId);
     });
     await this.subscriber.subscribe(this.keys.resultsChannel);
   }
 
-  /** Resolves with the finished job, or with undefined after `timeoutMs`. */
-  wait(jobId: string, timeoutMs: number): Promise<JobStatus | undefined> {
+  /**
+   * Resolves with the finished job, or with undefined after `timeoutMs`. Registered before the
+   * job is submitted (`submitted: false`), no notice can be missed and nothing is read now.
+   */
+  wait(jobId: string, timeoutMs: number, { submitted = true } = {}): Promise<JobStatus | undefined> {
     return new Promise((resolve) => {
       const set = this.waiters.get(jobId) ?? new Set<Waiter>();
       this.waiters.set(jobId, set);
@@ -44,8 +51,13 @@ export class ResultWaiter {
       set.add(waiter);
       const timer = setTimeout(() => finish(undefined), timeoutMs);
       const poll = setInterval(() => void this.check(jobId), POLL_MS);
-      void this.check(jobId);
+      if (submitted) void this.check(jobId);
     });
+  }
+
+  /** Stops waiting for a job that was never submitted (its submission was refused). */
+  cancel(jobId: string): void {
+    this.wake(jobId, undefined);
   }
 
   /** Wakes every waiter (shutdown): each answers with the job's state as it stands. */
@@ -57,7 +69,10 @@ export class ResultWaiter {
     if (!this.waiters.has(jobId)) return;
     const status = await this.jobs.get(jobId).catch(() => undefined);
     const finished = status?.state === 'done' || status?.state === 'failed';
-    if (!finished && !force) return;
+    if (finished || force) this.wake(jobId, status);
+  }
+
+  private wake(jobId: string, status: JobStatus | undefined): void {
     for (const waiter of [...(this.waiters.get(jobId) ?? [])]) waiter(status);
   }
 }

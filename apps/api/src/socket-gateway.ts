@@ -14,7 +14,7 @@ import { clientIdOf } from './client-id.ts';
 import { recordRefusal } from './proctor/refusal-recorder.ts';
 import { examRoom } from './proctor/socket-census.ts';
 import type { ApiServices } from './services.ts';
-import { validateRequest } from './validate-request.ts';
+import { validateCounted, validateRequest } from './validate-request.ts';
 
 export type SqlfleetIo = Server<ClientToServerEvents, ServerToClientEvents>;
 
@@ -42,8 +42,11 @@ export function createSocketGateway(
     socket.on('query:submit', async (payload, ack) => {
       if (typeof ack !== 'function') return; // without an acknowledgement nobody learns the job id
       try {
-        await services.rateLimiter.take(clientId);
-        const request = validateRequest({ ...(payload as object), wait: false }, services.config.limits);
+        const request = await validateCounted(
+          () => validateRequest({ ...(payload as object), wait: false }, services.config.limits),
+          clientId,
+          services.rateLimiter,
+        );
         const submitted = await services.submissions.submit(request, clientId, socket.id);
         await socket.join(sessionRoom(submitted.sessionId));
         // Counted as a student of that room on the proctor's dashboard while connected.

@@ -1,24 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger, loadConfig } from '@sqlfleet/core';
 import { SchemaCompiler } from '@sqlfleet/dbml';
-import { createDrainQueue, FleetKeys, JobStore, Mailbox } from '@sqlfleet/queue';
+import { createDrainQueue, FleetKeys, Mailbox, mailboxOptions } from '@sqlfleet/queue';
 import { SessionStore } from '@sqlfleet/sandbox';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RateLimiter } from './rate-limiter.ts';
 import { SubmissionService } from './submission-service.ts';
 
 const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
 const keys = new FleetKeys(`t${randomUUID().slice(0, 8)}`);
 const queue = createDrainQueue(redis, keys);
 const sessions = new SessionStore(redis, keys, 60_000);
-const mailbox = new Mailbox(redis, keys, queue);
+const mailbox = new Mailbox(redis, keys, queue, mailboxOptions(loadConfig({})));
 const limits = loadConfig({ MAX_PENDING_PER_SESSION: '2', MAX_BACKLOG: '5', MAX_SESSIONS_PER_CLIENT: '10' }).limits;
 const compiler = new SchemaCompiler();
 const service = new SubmissionService({
   sessions,
   compiler,
-  jobs: new JobStore(redis, keys, 60_000),
   mailbox,
+  rateLimiter: new RateLimiter(redis, keys, 0),
   available: new Set(['postgres', 'mysql']),
   limits,
   logger: createLogger({ name: 'test', level: 'silent' }),

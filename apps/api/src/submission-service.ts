@@ -1,14 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { QueryJob, QueryRequest } from '@sqlfleet/contracts';
+import type { QueryRequest } from '@sqlfleet/contracts';
 import { AppError, type Config, type EngineName, type Logger } from '@sqlfleet/core';
 import { fingerprintOf, type SchemaCompiler } from '@sqlfleet/dbml';
-import type { JobStore, Mailbox } from '@sqlfleet/queue';
+import type { EnqueueChecks, EnqueueResult, Mailbox, NewJob } from '@sqlfleet/queue';
 import type { SessionRecord, SessionStore } from '@sqlfleet/sandbox';
+import type { RateLimiter } from './rate-limiter.ts';
 
 export interface SubmissionServiceOptions {
   sessions: SessionStore;
-  jobs: JobStore;
   mailbox: Mailbox;
+  rateLimiter: RateLimiter;
   /** Checks DBML and data off the event loop; only for schemas not seen before. */
   compiler: SchemaCompiler;
   /** Engines this deployment can serve. */
@@ -22,94 +23,127 @@ export interface Submitted {
   sessionId: string;
 }
 
-/** Accepts a validated query: finds or makes the session, stores its schema, enqueues the query. */
+/**
+ * Accepts a validated query and counts it against the client's rate: finds or makes the session,
+ * stores its schema when new, enqueues the query. A query on an existing session whose schema is
+ * known takes one Redis round trip (plus the drain job when no worker holds the session).
+ */
 export class SubmissionService {
   constructor(private readonly options: SubmissionServiceOptions) {}
 
-  async submit(request: QueryRequest, clientId: string, socketId?: string): Promise<Submitted> {
-    const { sessions, jobs, mailbox, available, limits } = this.options;
+  /** `jobId` may be chosen by the caller, to wait for the result before the job exists. */
+  async submit(request: QueryRequest, clientId: string, socketId?: string, jobId = randomUUID()): Promise<Submitted> {
+    const { available, rateLimiter } = this.options;
     if (!available.has(request.engine)) {
+      await rateLimiter.take(clientId);
       throw new AppError('ENGINE_UNAVAILABLE', `Engine ${request.engine} is not available on this deployment`, {
         details: { engine: request.engine, available: [...available] },
       });
     }
-    await this.shedLoad();
-    const existing = request.sessionId ? await this.existingSession(request.sessionId, request.engine) : undefined;
-    if (existing) await this.limitPending(existing.id);
-    const fingerprint = await this.schemaFingerprint(request, existing);
-    const session = existing ?? (await this.createSession(request, clientId, fingerprint));
-    if (existing && existing.fingerprint !== fingerprint) await sessions.setFingerprint(existing.id, fingerprint);
+    const input = this.schemaInput(request);
+    let fingerprint = input ? fingerprintOf(input) : undefined;
+    let rate = rateLimiter.window(clientId);
+    let sessionId = request.sessionId;
+    if (sessionId === undefined) {
+      await rateLimiter.take(clientId);
+      rate = undefined;
+      await this.shedLoad();
+      fingerprint = fingerprintOf(input ?? { engine: request.engine, dbml: '' });
+      if (!(await this.options.sessions.refreshSchema(fingerprint))) await this.saveSchema(request);
+      sessionId = (await this.createSession(request, clientId, fingerprint)).id;
+    }
 
-    const job: QueryJob = {
-      jobId: randomUUID(),
-      sessionId: session.id,
+    const job: NewJob = {
+      jobId,
+      sessionId,
       engine: request.engine,
       query: request.query,
-      fingerprint,
       limits: {
-        timeoutMs: request.timeoutMs ?? limits.queryTimeMs.default,
-        maxRows: limits.rows.default,
-        maxBytes: limits.resultBytes.default,
+        timeoutMs: request.timeoutMs ?? this.options.limits.queryTimeMs.default,
+        maxRows: this.options.limits.rows.default,
+        maxBytes: this.options.limits.resultBytes.default,
       },
       submittedAt: Date.now(),
       clientId,
     };
-    const room = request.room ?? session.room;
-    if (room) job.room = room;
+    if (fingerprint) job.fingerprint = fingerprint;
+    if (request.room) job.room = request.room;
     if (socketId) job.socketId = socketId;
-    await jobs.create(job.jobId, session.id);
-    await mailbox.enqueue(job);
-    await sessions.touch(session.id);
-    return { jobId: job.jobId, sessionId: session.id };
+    let outcome = await this.options.mailbox.enqueue(job, this.checks(rate));
+    if (!outcome.accepted && outcome.refusal === 'SCHEMA_MISSING') {
+      // A schema not seen before (or expired): check and store it, then submit again (already counted).
+      await this.saveSchema(request);
+      outcome = await this.options.mailbox.enqueue(job, this.checks(undefined));
+    }
+    if (!outcome.accepted) throw this.refusal(outcome, sessionId, request.engine);
+    return { jobId, sessionId };
+  }
+
+  private checks(rate: EnqueueChecks['rate']): EnqueueChecks {
+    const { limits, sessions } = this.options;
+    const checks: EnqueueChecks = {
+      backlog: limits.backlog,
+      pendingPerSession: limits.pendingPerSession,
+      schemaTtlMs: sessions.schemaTtlMs,
+    };
+    if (rate) checks.rate = rate;
+    return checks;
+  }
+
+  private refusal(
+    outcome: Extract<EnqueueResult, { accepted: false }>,
+    sessionId: string,
+    engine: EngineName,
+  ): AppError {
+    const { limits, rateLimiter } = this.options;
+    switch (outcome.refusal) {
+      case 'RATE_LIMITED':
+        return rateLimiter.refusal();
+      case 'QUEUE_FULL':
+        return this.queueFull();
+      case 'SESSION_BUSY':
+        return new AppError('SESSION_BUSY', `At most ${limits.pendingPerSession} queries may wait per session`, {
+          details: { limit: limits.pendingPerSession },
+        });
+      case 'SESSION_ENGINE_MISMATCH':
+        return new AppError('SESSION_ENGINE_MISMATCH', `Session ${sessionId} runs ${outcome.detail}, not ${engine}`, {
+          details: { sessionEngine: outcome.detail },
+        });
+      default:
+        return new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist or has expired`);
+    }
   }
 
   /** Past the fleet's backlog ceiling, new work is refused at once rather than queued for minutes. */
   private async shedLoad(): Promise<void> {
-    const { mailbox, limits } = this.options;
-    if ((await mailbox.total()) >= limits.backlog) {
-      throw new AppError('QUEUE_FULL', `The fleet has ${limits.backlog} queries waiting; try again shortly`, {
-        details: { limit: limits.backlog },
-      });
-    }
+    if ((await this.options.mailbox.total()) >= this.options.limits.backlog) throw this.queueFull();
   }
 
-  /** One student cannot fill the queue: a session's waiting queries are capped. */
-  private async limitPending(sessionId: string): Promise<void> {
-    const { mailbox, limits } = this.options;
-    if ((await mailbox.pending(sessionId)) >= limits.pendingPerSession) {
-      throw new AppError('SESSION_BUSY', `At most ${limits.pendingPerSession} queries may wait per session`, {
-        details: { limit: limits.pendingPerSession },
-      });
-    }
+  private queueFull(): AppError {
+    const { backlog } = this.options.limits;
+    return new AppError('QUEUE_FULL', `The fleet has ${backlog} queries waiting; try again shortly`, {
+      details: { limit: backlog },
+    });
   }
 
-  private async existingSession(sessionId: string, engine: EngineName): Promise<SessionRecord> {
-    const session = await this.options.sessions.get(sessionId);
-    if (!session) throw new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist or has expired`);
-    if (session.engine !== engine) {
-      throw new AppError('SESSION_ENGINE_MISMATCH', `Session ${sessionId} runs ${session.engine}, not ${engine}`, {
-        details: { sessionEngine: session.engine },
-      });
-    }
-    return session;
+  /** A request without DBML or data keeps the session's schema. */
+  private schemaInput(request: QueryRequest) {
+    if (request.dbml === undefined && request.data === undefined) return undefined;
+    return { engine: request.engine, dbml: request.dbml ?? '', data: request.data };
   }
 
   /**
-   * A request without DBML keeps the session's schema. A schema seen before (same fingerprint)
-   * is not compiled again: a room of students sends the same DBML with every query.
+   * Checks DBML and data (throws DBML_INVALID with line and column, or DATA_INVALID) and stores
+   * them once per fingerprint: a room of students sends the same DBML with every query.
    */
-  private async schemaFingerprint(request: QueryRequest, existing: SessionRecord | undefined): Promise<string> {
-    const { sessions } = this.options;
-    if (existing && request.dbml === undefined && request.data === undefined) {
-      await sessions.refreshSchema(existing.fingerprint);
-      return existing.fingerprint;
-    }
-    const input = { engine: request.engine, dbml: request.dbml ?? '', data: request.data };
-    const fingerprint = fingerprintOf(input);
-    if (await sessions.refreshSchema(fingerprint)) return fingerprint;
-    await this.options.compiler.compile(input); // throws DBML_INVALID (line, column) or DATA_INVALID
-    await sessions.saveSchema(fingerprint, { engine: request.engine, dbml: input.dbml, data: request.data });
-    return fingerprint;
+  private async saveSchema(request: QueryRequest): Promise<void> {
+    const input = this.schemaInput(request) ?? { engine: request.engine, dbml: '' };
+    await this.options.compiler.compile(input);
+    await this.options.sessions.saveSchema(fingerprintOf(input), {
+      engine: request.engine,
+      dbml: input.dbml,
+      data: request.data,
+    });
   }
 
   private async createSession(request: QueryRequest, clientId: string, fingerprint: string): Promise<SessionRecord> {

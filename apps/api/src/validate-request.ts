@@ -1,5 +1,6 @@
 import { type QueryRequest, queryRequestSchema } from '@sqlfleet/contracts';
 import { AppError, type Config, ENGINE_NAMES } from '@sqlfleet/core';
+import type { RateLimiter } from './rate-limiter.ts';
 
 /**
  * Checks a submission against the contract and the size ceilings, mapping each problem to
@@ -46,4 +47,21 @@ export function validateRequest(body: unknown, limits: Config['limits']): QueryR
     });
   }
   return parsed.data;
+}
+
+/**
+ * Validates a submission; a refused one still counts against the client's rate (a valid one is
+ * counted by its submission), so malformed floods are limited like any other.
+ */
+export async function validateCounted(
+  validate: () => QueryRequest,
+  clientId: string,
+  rateLimiter: RateLimiter,
+): Promise<QueryRequest> {
+  try {
+    return validate();
+  } catch (error) {
+    await rateLimiter.take(clientId);
+    throw error;
+  }
 }

@@ -1,27 +1,33 @@
 import { AppError, isAppError, type Logger } from '@sqlfleet/core';
-import type { DrainJobData, JobFailure, JobStore, Mailbox, ResultPublisher } from '@sqlfleet/queue';
-import type { SessionStore } from '@sqlfleet/sandbox';
-import type { Job } from 'bullmq';
-import type { CrashGuard } from './crash-guard.ts';
+import type { DrainJobData, JobFailure, Mailbox, ResultPublisher, TakenItem } from '@sqlfleet/queue';
+import { DelayedError, type Job } from 'bullmq';
 import type { QueryObserver } from './query-observer.ts';
 import type { QueryRunner } from './query-runner.ts';
 
 export interface DrainProcessorOptions {
   mailbox: Mailbox;
-  jobs: JobStore;
-  sessions: SessionStore;
   runner: QueryRunner;
   publisher: ResultPublisher;
   observer: QueryObserver;
-  crashes: CrashGuard;
+  /** A query whose runs ended this many worker processes is failed instead of run again (WORKER_MAX_CRASHES). */
+  maxCrashes: number;
   logger: Logger;
 }
 
+/** A drain whose room holds its share of workers waits this long before it asks again. */
+const ROOM_DEFER_MS = 100;
+
+type Outcome = { state: 'done' | 'failed'; payload: string };
+
 /**
- * Processes a session's drain job: runs the session's mailbox head by head, in order,
- * until it is empty. A head is popped only after its result is stored, so a worker that
- * dies mid-query leaves it at the head and the re-delivered drain job runs it again
- * (the job store keeps the first stored answer).
+ * Processes a session's drain job: owns the session for the drain and runs its mailbox head by
+ * head, in order, until it is empty. Each step is one Redis round trip (the mailbox's scripts):
+ * storing a result, popping its head and taking the next happen together. A head is popped only
+ * after its result is stored, so a worker that dies mid-query leaves it at the head and the
+ * re-delivered drain job runs it again (the first stored answer wins), unless its runs have
+ * ended `maxCrashes` workers already (the scripts count runs that never ended).
+ * The observer's figures (dashboard, audit) are written without holding the drain up: they go
+ * down the same connection, in order, while the next query runs.
  */
 export class DrainProcessor {
   private stopping = false;
@@ -33,76 +39,76 @@ export class DrainProcessor {
     this.stopping = true;
   }
 
-  readonly process = async (job: Job<DrainJobData>): Promise<void> => {
-    const { mailbox, jobs, sessions, runner, publisher, observer, crashes } = this.options;
+  readonly process = async (job: Job<DrainJobData>, token?: string): Promise<void> => {
+    const { mailbox, publisher } = this.options;
     const { sessionId } = job.data;
-    for (;;) {
-      const item = await mailbox.head(sessionId);
-      if (!item) return;
-      if (this.stopping) {
-        // keepLastIfActive turns this into a follow-up drain once this one ends.
-        await mailbox.scheduleDrain(sessionId);
-        return;
-      }
-      const log = this.options.logger.child({ jobId: item.job.jobId, sessionId, engine: item.job.engine });
-      const known = await jobs.get(item.job.jobId);
-      if (known?.state === 'done' || known?.state === 'failed') {
+    const start = await mailbox.begin(sessionId);
+    if (start.kind === 'empty') return;
+    if (start.kind === 'defer') {
+      // The room holds its share of the fleet while other rooms wait: let them go first.
+      await job.moveToDelayed(Date.now() + ROOM_DEFER_MS, token);
+      throw new DelayedError();
+    }
+    const { room } = start;
+    let item: TakenItem | undefined = start.item;
+    try {
+      while (item && !this.stopping) {
         // Stored before a crash, not yet popped: announce again rather than run twice.
-        await publisher.publish(known);
-        await mailbox.pop(item);
-        continue;
+        const outcome = item.stored ? undefined : await this.runOne(item, job);
+        const { status, next } = await mailbox.complete(item, room, outcome);
+        if (status) await publisher.publish(status, true);
+        item = next;
       }
-      const crashed = await crashes.begin(item.job.jobId);
-      if (crashed !== undefined) {
-        log.error({ crashes: crashed, sql: item.job.query }, 'query ended every worker that ran it; failing it');
-        const failure = toFailure(
-          new AppError('QUERY_CRASHED_WORKER', `This query ended ${crashed} worker processes; it is not run again`),
-        );
-        await publisher.publish(await jobs.fail(item.job.jobId, failure));
-        await observer.started(item.job);
-        await observer.failed(item.job, failure.code, 0, Date.now());
-        await mailbox.pop(item);
-        await crashes.end(item.job.jobId);
-        continue;
+    } finally {
+      // Left with the session still held (stopping, a retry, an error): give it up.
+      if (item) {
+        const waiting = await mailbox.release(item, room);
+        // keepLastIfActive turns this into a follow-up drain once this one ends.
+        if (this.stopping && waiting > 0) await mailbox.scheduleDrain(sessionId);
       }
-      await jobs.markRunning(item.job.jobId);
-      log.debug({ sql: item.job.query }, 'running query');
-      const startedAt = performance.now();
-      const startedAtMs = Date.now();
-      await observer.started(item.job);
-      try {
-        const result = await runner.run(item.job);
-        const status = await jobs.complete(item.job.jobId, result);
-        log.info(
-          { success: status.result?.success, sandbox: status.result?.sandbox, durationMs: status.result?.durationMs },
-          'query done',
-        );
-        await publisher.publish(status);
-        await observer.finished(item.job, result, performance.now() - startedAt, startedAtMs);
-      } catch (error) {
-        const retryable = !isAppError(error) || error.retryable;
-        const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
-        if (retryable && attemptsLeft > 0 && !this.stopping) {
-          await observer.retrying(item.job);
-          log.warn({ err: error, attemptsLeft }, 'query could not run; the drain will retry');
-          throw error;
-        }
-        log.error({ err: error }, 'query failed');
-        const failure = toFailure(error);
-        await publisher.publish(await jobs.fail(item.job.jobId, failure));
-        await observer.failed(item.job, failure.code, performance.now() - startedAt, startedAtMs);
-      } finally {
-        // This process outlived the run: it was no crash, whatever its outcome.
-        await crashes.end(item.job.jobId);
-      }
-      await mailbox.pop(item);
-      await sessions.touch(sessionId);
     }
   };
+
+  /** Runs one query; its result, or its failure once retrying cannot help. Throws to retry the drain. */
+  private async runOne(item: TakenItem, job: Job<DrainJobData>): Promise<Outcome> {
+    const { runner, observer, maxCrashes } = this.options;
+    const query = item.job;
+    const log = this.options.logger.child({ jobId: query.jobId, sessionId: query.sessionId, engine: query.engine });
+    const startedAtMs = Date.now();
+    void observer.started(query);
+    if (item.crashes >= maxCrashes) {
+      // Handing it to the next worker would take that one down too.
+      log.error({ crashes: item.crashes, sql: query.query }, 'query ended every worker that ran it; failing it');
+      const failure = failureOf(
+        new AppError('QUERY_CRASHED_WORKER', `This query ended ${item.crashes} worker processes; it is not run again`),
+      );
+      void observer.failed(query, failure.code, 0, startedAtMs);
+      return { state: 'failed', payload: JSON.stringify(failure) };
+    }
+    log.debug({ sql: query.query }, 'running query');
+    const startedAt = performance.now();
+    try {
+      const result = await runner.run(query);
+      log.info({ success: result.success, sandbox: result.sandbox, durationMs: result.durationMs }, 'query done');
+      void observer.finished(query, result, performance.now() - startedAt, startedAtMs);
+      return { state: 'done', payload: JSON.stringify(result) };
+    } catch (error) {
+      const retryable = !isAppError(error) || error.retryable;
+      const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
+      if (retryable && attemptsLeft > 0 && !this.stopping) {
+        void observer.retrying(query);
+        log.warn({ err: error, attemptsLeft }, 'query could not run; the drain will retry');
+        throw error;
+      }
+      log.error({ err: error }, 'query failed');
+      const failure = failureOf(error);
+      void observer.failed(query, failure.code, performance.now() - startedAt, startedAtMs);
+      return { state: 'failed', payload: JSON.stringify(failure) };
+    }
+  }
 }
 
-function toFailure(error: unknown): JobFailure {
+function failureOf(error: unknown): JobFailure {
   if (isAppError(error)) return { code: error.code, message: error.message };
-  const wrapped = new AppError('JOB_FAILED', error instanceof Error ? error.message : String(error));
-  return { code: wrapped.code, message: wrapped.message };
+  return { code: 'JOB_FAILED', message: error instanceof Error ? error.message : String(error) };
 }

@@ -6,15 +6,14 @@ import {
   createDrainQueue,
   type DrainJobData,
   FleetKeys,
-  JobStore,
   Mailbox,
+  mailboxOptions,
   ResultPublisher,
   RoomStats,
   WorkerHeartbeats,
 } from '@sqlfleet/queue';
 import { createSandboxes } from '@sqlfleet/sandbox';
 import { Worker } from 'bullmq';
-import { CrashGuard } from './crash-guard.ts';
 import { DrainProcessor } from './drain-processor.ts';
 import { startPrewarmWorker } from './prewarm-worker.ts';
 import { QueryObserver } from './query-observer.ts';
@@ -35,7 +34,7 @@ shutdown.add('redis', () => Promise.all([redis, workerRedis, adapterRedis].map(c
 
 const sandboxes = await createSandboxes({ config, logger, redis, keys });
 shutdown.add('sandboxes', () => sandboxes.close());
-const { sessions, manager, runtime } = sandboxes;
+const { manager, runtime } = sandboxes;
 const drainQueue = createDrainQueue(redis, keys);
 shutdown.add('drain queue', () => drainQueue.close());
 const emitter = createSocketEmitter(adapterRedis, keys.socketStream);
@@ -62,13 +61,11 @@ const observer = new QueryObserver({
 observer.start();
 shutdown.add('heartbeat', () => observer.stop());
 const processor = new DrainProcessor({
-  mailbox: new Mailbox(redis, keys, drainQueue),
-  jobs: new JobStore(redis, keys, config.resultTtlMs),
-  sessions,
+  mailbox: new Mailbox(redis, keys, drainQueue, mailboxOptions(config)),
   runner: new QueryRunner(manager, runtime.engines, runtime.provisioners, metrics, logger),
   publisher: new ResultPublisher(redis, keys, emitter.io),
   observer,
-  crashes: new CrashGuard(redis, keys, config.worker.maxCrashes, config.resultTtlMs),
+  maxCrashes: config.worker.maxCrashes,
   logger,
 });
 

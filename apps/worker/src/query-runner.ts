@@ -1,12 +1,27 @@
-import type { QueryJob, QueryResult } from '@sqlfleet/contracts';
+import type { QueryJob, QueryOutcome, QueryResult } from '@sqlfleet/contracts';
 import { AppError, type EngineName, isAppError, type Logger } from '@sqlfleet/core';
 import type { Engine } from '@sqlfleet/engines';
-import type { Provisioner, SandboxManager } from '@sqlfleet/sandbox';
+import type { EnsureResult, Provisioner, Sandbox, SandboxManager } from '@sqlfleet/sandbox';
+import { LRUCache } from 'lru-cache';
 import { toQueryResult } from './to-query-result.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
 
-/** Runs one query: ensure the session's sandbox, execute with the job's limits, apply its storage cap. */
+/** Sessions whose verified sandbox a worker remembers (least recently used forgotten first). */
+const TRUSTED_SESSIONS = 10_000;
+
+/**
+ * Runs one query: ensure the session's sandbox, execute with the job's limits, apply its storage cap.
+ * A sandbox this worker verified (a full `ensure`: lock, admin checks, ping) is trusted for the
+ * next queries of the same session and fingerprint, which then go straight to the engine's pool
+ * (as pg-pool verifies a connection on connect, not before each use). An error says otherwise:
+ * after a thrown error (connection refused, database or login gone, a password changed by a
+ * rebuild elsewhere) or a SQL error (MariaDB keeps a dropped database's connections, whose
+ * queries then fail like a student's missing table), the sandbox is verified again; if it had to
+ * be rebuilt, the query ran on nothing and runs again on the new one.
+ */
 export class QueryRunner {
+  private readonly trusted = new LRUCache<string, Sandbox>({ max: TRUSTED_SESSIONS });
+
   constructor(
     private readonly manager: SandboxManager,
     private readonly engines: ReadonlyMap<EngineName, Engine>,
@@ -18,8 +33,26 @@ export class QueryRunner {
   async run(job: QueryJob): Promise<QueryResult> {
     const engine = this.engines.get(job.engine);
     if (!engine) throw new AppError('ENGINE_UNAVAILABLE', `Engine ${job.engine} is not available on this worker`);
-    const { sandbox, state } = await this.ensure(job);
-    const ran = await engine.execute(sandbox.target, job.query, job.limits);
+    const known = this.trusted.get(job.sessionId);
+    if (known?.fingerprint === job.fingerprint) {
+      const outcome = await engine.execute(known.target, job.query, job.limits).catch(() => undefined);
+      if (outcome && outcome.kind !== 'sql-error') return this.answer(job, known, 'reused', outcome);
+      const verified = await this.verify(job);
+      if (outcome && verified.state === 'reused') return this.answer(job, verified.sandbox, 'reused', outcome);
+      const rerun = await engine.execute(verified.sandbox.target, job.query, job.limits);
+      return this.answer(job, verified.sandbox, verified.state, rerun);
+    }
+    const { sandbox, state } = await this.verify(job);
+    return this.answer(job, sandbox, state, await engine.execute(sandbox.target, job.query, job.limits));
+  }
+
+  /** The result, once the sandbox's storage cap has seen what the query wrote. */
+  private async answer(
+    job: QueryJob,
+    sandbox: Sandbox,
+    state: QueryResult['sandbox'],
+    ran: QueryOutcome,
+  ): Promise<QueryResult> {
     const provisioner = this.provisioners.get(job.engine);
     // The query has run: a failed check must not cost its answer (the next query checks again).
     const outcome = provisioner?.enforceStorage
@@ -31,8 +64,9 @@ export class QueryRunner {
     return toQueryResult(job, state, outcome);
   }
 
-  /** Timed, so that slow or failing sandbox builds show per engine and provisioner. */
-  private async ensure(job: QueryJob): ReturnType<SandboxManager['ensure']> {
+  /** A full ensure, timed so that slow or failing sandbox builds show per engine and provisioner; trusted after. */
+  private async verify(job: QueryJob): Promise<EnsureResult> {
+    this.trusted.delete(job.sessionId);
     const startedAt = performance.now();
     try {
       const ensured = await this.manager.ensure(job.sessionId, job.fingerprint);
@@ -40,6 +74,7 @@ export class QueryRunner {
         const seconds = (performance.now() - startedAt) / 1000;
         this.metrics.sandboxBuilt(job.engine, ensured.sandbox.provisioner, ensured.state, seconds);
       }
+      this.trusted.set(job.sessionId, ensured.sandbox);
       return ensured;
     } catch (error) {
       const provisioner = this.provisioners.get(job.engine)?.kind ?? 'none';

@@ -25,4 +25,5 @@ export type {
   SandboxState,
   SqlError,
 } from './result.ts';
+export { type RoomLimitsRequest, roomLimitsSchema } from './room-limits.ts';
 export { type SandboxTarget, targetKey } from './sandbox-target.ts';

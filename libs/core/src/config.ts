@@ -72,6 +72,10 @@ export const ENV_SCHEMA = {
   WORKER_MAX_CRASHES: z.coerce.number().int().positive().default(3),
   /** A worker serves GET /metrics here; 0 turns it off (several workers on one host need their own ports). */
   WORKER_METRICS_PORT: int(0),
+  /** Drains one exam room may hold at once fleet-wide while other rooms have work (0: no cap); per room: PUT /api/rooms/:room/limits. */
+  ROOM_CONCURRENCY: int(8),
+  /** BullMQ priority of a room's drains (1 is served first); per room: PUT /api/rooms/:room/limits. */
+  ROOM_PRIORITY: int(100),
   RATE_LIMIT_PER_MINUTE: int(600),
   WAIT_TIMEOUT_MS: int(60_000),
   METRICS: bool(true),
@@ -105,6 +109,9 @@ export const ENV_SCHEMA = {
 
 const envSchema = z.object(ENV_SCHEMA);
 type Env = z.infer<typeof envSchema>;
+
+/** BullMQ's largest job priority (2^21). */
+export const MAX_PRIORITY = 2_097_152;
 
 export interface LimitPair {
   default: number;
@@ -150,6 +157,7 @@ export interface Config {
   resultTtlMs: number;
   reaperIntervalMs: number;
   worker: { concurrency: number; lockMs: number; metricsPort: number; maxCrashes: number };
+  rooms: { concurrency: number; priority: number };
   rateLimitPerMinute: number;
   waitTimeoutMs: number;
   metrics: boolean;
@@ -208,6 +216,9 @@ function crossChecks(env: Env): string[] {
     problems.push(`ENGINES: unknown engine "${engine}" (known: ${ENGINE_NAMES.join(', ')})`);
   }
   if (env.MAX_QUERY_BYTES > env.MAX_BODY_BYTES) problems.push('MAX_QUERY_BYTES: above MAX_BODY_BYTES');
+  if (env.ROOM_PRIORITY < 1 || env.ROOM_PRIORITY > MAX_PRIORITY) {
+    problems.push(`ROOM_PRIORITY: must be between 1 and ${MAX_PRIORITY}`);
+  }
   return problems;
 }
 
@@ -270,6 +281,7 @@ function toConfig(env: Env): Config {
       metricsPort: env.WORKER_METRICS_PORT,
       maxCrashes: env.WORKER_MAX_CRASHES,
     },
+    rooms: { concurrency: env.ROOM_CONCURRENCY, priority: env.ROOM_PRIORITY },
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     waitTimeoutMs: env.WAIT_TIMEOUT_MS,
     metrics: env.METRICS,

@@ -1,4 +1,12 @@
-export { type Config, ENGINE_NAMES, ENV_SCHEMA, type EngineName, type LimitPair, loadConfig } from './config.ts';
+export {
+  type Config,
+  ENGINE_NAMES,
+  ENV_SCHEMA,
+  type EngineName,
+  type LimitPair,
+  loadConfig,
+  MAX_PRIORITY,
+} from './config.ts';
 export { AppError, type AppErrorOptions, ERROR_CODES, type ErrorCode, isAppError, isErrorCode } from './errors.ts';
 export { createLogger, type Logger, type LoggerOptions, redactUrlTokens } from './logger.ts';
 export { type MetricsSource, serveMetrics } from './metrics-server.ts';

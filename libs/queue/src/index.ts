@@ -3,10 +3,24 @@ export { type Backlog, readBacklog } from './backlog.ts';
 export { createDrainQueue } from './drain-queue.ts';
 export { type JobFailure, JobStore } from './job-store.ts';
 export { FleetKeys } from './keys.ts';
-export { type DrainJobData, Mailbox, type MailboxItem, NO_ROOM } from './mailbox.ts';
+export {
+  type DrainJobData,
+  type DrainStart,
+  type EnqueueChecks,
+  type EnqueueRefusal,
+  type EnqueueResult,
+  Mailbox,
+  type MailboxItem,
+  type MailboxOptions,
+  mailboxOptions,
+  type NewJob,
+  NO_ROOM,
+  type TakenItem,
+} from './mailbox.ts';
 export { addFillJobs, createPrewarmQueue, type PrewarmJobData } from './prewarm-queue.ts';
 export { closeRedis, connectRedis } from './redis-connection.ts';
-export { ResultPublisher, type RoomEmitter } from './result-publisher.ts';
+export { parseAnnouncement, ResultPublisher, type RoomEmitter } from './result-publisher.ts';
+export { RoomLimits, type RoomLimitsValue } from './room-limits.ts';
 export {
   BUCKET_MS,
   type FinishedQuery,

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { QueryResult } from '@sqlfleet/contracts';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { JobStore } from './job-store.ts';
@@ -14,39 +13,26 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const resultOf = (jobId: string, rows: number): QueryResult => ({
-  success: true,
-  jobId,
-  sessionId: 's',
-  engine: 'postgres',
-  sandbox: 'reused',
-  results: [],
-  rows: Array.from({ length: rows }, (_, i) => ({ i })),
-  durationMs: 1,
-});
-
 describe('JobStore', () => {
-  it('follows a job from queued to running to done', async () => {
+  it('fails a queued job, with a TTL', async () => {
     const jobId = randomUUID();
-    await store.create(jobId, 's');
+    await redis.hset(keys.job(jobId), { sessionId: 's', state: 'queued' });
     expect(await store.get(jobId)).toEqual({ jobId, sessionId: 's', state: 'queued' });
-    await store.markRunning(jobId);
-    expect((await store.get(jobId))?.state).toBe('running');
-    const done = await store.complete(jobId, resultOf(jobId, 1));
-    expect(done).toMatchObject({ state: 'done', result: { rows: [{ i: 0 }] } });
+    const failed = await store.fail(jobId, { code: 'SESSION_NOT_FOUND', message: 'deleted' });
+    expect(failed).toEqual({
+      jobId,
+      sessionId: 's',
+      state: 'failed',
+      error: { code: 'SESSION_NOT_FOUND', message: 'deleted' },
+    });
     expect(await redis.pttl(keys.job(jobId))).toBeGreaterThan(0);
   });
 
-  it('keeps the first answer when a re-run finishes the job again', async () => {
+  it('keeps the first answer when a job is failed after it finished', async () => {
     const jobId = randomUUID();
-    await store.create(jobId, 's');
-    await store.complete(jobId, resultOf(jobId, 1));
-    const second = await store.complete(jobId, resultOf(jobId, 5));
-    expect(second.result?.rows).toHaveLength(1);
+    await redis.hset(keys.job(jobId), { sessionId: 's', state: 'done', payload: JSON.stringify({ rows: [1] }) });
     const failedLater = await store.fail(jobId, { code: 'JOB_FAILED', message: 'late' });
-    expect(failedLater).toMatchObject({ state: 'done', result: { rows: [{ i: 0 }] } });
-    await store.markRunning(jobId);
-    expect((await store.get(jobId))?.state).toBe('done');
+    expect(failedLater).toMatchObject({ state: 'done', result: { rows: [1] } });
   });
 
   it('knows nothing of a job it never stored', async () => {

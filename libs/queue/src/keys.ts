@@ -10,11 +10,38 @@ export class FleetKeys {
     return `${this.fleetId}:mailbox:${sessionId}`;
   }
   job(jobId: string): string {
-    return `${this.fleetId}:job:${jobId}`;
+    return `${this.jobPrefix}${jobId}`;
+  }
+  /** `job(id)` is this plus the id (the drain scripts build job keys from ids they read). */
+  get jobPrefix(): string {
+    return `${this.fleetId}:job:`;
+  }
+  /** Present (value: the drain's room) while a worker drains the session: a new query needs no drain job. */
+  draining(sessionId: string): string {
+    return `${this.fleetId}:draining:${sessionId}`;
+  }
+  /** `roomActive(room)` is this plus the room: sorted set of sessions drained now, scored by lease end. */
+  get roomActivePrefix(): string {
+    return `${this.fleetId}:room-active:`;
+  }
+  roomActive(room: string): string {
+    return `${this.roomActivePrefix}${room}`;
+  }
+  /** Hash room → drains it may hold at once fleet-wide (overrides the configured default). */
+  get roomConcurrency(): string {
+    return `${this.fleetId}:rooms:concurrency`;
+  }
+  /** Hash room → drain priority (1 is served first; overrides the configured default). */
+  get roomPriority(): string {
+    return `${this.fleetId}:rooms:priority`;
   }
   /** Runs of a query that started and have not ended (a worker died under them). */
   runs(jobId: string): string {
-    return `${this.fleetId}:runs:${jobId}`;
+    return `${this.runsPrefix}${jobId}`;
+  }
+  /** `runs(id)` is this plus the id (the drain scripts count runs of the heads they take). */
+  get runsPrefix(): string {
+    return `${this.fleetId}:runs:`;
   }
   /** Pub/sub channel announcing finished jobs to API replicas waiting on them. */
   get resultsChannel(): string {

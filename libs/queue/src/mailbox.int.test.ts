@@ -1,63 +1,183 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryJob } from '@sqlfleet/contracts';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { readBacklog } from './backlog.ts';
 import { createDrainQueue } from './drain-queue.ts';
+import { JobStore } from './job-store.ts';
 import { FleetKeys } from './keys.ts';
-import { Mailbox, NO_ROOM } from './mailbox.ts';
+import {
+  type DrainJobData,
+  type EnqueueChecks,
+  Mailbox,
+  type MailboxOptions,
+  type NewJob,
+  NO_ROOM,
+} from './mailbox.ts';
+import { parseAnnouncement } from './result-publisher.ts';
 
 const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-const keys = new FleetKeys(`t${randomUUID().slice(0, 8)}`);
-const queue = createDrainQueue(redis, keys);
-const mailbox = new Mailbox(redis, keys, queue);
+const subscriber = new Redis('redis://127.0.0.1:6379');
+const options: MailboxOptions = { resultTtlMs: 60_000, leaseMs: 60_000, roomConcurrency: 0, roomPriority: 100 };
+const checks: EnqueueChecks = { backlog: 1000, pendingPerSession: 100, schemaTtlMs: 60_000 };
+const fleets: { keys: FleetKeys; queue: Queue<DrainJobData> }[] = [];
 afterAll(async () => {
-  await queue.obliterate({ force: true });
-  await queue.close();
-  const leftovers = await redis.keys(`${keys.fleetId}:*`);
-  if (leftovers.length > 0) await redis.del(...leftovers);
+  for (const { keys, queue } of fleets) {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    const leftovers = await redis.keys(`${keys.fleetId}:*`);
+    if (leftovers.length > 0) await redis.del(...leftovers);
+  }
   redis.disconnect();
+  subscriber.disconnect();
 });
 
-const job = (sessionId: string, n: number, room?: string): QueryJob => ({
+// Each test has a fleet of its own: backlog counters and drain jobs are fleet-wide.
+let keys: FleetKeys;
+let queue: Queue<DrainJobData>;
+let mailbox: Mailbox;
+let jobs: JobStore;
+beforeEach(() => {
+  keys = new FleetKeys(`t${randomUUID().slice(0, 8)}`);
+  queue = createDrainQueue(redis, keys);
+  fleets.push({ keys, queue });
+  mailbox = new Mailbox(redis, keys, queue, options);
+  jobs = new JobStore(redis, keys, 60_000);
+});
+
+/** A session as the API stores it (libs/sandbox's SessionStore writes the same hash), with its schema. */
+async function session(room?: string): Promise<string> {
+  const id = randomUUID();
+  await redis.hset(keys.session(id), { id, engine: 'mysql', fingerprint: 'f', ...(room ? { room } : {}) });
+  await redis.set(keys.schema('f'), '{}');
+  return id;
+}
+
+const job = (sessionId: string, n: number, room?: string): NewJob => ({
   jobId: randomUUID(),
   sessionId,
   engine: 'mysql',
   query: `SELECT ${n}`,
-  fingerprint: 'f',
   limits: { timeoutMs: 1000, maxRows: 10, maxBytes: 1000 },
   submittedAt: Date.now(),
   ...(room ? { room } : {}),
 });
 
+const done = (item: { job: QueryJob }, rows: number) => ({
+  state: 'done' as const,
+  payload: JSON.stringify({ success: true, jobId: item.job.jobId, sessionId: item.job.sessionId, rows: Array(rows) }),
+});
+
 describe('Mailbox', () => {
   it('hands out a session’s queries in order, one drain job per session, and counts the backlog', async () => {
-    const session = randomUUID();
-    for (let n = 1; n <= 3; n++) await mailbox.enqueue(job(session, n, 'room-1'));
-    expect(await queue.getJobCountByTypes('waiting')).toBe(1);
+    const id = await session('room-1');
+    for (let n = 1; n <= 3; n++) expect((await mailbox.enqueue(job(id, n), checks)).accepted).toBe(true);
+    expect(await queue.getJobCountByTypes('prioritized')).toBe(1);
     expect(await readBacklog(redis, keys, queue)).toMatchObject({
       queries: 3,
       byRoom: { 'room-1': 3 },
       byEngine: { mysql: 3 },
     });
+    const start = await mailbox.begin(id);
+    if (start.kind !== 'item') throw new Error(`expected an item, got ${start.kind}`);
+    expect(start.item.job).toMatchObject({ fingerprint: 'f', room: 'room-1' });
+    expect((await jobs.get(start.item.job.jobId))?.state).toBe('running');
     const seen: string[] = [];
-    for (let item = await mailbox.head(session); item; item = await mailbox.head(session)) {
+    for (let item = start.item as typeof start.item | undefined; item; ) {
       seen.push(item.job.query);
-      await mailbox.pop(item);
+      const { status, next } = await mailbox.complete(item, start.room, done(item, 1));
+      expect(status).toMatchObject({ state: 'done', result: { success: true } });
+      item = next;
     }
     expect(seen).toEqual(['SELECT 1', 'SELECT 2', 'SELECT 3']);
     expect(await readBacklog(redis, keys, queue)).toMatchObject({ queries: 0, byRoom: {}, byEngine: {} });
   });
 
+  it('needs no drain job for a query pushed while a worker drains the session, and one again after', async () => {
+    const id = await session();
+    await mailbox.enqueue(job(id, 1), checks);
+    const start = await mailbox.begin(id);
+    if (start.kind !== 'item') throw new Error('expected an item');
+    // As if a worker had taken the drain job: none is left waiting.
+    await queue.obliterate({ force: true });
+    await mailbox.enqueue(job(id, 2), checks);
+    expect(await queue.count()).toBe(0);
+    const { next } = await mailbox.complete(start.item, start.room, done(start.item, 1));
+    expect(next?.job.query).toBe('SELECT 2');
+    if (next) expect((await mailbox.complete(next, start.room, done(next, 1))).next).toBeUndefined();
+    await mailbox.enqueue(job(id, 3), checks);
+    expect(await queue.count()).toBe(1);
+  });
+
+  it('keeps the first stored result when a re-run finishes the job again, and announces it', async () => {
+    const id = await session();
+    await subscriber.subscribe(keys.resultsChannel);
+    const heard: string[] = [];
+    subscriber.on('message', (_channel, message: string) => heard.push(message));
+    await mailbox.enqueue(job(id, 1), checks);
+    const first = await mailbox.begin(id);
+    if (first.kind !== 'item') throw new Error('expected an item');
+    // A worker stored its answer and died before popping: the head is still there, finished.
+    await redis.hset(keys.job(first.item.job.jobId), { state: 'done', payload: done(first.item, 1).payload });
+    const again = await mailbox.begin(id);
+    if (again.kind !== 'item') throw new Error('expected an item');
+    expect(again.item.stored).toMatchObject({ state: 'done', result: { rows: [null] } });
+    const { status } = await mailbox.complete(again.item, again.room, done(again.item, 5));
+    expect(status?.result?.rows).toHaveLength(1);
+    expect(await jobs.get(first.item.job.jobId)).toMatchObject({ state: 'done', result: { rows: [null] } });
+    await expect
+      .poll(() => heard.map((m) => parseAnnouncement(m)).find((a) => a.jobId === first.item.job.jobId)?.status?.state)
+      .toBe('done');
+    expect(await mailbox.pending(id)).toBe(0);
+  });
+
   it('does not pop a head that is no longer the job that ran (the session was cleared meanwhile)', async () => {
-    const session = randomUUID();
-    await mailbox.enqueue(job(session, 1));
-    const head = await mailbox.head(session);
-    const dropped = await mailbox.clear(session);
+    const id = await session();
+    await mailbox.enqueue(job(id, 1), checks);
+    const start = await mailbox.begin(id);
+    if (start.kind !== 'item') throw new Error('expected an item');
+    const dropped = await mailbox.clear(id);
     expect(dropped.map((j) => j.query)).toEqual(['SELECT 1']);
-    await mailbox.enqueue(job(session, 2));
-    if (head) await mailbox.pop(head);
-    expect((await mailbox.head(session))?.job.query).toBe('SELECT 2');
+    await mailbox.enqueue(job(id, 2), checks);
+    const { next } = await mailbox.complete(start.item, start.room, done(start.item, 1));
+    expect(next?.job.query).toBe('SELECT 2');
     expect(Number(await redis.hget(keys.backlogByRoom, NO_ROOM))).toBe(1);
+  });
+
+  it('refuses what a submission must not pass, each with its reason', async () => {
+    const id = await session();
+    expect(await mailbox.enqueue({ ...job(id, 1), sessionId: randomUUID() }, checks)).toMatchObject({
+      refusal: 'SESSION_NOT_FOUND',
+    });
+    expect(await mailbox.enqueue({ ...job(id, 1), engine: 'postgres' }, checks)).toMatchObject({
+      refusal: 'SESSION_ENGINE_MISMATCH',
+      detail: 'mysql',
+    });
+    expect(await mailbox.enqueue({ ...job(id, 1), fingerprint: 'unknown' }, checks)).toMatchObject({
+      refusal: 'SCHEMA_MISSING',
+    });
+    await mailbox.enqueue(job(id, 1), checks);
+    expect(await mailbox.enqueue(job(id, 2), { ...checks, pendingPerSession: 1 })).toMatchObject({
+      refusal: 'SESSION_BUSY',
+    });
+    const rate = { key: keys.rate(randomUUID(), 0), limit: 1, windowMs: 60_000 };
+    await mailbox.enqueue(job(id, 3), { ...checks, rate });
+    expect(await mailbox.enqueue(job(id, 4), { ...checks, rate })).toMatchObject({ refusal: 'RATE_LIMITED' });
+    expect(await mailbox.pending(id)).toBe(2);
+  });
+
+  it('defers a room at its share while another room has work, and lets a room alone use every slot', async () => {
+    const capped = new Mailbox(redis, keys, queue, { ...options, roomConcurrency: 1 });
+    const [a1, a2, b1] = [await session('exam-a'), await session('exam-a'), await session('exam-b')];
+    for (const id of [a1, a2]) await capped.enqueue(job(id, 1), checks);
+    expect((await capped.begin(a1)).kind).toBe('item');
+    // Room A alone: its second session may start too (no other room waits).
+    const alone = await capped.begin(a2);
+    expect(alone.kind).toBe('item');
+    if (alone.kind === 'item') await capped.release(alone.item, alone.room);
+    await capped.enqueue(job(b1, 1), checks);
+    expect(await capped.begin(a2)).toEqual({ kind: 'defer', room: 'exam-a' });
+    expect((await capped.begin(b1)).kind).toBe('item');
   });
 });

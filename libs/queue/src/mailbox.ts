@@ -1,21 +1,14 @@
-import type { QueryJob } from '@sqlfleet/contracts';
+import type { JobState, JobStatus, QueryJob } from '@sqlfleet/contracts';
+import type { Config } from '@sqlfleet/core';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { BEGIN, COMPLETE, RELEASE } from './drain-scripts.ts';
+import { statusOf } from './job-store.ts';
 import type { FleetKeys } from './keys.ts';
+import { SUBMIT } from './submit-script.ts';
 
 /** Backlog counters use this name for jobs submitted without a room. */
 export const NO_ROOM = '(none)';
-
-/** Pops the head only if it is still the job the caller ran (a DELETE may have cleared it). */
-const POP_IF_HEAD = `
-if redis.call('LINDEX', KEYS[1], 0) == ARGV[1] then
-  redis.call('LPOP', KEYS[1])
-  redis.call('HINCRBY', KEYS[2], ARGV[2], -1)
-  redis.call('HINCRBY', KEYS[3], ARGV[3], -1)
-  return 1
-end
-return 0
-`;
 
 export interface DrainJobData {
   sessionId: string;
@@ -27,39 +20,129 @@ export interface MailboxItem {
   raw: string;
 }
 
+/** A head the drain has taken: running now, or already finished before a crash (`stored`). */
+export interface TakenItem extends MailboxItem {
+  stored?: JobStatus;
+  /** Earlier runs of this query that never ended: their worker process died under them. */
+  crashes: number;
+}
+
+export type DrainStart =
+  | { kind: 'empty' }
+  | { kind: 'defer'; room: string }
+  | { kind: 'item'; room: string; item: TakenItem };
+
+export interface MailboxOptions {
+  /** How long stored results live. */
+  resultTtlMs: number;
+  /** A drain holds its session and room slot this long past its last step (a dead worker's are freed after it). */
+  leaseMs: number;
+  /** Drains a room may hold at once fleet-wide while other rooms have work (0: no cap); per-room overrides in Redis. */
+  roomConcurrency: number;
+  /** BullMQ priority of a drain when its room has none of its own (1 is served first). */
+  roomPriority: number;
+}
+
+/** What a submission must pass, checked in the same round trip as the push. */
+export interface EnqueueChecks {
+  /** Counts this request against a client's window (undefined: counted elsewhere). */
+  rate?: { key: string; limit: number; windowMs: number };
+  backlog: number;
+  pendingPerSession: number;
+  schemaTtlMs: number;
+}
+
+export type EnqueueRefusal =
+  | 'RATE_LIMITED'
+  | 'QUEUE_FULL'
+  | 'SESSION_NOT_FOUND'
+  | 'SESSION_ENGINE_MISMATCH'
+  | 'SESSION_BUSY'
+  | 'SCHEMA_MISSING';
+
+/** `fingerprint` and `room` may be left out: the session's own are used. */
+export type NewJob = Omit<QueryJob, 'fingerprint'> & { fingerprint?: string };
+
+export type EnqueueResult =
+  | { accepted: true; job: QueryJob }
+  | { accepted: false; refusal: EnqueueRefusal; detail: string };
+
+/** Largest result announced inline on the results channel (bigger ones are read from the job store). */
+const INLINE_RESULT_BYTES = 64 * 1024;
+
 /**
  * One session's queries in submission order: a Redis list per session, plus one deduplicated
  * BullMQ "drain" job per session that a worker takes to run the list head by head.
  * This keeps a session's queries in order and never two at a time, while sessions run in
  * parallel across every worker (FIELD-NOTES measured it: 0 overlaps, 0 out of order).
+ * While a worker drains a session it holds a "draining" flag: a query pushed meanwhile needs no
+ * drain job, the running drain takes it in the same step that finishes the previous one.
  */
 export class Mailbox {
   constructor(
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
     private readonly drainQueue: Queue<DrainJobData>,
+    private readonly options: MailboxOptions,
   ) {}
 
-  async enqueue(job: QueryJob): Promise<void> {
-    await this.redis
-      .multi()
-      .rpush(this.keys.mailbox(job.sessionId), JSON.stringify(job))
-      .hincrby(this.keys.backlogByRoom, job.room ?? NO_ROOM, 1)
-      .hincrby(this.keys.backlogByEngine, job.engine, 1)
-      .exec();
-    await this.scheduleDrain(job.sessionId);
+  /**
+   * Accepts a query for an existing session (see SUBMIT for what is checked) and makes sure a
+   * drain will run it.
+   */
+  async enqueue(job: NewJob, checks: EnqueueChecks, now = Date.now()): Promise<EnqueueResult> {
+    const { keys } = this;
+    const room = job.room ?? '';
+    const rate = checks.rate ?? { key: keys.rate('-', 0), limit: 0, windowMs: 0 };
+    const reply = (await SUBMIT.run(
+      this.redis,
+      [
+        keys.session(job.sessionId),
+        keys.mailbox(job.sessionId),
+        keys.job(job.jobId),
+        keys.backlogByRoom,
+        keys.backlogByEngine,
+        keys.sessionsByLastUse,
+        keys.draining(job.sessionId),
+        rate.key,
+        keys.roomPriority,
+      ],
+      [
+        job.sessionId,
+        job.engine,
+        JSON.stringify({ ...job, fingerprint: undefined, room: undefined }),
+        job.fingerprint ?? '',
+        room,
+        rate.limit,
+        rate.windowMs,
+        checks.backlog,
+        checks.pendingPerSession,
+        keys.schema(''),
+        checks.schemaTtlMs,
+        this.options.resultTtlMs,
+        now,
+        this.options.roomPriority,
+        NO_ROOM,
+      ],
+    )) as [string, number | string, number?, string?];
+    if (reply[0] !== 'ok') return { accepted: false, refusal: reply[0] as EnqueueRefusal, detail: String(reply[1]) };
+    const [, needsDrain, priority, raw] = reply;
+    if (needsDrain === 1) await this.scheduleDrain(job.sessionId, priority);
+    return { accepted: true, job: JSON.parse(raw ?? '{}') as QueryJob };
   }
 
   /**
    * Makes sure a drain job will look at this session. While one is active, `keepLastIfActive`
    * queues exactly one follow-up, so an item pushed just as a drain finishes is never stranded.
+   * Every drain has a priority (BullMQ takes un-prioritised jobs before all prioritised ones).
    */
-  async scheduleDrain(sessionId: string): Promise<void> {
+  async scheduleDrain(sessionId: string, priority = this.options.roomPriority): Promise<void> {
     await this.drainQueue.add(
       'drain',
       { sessionId },
       {
         deduplication: { id: sessionId, keepLastIfActive: true },
+        priority: Math.max(1, priority),
         // A sandbox that cannot be made yet (engine restarting) is retried before the query fails.
         attempts: 4,
         backoff: { type: 'exponential', delay: 500 },
@@ -80,23 +163,57 @@ export class Mailbox {
     return counts.reduce((sum, n) => sum + Math.max(0, Number(n)), 0);
   }
 
-  async head(sessionId: string): Promise<MailboxItem | undefined> {
-    const raw = await this.redis.lindex(this.keys.mailbox(sessionId), 0);
-    return raw === null ? undefined : { raw, job: JSON.parse(raw) as QueryJob };
+  /** Takes the session's head to run it (see BEGIN): the drain owns the session until it completes or releases it. */
+  async begin(sessionId: string, now = Date.now()): Promise<DrainStart> {
+    const reply = (await BEGIN.run(this.redis, this.drainKeys(sessionId), this.drainArgs(sessionId, now))) as string[];
+    if (reply[0] === 'empty') return { kind: 'empty' };
+    if (reply[0] === 'defer') return { kind: 'defer', room: reply[1] ?? NO_ROOM };
+    const [, room = NO_ROOM, raw = '', state = 'running', payload = '', crashes = 0] = reply;
+    return { kind: 'item', room, item: taken(raw, state as JobState, payload, Number(crashes)) };
   }
 
-  async pop(item: MailboxItem): Promise<void> {
-    const { job } = item;
-    await this.redis.eval(
-      POP_IF_HEAD,
-      3,
-      this.keys.mailbox(job.sessionId),
-      this.keys.backlogByRoom,
-      this.keys.backlogByEngine,
-      item.raw,
-      job.room ?? NO_ROOM,
-      job.engine,
-    );
+  /**
+   * Stores the outcome of the item that ran (the first stored one wins; undefined stores nothing,
+   * for an item found finished), announces the stored status, pops the item and takes the next.
+   */
+  async complete(
+    item: MailboxItem,
+    room: string,
+    outcome: { state: 'done' | 'failed'; payload: string } | undefined,
+    now = Date.now(),
+  ): Promise<{ status: JobStatus | undefined; next: TakenItem | undefined }> {
+    const { keys } = this;
+    const { sessionId } = item.job;
+    const reply = (await COMPLETE.run(
+      this.redis,
+      [...this.drainKeys(sessionId), keys.session(sessionId), keys.sessionsByLastUse],
+      [
+        ...this.drainArgs(sessionId, now),
+        item.raw,
+        outcome?.state ?? '',
+        outcome?.payload ?? '',
+        this.options.resultTtlMs,
+        INLINE_RESULT_BYTES,
+        keys.resultsChannel,
+        room,
+      ],
+    )) as (string | number)[];
+    const [state = '', payload = '', nextRaw, nextState = 'running', nextPayload = '', nextCrashes = 0] =
+      reply.map(String);
+    const status = state === '' ? undefined : statusOf(item.job.jobId, sessionId, state as JobState, payload);
+    const next = nextRaw ? taken(nextRaw, nextState as JobState, nextPayload, Number(nextCrashes)) : undefined;
+    return { status, next };
+  }
+
+  /** Gives the session up mid-drain, with `item` in hand but not finished; returns how many queries still wait. */
+  async release(item: MailboxItem, room: string): Promise<number> {
+    const { keys } = this;
+    const { sessionId, jobId } = item.job;
+    return (await RELEASE.run(
+      this.redis,
+      [keys.mailbox(sessionId), keys.draining(sessionId), keys.roomActive(room), keys.runs(jobId)],
+      [sessionId],
+    )) as number;
   }
 
   /** Drops every waiting query of a session (it is being destroyed); returns the dropped jobs. */
@@ -113,4 +230,48 @@ export class Mailbox {
     }
     return jobs;
   }
+
+  private drainKeys(sessionId: string): string[] {
+    const { keys } = this;
+    return [
+      keys.mailbox(sessionId),
+      keys.draining(sessionId),
+      keys.backlogByRoom,
+      keys.backlogByEngine,
+      keys.roomConcurrency,
+    ];
+  }
+
+  private drainArgs(sessionId: string, now: number): (string | number)[] {
+    const { keys, options } = this;
+    return [
+      keys.jobPrefix,
+      keys.roomActivePrefix,
+      sessionId,
+      now,
+      options.leaseMs,
+      options.roomConcurrency,
+      NO_ROOM,
+      keys.runsPrefix,
+      options.resultTtlMs,
+    ];
+  }
+}
+
+function taken(raw: string, state: JobState, payload: string, crashes: number): TakenItem {
+  const job = JSON.parse(raw) as QueryJob;
+  const item: TakenItem = { raw, job, crashes };
+  if (state === 'done' || state === 'failed') item.stored = statusOf(job.jobId, job.sessionId, state, payload);
+  return item;
+}
+
+/** The mailbox settings every API replica and worker derive the same way from the configuration. */
+export function mailboxOptions(config: Config): MailboxOptions {
+  return {
+    resultTtlMs: config.resultTtlMs,
+    // Past the longest query and a job lock: a live drain renews its lease at every query.
+    leaseMs: config.worker.lockMs + config.limits.queryTimeMs.ceiling,
+    roomConcurrency: config.rooms.concurrency,
+    roomPriority: config.rooms.priority,
+  };
 }

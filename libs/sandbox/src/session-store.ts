@@ -28,7 +28,7 @@ export class SessionStore {
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
     /** How long a stored schema outlives its last use; longer than the session TTL. */
-    private readonly schemaTtlMs: number,
+    readonly schemaTtlMs: number,
   ) {}
 
   async create(record: SessionRecord): Promise<void> {

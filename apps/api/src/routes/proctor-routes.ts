@@ -54,11 +54,18 @@ export function registerProctorRoutes(app: FastifyInstance, services: ApiService
 
   app.get('/api/queue', async (request) => {
     const granted = await access.resolve(tokenIn(request));
-    const backlog = await readBacklog(redis, keys, drainQueue);
-    if (granted.kind === 'ops') return { at: new Date().toISOString(), ...backlog };
+    const [backlog, snapshot] = await Promise.all([readBacklog(redis, keys, drainQueue), reader.read(granted)]);
+    // Each room's share of the fleet at a glance: queries waiting, running, and their wait over the last minute.
+    const rooms = Object.fromEntries(
+      Object.entries(snapshot.rooms).map(([room, view]) => [
+        room,
+        { waiting: view.waiting, running: view.running, waitMs: view.lastMinute.waitMs },
+      ]),
+    );
+    if (granted.kind === 'ops') return { at: new Date().toISOString(), ...backlog, rooms };
     // A proctor sees only their rooms; the fleet's totals would tell about the others.
     const byRoom = Object.fromEntries(granted.rooms.map((room) => [room, backlog.byRoom[room] ?? 0]));
-    return { at: new Date().toISOString(), byRoom };
+    return { at: new Date().toISOString(), byRoom, rooms };
   });
 
   app.get('/api/rooms/:room/audit', async (request, reply) => {

@@ -1,21 +1,31 @@
+import { randomUUID } from 'node:crypto';
 import { AppError, ERROR_CODES, isErrorCode } from '@sqlfleet/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { clientIdOf } from '../client-id.ts';
 import { recordRefusal } from '../proctor/refusal-recorder.ts';
 import type { ApiServices } from '../services.ts';
-import { validateRequest } from '../validate-request.ts';
+import { validateCounted, validateRequest } from '../validate-request.ts';
 
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function registerQueryRoutes(app: FastifyInstance, services: ApiServices): void {
   const { config, submissions, waiter, jobs, rateLimiter } = services;
 
-  /** Rate limit, validation and enqueue; a refusal is counted on its room's dashboard. */
+  /**
+   * Validation, rate limit and enqueue; a refusal is counted on its room's dashboard. Waiting starts
+   * before the job exists, so its result cannot slip past unseen (and nothing is read back).
+   */
   const accept = async (request: FastifyRequest, clientId: string) => {
     try {
-      await rateLimiter.take(clientId);
-      const body = validateRequest(request.body, config.limits);
-      return { body, submitted: await submissions.submit(body, clientId) };
+      const body = await validateCounted(() => validateRequest(request.body, config.limits), clientId, rateLimiter);
+      const jobId = randomUUID();
+      const result = body.wait ? waiter.wait(jobId, config.waitTimeoutMs, { submitted: false }) : undefined;
+      try {
+        return { body, result, submitted: await submissions.submit(body, clientId, undefined, jobId) };
+      } catch (error) {
+        waiter.cancel(jobId);
+        throw error;
+      }
     } catch (error) {
       await recordRefusal(services.proctor, request.body, clientId, error, request.log);
       throw error;
@@ -24,12 +34,12 @@ export function registerQueryRoutes(app: FastifyInstance, services: ApiServices)
 
   app.post('/api/query', async (request, reply) => {
     const clientId = clientIdOf(request.headers, request.ip);
-    const { body, submitted } = await accept(request, clientId);
+    const { body, result, submitted } = await accept(request, clientId);
     request.log.info({ ...submitted, engine: body.engine }, 'query accepted');
-    if (!body.wait) return reply.status(202).send(submitted);
+    if (!result) return reply.status(202).send(submitted);
 
     // Held up to WAIT_TIMEOUT_MS, a sandbox start included; past it the client gets 202 and fetches the job.
-    const status = await waiter.wait(submitted.jobId, config.waitTimeoutMs);
+    const status = await result;
     if (status?.state === 'done' && status.result) return reply.send(status.result);
     if (status?.state === 'failed' && status.error) {
       const code = status.error.code;

@@ -1,0 +1,125 @@
+import { STORE_FIRST_LUA } from './job-store.ts';
+import { LuaScript } from './lua-script.ts';
+
+/**
+ * The drain's atomic steps, one round trip each (issue 9 item 5): a warm query costs the worker
+ * BEGIN (or the previous COMPLETE) and COMPLETE, nothing else in Redis.
+ *
+ * Shared arguments: KEYS[1] mailbox, KEYS[2] draining flag, KEYS[3] backlog by room,
+ * KEYS[4] backlog by engine, KEYS[5] room concurrency overrides;
+ * ARGV[1] job key prefix, ARGV[2] room-active key prefix,
+ * ARGV[3] session id, ARGV[4] now (ms), ARGV[5] lease (ms), ARGV[6] default room concurrency (0: no cap),
+ * ARGV[7] name of the no-room group, ARGV[8] runs key prefix, ARGV[9] runs TTL (ms).
+ * Keys built from a prefix (job, room) are read from the items themselves; sqlfleet runs on one
+ * Redis (not a cluster), where that is allowed.
+ */
+const TAKE = `
+local now = tonumber(ARGV[4])
+-- The drain owns the session (and a slot of its room) for the lease; renewed at every query.
+local function lease(room)
+  redis.call('SET', KEYS[2], room, 'PX', ARGV[5])
+  redis.call('ZADD', ARGV[2] .. room, now + tonumber(ARGV[5]), ARGV[3])
+end
+-- Marks a head running, counts its run, and says what it is
+-- and how many earlier runs of it never ended (their worker died: the crash counter, issue 10).
+local function take(head)
+  local job = cjson.decode(head)
+  local jobKey = ARGV[1] .. job.jobId
+  local found = redis.call('HMGET', jobKey, 'state', 'payload')
+  local state = found[1] or 'running'
+  if state == 'queued' then
+    redis.call('HSET', jobKey, 'state', 'running')
+    state = 'running'
+  end
+  local payload, crashes = '', 0
+  if state == 'done' or state == 'failed' then
+    payload = found[2] or ''
+  else
+    local runs = ARGV[8] .. job.jobId
+    crashes = redis.call('INCR', runs) - 1
+    redis.call('PEXPIRE', runs, ARGV[9])
+  end
+  return {head, state, payload, crashes}
+end
+`;
+
+/**
+ * Starts a drain: the session's head, or 'empty', or 'defer' when the head's room already holds
+ * its share of drains while other rooms have work (fairness, item 6).
+ */
+export const BEGIN = new LuaScript(`${TAKE}
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head then return {'empty'} end
+local room = cjson.decode(head).room or ARGV[7]
+local active = ARGV[2] .. room
+redis.call('ZREMRANGEBYSCORE', active, '-inf', now)
+if not redis.call('ZSCORE', active, ARGV[3]) then
+  local cap = tonumber(redis.call('HGET', KEYS[5], room) or ARGV[6])
+  if cap > 0 and redis.call('ZCARD', active) >= cap then
+    local total = 0
+    for _, n in ipairs(redis.call('HVALS', KEYS[4])) do total = total + tonumber(n) end
+    local mine = tonumber(redis.call('HGET', KEYS[3], room) or '0')
+    if total - mine > 0 then return {'defer', room} end
+  end
+end
+lease(room)
+local taken = take(head)
+return {'item', room, taken[1], taken[2], taken[3], taken[4]}
+`);
+
+/**
+ * Finishes the query in hand and takes the next, in one step: stores its outcome unless one is
+ * stored already (the first stored result wins), announces the stored one on the results channel
+ * (with the payload when small, so a waiting API answers without reading it back), pops the head
+ * if it is still the item that ran, marks the session used, then takes the next head or, when the
+ * mailbox is empty, gives the session and the room slot up.
+ * The run of the item ended with its worker alive: its run count goes.
+ * Extra: KEYS[6] session, KEYS[7] sessions by last use; ARGV[10] the item as stored, ARGV[11] state
+ * to store ('done' | 'failed'; '' stores nothing), ARGV[12] payload, ARGV[13] result TTL (ms),
+ * ARGV[14] largest payload published inline, ARGV[15] results channel, ARGV[16] the drain's room.
+ */
+export const COMPLETE = new LuaScript(`${TAKE}${STORE_FIRST_LUA}
+local ran = cjson.decode(ARGV[10])
+redis.call('DEL', ARGV[8] .. ran.jobId)
+local state, payload = storeFirst(ARGV[1] .. ran.jobId, ARGV[11], ARGV[12], ARGV[13])
+if state == 'done' or state == 'failed' then
+  if #payload <= tonumber(ARGV[14]) then
+    redis.call('PUBLISH', ARGV[15], ran.jobId .. '\\n' .. state .. '\\n' .. payload)
+  else
+    redis.call('PUBLISH', ARGV[15], ran.jobId)
+  end
+else
+  state, payload = '', ''
+end
+if redis.call('LINDEX', KEYS[1], 0) == ARGV[10] then
+  redis.call('LPOP', KEYS[1])
+  redis.call('HINCRBY', KEYS[3], ran.room or ARGV[7], -1)
+  redis.call('HINCRBY', KEYS[4], ran.engine, -1)
+end
+if redis.call('EXISTS', KEYS[6]) == 1 then
+  redis.call('HSET', KEYS[6], 'lastUsedAt', ARGV[4])
+  redis.call('ZADD', KEYS[7], 'XX', now, ARGV[3])
+end
+local head = redis.call('LINDEX', KEYS[1], 0)
+if not head then
+  redis.call('DEL', KEYS[2])
+  redis.call('ZREM', ARGV[2] .. ARGV[16], ARGV[3])
+  return {state, payload}
+end
+lease(ARGV[16])
+local taken = take(head)
+return {state, payload, taken[1], taken[2], taken[3], taken[4]}
+`);
+
+/**
+ * Gives a session up mid-drain (stopping, a retry, a failure): clears the draining flag and the
+ * room slot; the run of the item in hand ended with its worker alive. KEYS[1] mailbox, KEYS[2]
+ * draining flag, KEYS[3] room-active set, KEYS[4] the item's run count; ARGV[1] session id.
+ * Returns the queries still waiting, so the caller can hand them to another drain.
+ */
+export const RELEASE = new LuaScript(`
+redis.call('DEL', KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('DEL', KEYS[4])
+return redis.call('LLEN', KEYS[1])
+`);

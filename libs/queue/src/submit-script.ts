@@ -1,0 +1,64 @@
+import { LuaScript } from './lua-script.ts';
+
+/**
+ * Everything an API replica checks and writes to accept a query on an existing session, in one
+ * round trip (issue 9 item 5): the client's rate, the fleet's backlog ceiling, the session (exists,
+ * same engine), its pending ceiling, the schema (kept alive; a new fingerprint's must be stored
+ * first), then the job record, the mailbox push, the backlog counters and the session's last use.
+ * The job is sent without what the session decides (fingerprint, room) and completed here.
+ *
+ * KEYS[1] session, [2] mailbox, [3] job, [4] backlog by room, [5] backlog by engine,
+ * [6] sessions by last use, [7] draining flag, [8] rate counter, [9] room priorities.
+ * ARGV[1] session id, [2] engine, [3] job JSON, [4] fingerprint ('' keeps the session's),
+ * [5] room ('' keeps the session's), [6] rate limit (0: none), [7] rate window (ms),
+ * [8] backlog ceiling, [9] pending ceiling, [10] schema key prefix, [11] schema TTL (ms),
+ * [12] job TTL (ms), [13] now (ms), [14] default priority, [15] name of the no-room group.
+ *
+ * Returns {'ok', needsDrain (1 unless a worker drains the session now), priority, item as stored}
+ * or a refusal {code, detail}.
+ */
+export const SUBMIT = new LuaScript(`
+if tonumber(ARGV[6]) > 0 then
+  local count = redis.call('INCR', KEYS[8])
+  if count == 1 then redis.call('PEXPIRE', KEYS[8], ARGV[7]) end
+  if count > tonumber(ARGV[6]) then return {'RATE_LIMITED', count} end
+end
+local total = 0
+for _, n in ipairs(redis.call('HVALS', KEYS[5])) do
+  local v = tonumber(n)
+  if v > 0 then total = total + v end
+end
+if total >= tonumber(ARGV[8]) then return {'QUEUE_FULL', total} end
+local session = redis.call('HMGET', KEYS[1], 'engine', 'fingerprint', 'room')
+if not session[1] then return {'SESSION_NOT_FOUND', ''} end
+if session[1] ~= ARGV[2] then return {'SESSION_ENGINE_MISMATCH', session[1]} end
+if redis.call('LLEN', KEYS[2]) >= tonumber(ARGV[9]) then return {'SESSION_BUSY', ''} end
+local fingerprint = ARGV[4]
+if fingerprint == '' then
+  -- The session's own schema: kept alive if it is still there (a warm sandbox does not need it).
+  fingerprint = session[2]
+  redis.call('PEXPIRE', ARGV[10] .. fingerprint, ARGV[11])
+elseif redis.call('PEXPIRE', ARGV[10] .. fingerprint, ARGV[11]) == 0 then
+  return {'SCHEMA_MISSING', fingerprint}
+end
+if fingerprint ~= session[2] then redis.call('HSET', KEYS[1], 'fingerprint', fingerprint) end
+
+local job = cjson.decode(ARGV[3])
+job.fingerprint = fingerprint
+local room = ARGV[5]
+if room == '' then room = session[3] or '' end
+if room ~= '' then job.room = room end
+local raw = cjson.encode(job)
+redis.call('HSET', KEYS[3], 'sessionId', ARGV[1], 'state', 'queued')
+redis.call('PEXPIRE', KEYS[3], ARGV[12])
+redis.call('RPUSH', KEYS[2], raw)
+if room == '' then room = ARGV[15] end
+redis.call('HINCRBY', KEYS[4], room, 1)
+redis.call('HINCRBY', KEYS[5], ARGV[2], 1)
+redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[13])
+redis.call('ZADD', KEYS[6], 'XX', ARGV[13], ARGV[1])
+local priority = tonumber(redis.call('HGET', KEYS[9], room) or ARGV[14])
+local needsDrain = 1
+if redis.call('EXISTS', KEYS[7]) == 1 then needsDrain = 0 end
+return {'ok', needsDrain, priority, raw}
+`);
