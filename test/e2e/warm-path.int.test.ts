@@ -28,7 +28,9 @@ const put = async (path: string, body: unknown) => {
 };
 
 describe.each(['postgres', 'mysql'] as const)('a trusted %s sandbox', (engine) => {
-  it('is verified again when it vanished behind the worker, and the next query rebuilds it', async () => {
+  it('is verified again when it vanished behind the worker, and the next query rebuilds it', {
+    timeout: 90_000,
+  }, async () => {
     const before = await fleetFootprint(fleet.fleetId);
     const first = await post(fleet.url, { engine, dbml: SHOP_DBML, query: 'SELECT 1 AS one' });
     const again = await post(fleet.url, { engine, sessionId: first.body.sessionId, query: 'SELECT 2 AS two' });
@@ -54,7 +56,9 @@ describe.each(['postgres', 'mysql'] as const)('a trusted %s sandbox', (engine) =
 });
 
 describe('rooms', () => {
-  it('lets a room with one query through while another room’s burst still has a backlog', async () => {
+  it('lets a room with one query through while another room’s burst still has a backlog', {
+    timeout: 90_000,
+  }, async () => {
     const [examA, examB] = [`a-${randomUUID().slice(0, 8)}`, `b-${randomUUID().slice(0, 8)}`];
     // Sessions (and sandboxes) exist first: the burst is of queries, not of sandbox builds.
     const burst = await Promise.all(
