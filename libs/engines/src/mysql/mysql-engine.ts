@@ -8,6 +8,7 @@ import { isConnectionLoss, mysqlErrors } from './mysql-errors.ts';
 import { splitMysql } from './mysql-splitter.ts';
 import { runMysqlStatement } from './mysql-statement.ts';
 import { mysqlTypeCast } from './mysql-types.ts';
+import { rollBackPreparedXa } from './prepared-xa.ts';
 
 interface TargetPool {
   pool: Pool;
@@ -106,6 +107,10 @@ export class MysqlEngine extends PooledEngine<TargetPool> {
       return;
     }
     try {
+      if ((await this.flavourOf(this.pools.get(target), conn)) === 'mariadb') {
+        const rolledBack = await rollBackPreparedXa(conn);
+        if (rolledBack > 0) log?.debug({ rolledBack }, 'rolled back prepared XA transactions left behind');
+      }
       await new Promise<void>((resolve, reject) => conn.reset((err) => (err ? reject(err) : resolve())));
       // A script may have switched to another database it can see (information_schema).
       await run(conn, `USE ${mysql.escapeId(target.database)}`);

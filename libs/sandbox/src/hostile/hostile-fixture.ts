@@ -10,7 +10,7 @@ export interface HostileFixture {
   fleet: TestFleet;
   attacker: Sandbox;
   neighbour: Sandbox;
-  run(sql: string, target?: SandboxTarget): Promise<QueryOutcome>;
+  run(sql: string, target?: SandboxTarget, timeoutMs?: number): Promise<QueryOutcome>;
   /** A path in /tmp that no test has written: a hostile statement that creates it escaped. */
   marker(): string;
   close(): Promise<void>;
@@ -34,10 +34,10 @@ export async function hostileFixture(engine: EngineName): Promise<HostileFixture
     fleet,
     attacker,
     neighbour,
-    run: (sql, target = attacker.target) => {
+    run: (sql, target = attacker.target, timeoutMs = LIMITS.timeoutMs) => {
       const e = fleet.engines.get(engine);
       if (!e) throw new Error(`no ${engine} engine`);
-      return e.execute(target, sql, LIMITS);
+      return e.execute(target, sql, { ...LIMITS, timeoutMs });
     },
     marker() {
       const path = `/tmp/sqlfleet-hostile-${randomBytes(6).toString('hex')}`;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger, type EngineName } from '@sqlfleet/core';
 import { createEngines, type Engine } from '@sqlfleet/engines';
+import { SandboxWatchdogLogins } from '../watchdog-logins.ts';
 import { MysqlServerAdmin } from './mysql-server-admin.ts';
 import { PostgresServerAdmin } from './postgres-server-admin.ts';
 import type { ServerAdmin } from './server-admin.ts';
@@ -27,7 +28,11 @@ const admins = (): Partial<Record<EngineName, ServerAdmin>> => ({
 export function testFleet(): TestFleet {
   const fleetId = `t${randomBytes(5).toString('hex')}`;
   const logger = createLogger({ name: 'test', level: 'silent' });
-  const engines = createEngines(['postgres', 'mysql']);
+  // As deployed: the watchdog stops runaways as the servers' admins.
+  const watchdog = new SandboxWatchdogLogins();
+  watchdog.addServer('postgres', 'postgres://postgres@127.0.0.1:5432/postgres');
+  watchdog.addServer('mysql', 'mysql://root@127.0.0.1:3306/mysql');
+  const engines = createEngines(['postgres', 'mysql'], { watchdog });
   const own = admins();
   const provisioner = new ServerProvisioner({ fleetId, engines, admins: own, logger });
   const others: ServerProvisioner[] = [];

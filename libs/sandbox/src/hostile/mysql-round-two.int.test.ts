@@ -1,0 +1,129 @@
+import mysql, { type RowDataPacket } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HostileFixture, hostileFixture } from './hostile-fixture.ts';
+
+/**
+ * Issue 10 item 8, round two on MariaDB: what a determined student tries beyond reading files.
+ * Each attempt fails or is harmless, shown by its effect on the server and on the neighbour.
+ * (Catching the cancel in a CONTINUE HANDLER loop and SET PASSWORD before a runaway: runaway.int.test.ts.)
+ */
+let f: HostileFixture;
+const root = mysql.createPool({ host: '127.0.0.1', user: 'root', connectionLimit: 2 });
+
+beforeAll(async () => {
+  f = await hostileFixture('mysql');
+});
+afterAll(async () => {
+  await f.close();
+  await root.end();
+});
+
+/** Polled for a while: a killed connection's locks go when the server has closed it. */
+async function eventually<T>(probe: () => Promise<T>, expected: T): Promise<T> {
+  for (let i = 0; i < 25; i++) {
+    const value = await probe();
+    if (JSON.stringify(value) === JSON.stringify(expected)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return probe();
+}
+
+const rootRows = async (sql: string, params: unknown[] = []) => (await root.query<RowDataPacket[]>(sql, params))[0];
+const neighbourAnswers = async () =>
+  expect(await f.run('SELECT secret FROM items', f.neighbour.target)).toMatchObject({
+    kind: 'ok',
+    results: [{ rows: [['neighbour-secret']] }],
+  });
+
+describe('hostile SQL on a MariaDB sandbox, round two', () => {
+  it('leaves no prepared XA transaction behind to hold locks and block its DROP DATABASE', async () => {
+    const out = await f.run("XA START 'left'; INSERT INTO f VALUES ('x'); XA END 'left'; XA PREPARE 'left'");
+    expect(out).toMatchObject({ kind: 'ok' });
+    expect(await rootRows('XA RECOVER')).toEqual([]);
+    expect(await f.run('SELECT COUNT(*) FROM f')).toMatchObject({ kind: 'ok', results: [{ rows: [['0']] }] });
+  });
+
+  it('leaves no prepared XA transaction behind when the script ends at its time limit', async () => {
+    const out = await f.run(
+      "XA START 'late'; INSERT INTO f VALUES ('y'); XA END 'late'; XA PREPARE 'late'; DO SLEEP(60)",
+      undefined,
+      1_000,
+    );
+    expect(out, JSON.stringify(out)).toMatchObject({ kind: 'timeout' });
+    // The killed connection's transaction is detached; the next script on the server rolls it back.
+    expect(await f.run('SELECT 1')).toMatchObject({ kind: 'ok' });
+    expect(await rootRows('XA RECOVER')).toEqual([]);
+  });
+
+  it("cannot commit another session's prepared XA transaction", async () => {
+    const victim = await mysql.createConnection(f.neighbour.target);
+    try {
+      await victim.query("XA START 'victim'");
+      await victim.query("INSERT INTO items VALUES (7, 'half-done')");
+      await victim.query("XA END 'victim'");
+      await victim.query("XA PREPARE 'victim'");
+      expect(await f.run("XA COMMIT 'victim'")).toMatchObject({ kind: 'sql-error' });
+      await victim.query("XA ROLLBACK 'victim'");
+    } finally {
+      await victim.end();
+    }
+    await neighbourAnswers();
+    expect(await f.run('SELECT COUNT(*) FROM items', f.neighbour.target)).toMatchObject({
+      results: [{ rows: [['1']] }],
+    });
+  });
+
+  it('releases its user-level locks (GET_LOCK) with the script', async () => {
+    expect(await f.run("SELECT GET_LOCK('mine', 0)")).toMatchObject({ kind: 'ok', results: [{ rows: [[1]] }] });
+    expect(await rootRows("SELECT IS_FREE_LOCK('mine') AS free")).toEqual([{ free: 1 }]);
+  });
+
+  it("holds another sandbox's provisioning lock no longer than its own time limit", async () => {
+    // The lock is named after the sandbox, which a student cannot list (SHOW DATABASES and the
+    // process list show only their own); one who learnt it holds it only while their script runs.
+    const out = await f.run(`SELECT GET_LOCK('${f.neighbour.id}', 0); DO SLEEP(60)`, undefined, 1_000);
+    expect(out).toMatchObject({ kind: 'timeout' });
+    const free = async () =>
+      (await rootRows('SELECT IS_FREE_LOCK(?) AS free', [f.neighbour.id])).map((r) => ({ free: Number(r.free) }));
+    expect(await eventually(free, [{ free: 1 }])).toEqual([{ free: 1 }]);
+    const again = await f.fleet.provisioner.ensure(
+      { sessionId: f.neighbour.sessionId, engine: 'mysql', fingerprint: 'hostile', batches: [] },
+      f.neighbour,
+    );
+    expect(again.state).toBe('reused');
+  });
+
+  it('cannot raise its own limits for later sessions with ALTER USER', async () => {
+    const me = `'${f.attacker.target.user}'@'%'`;
+    const out = await f.run(`ALTER USER ${me} WITH MAX_USER_CONNECTIONS 1000 MAX_STATEMENT_TIME 0`);
+    expect(out).toMatchObject({ kind: 'sql-error' });
+    const [row] = await rootRows(
+      "SELECT max_user_connections, max_statement_time FROM mysql.user WHERE User = ? AND Host = '%'",
+      [f.attacker.target.user],
+    );
+    expect(Number(row?.max_statement_time)).toBe(0);
+    expect(Number(row?.max_user_connections)).toBeLessThan(1000);
+  });
+
+  it('cannot kill the admin’s or the watchdog’s threads', async () => {
+    const admin = await root.getConnection();
+    try {
+      expect(await f.run(`KILL ${admin.threadId}`)).toMatchObject({ kind: 'sql-error', error: { code: '1095' } });
+      const [rows] = await admin.query<RowDataPacket[]>('SELECT 1 AS alive');
+      expect(rows).toEqual([{ alive: 1 }]);
+    } finally {
+      admin.release();
+    }
+  });
+
+  it('changing its own password locks nobody out: the next ensure gives the login a new one', async () => {
+    expect(await f.run("SET PASSWORD = PASSWORD('chosen-by-student')")).toMatchObject({ kind: 'ok' });
+    const spec = { sessionId: f.attacker.sessionId, engine: 'mysql' as const, fingerprint: 'hostile', batches: [] };
+    const { sandbox, state } = await f.fleet.provisioner.ensure(spec, f.attacker);
+    expect(state).toBe('reused');
+    expect(sandbox.target.password).not.toBe('chosen-by-student');
+    expect(await f.run('SELECT COUNT(*) FROM items', sandbox.target)).toMatchObject({ kind: 'ok' });
+  });
+
+  it('leaves the neighbour answering with its data after every attack', neighbourAnswers);
+});
