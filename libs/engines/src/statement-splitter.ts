@@ -54,8 +54,9 @@ export function splitStatements(sql: string, scanner: DialectScanner, options: S
   let start = 0;
   let hasCode = false;
   let i = 0;
+  const lines = new LineCounter(sql);
   const cut = (end: number, next: number): void => {
-    const statement = hasCode ? trimmed(sql, start, end) : undefined;
+    const statement = hasCode ? trimmed(sql, start, end, lines) : undefined;
     if (statement) statements.push(statement);
     scanner.ended?.(statement, next);
     start = next;
@@ -86,22 +87,28 @@ export function splitStatements(sql: string, scanner: DialectScanner, options: S
     if (!isSpace(sql[i] as string)) hasCode = true;
     i += 1;
   }
-  if (hasCode) statements.push(trimmed(sql, start, sql.length));
+  if (hasCode) statements.push(trimmed(sql, start, sql.length, lines));
   return statements;
 }
 
-function trimmed(sql: string, start: number, end: number): Statement {
+function trimmed(sql: string, start: number, end: number, lines: LineCounter): Statement {
   let from = start;
   let to = end;
   while (from < to && isSpace(sql[from] as string)) from += 1;
   while (to > from && isSpace(sql[to - 1] as string)) to -= 1;
-  return { text: sql.slice(from, to), offset: from, line: lineAt(sql, from) };
+  return { text: sql.slice(from, to), offset: from, line: lines.at(from) };
 }
 
-function lineAt(sql: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset; i += 1) if (sql.charCodeAt(i) === 10) line += 1;
-  return line;
+/** 1-based line numbers of offsets asked in increasing order: one pass over the script in all. */
+class LineCounter {
+  private offset = 0;
+  private line = 1;
+  constructor(private readonly sql: string) {}
+
+  at(offset: number): number {
+    for (; this.offset < offset; this.offset += 1) if (this.sql.charCodeAt(this.offset) === 10) this.line += 1;
+    return this.line;
+  }
 }
 
 export function isSpace(ch: string): boolean {
