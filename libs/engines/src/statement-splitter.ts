@@ -12,8 +12,11 @@ export interface Statement {
 export interface Lexeme {
   /** Index just past the lexeme (the script's length when it is never closed). */
   end: number;
-  /** Comments alone do not make a statement; strings, identifiers and words do. */
-  kind: 'comment' | 'code';
+  /**
+   * Comments alone do not make a statement; strings, identifiers and words do; `end` is a client's
+   * own terminator, which ends the statement wherever it stands and is not sent (mysql's `\\g`).
+   */
+  kind: 'comment' | 'code' | 'end';
 }
 
 /**
@@ -79,6 +82,11 @@ export function splitStatements(sql: string, scanner: DialectScanner, options: S
       continue;
     }
     const lexeme = scanner.read(sql, i, !hasCode);
+    if (lexeme?.kind === 'end') {
+      cut(i, lexeme.end);
+      i = lexeme.end;
+      continue;
+    }
     if (lexeme) {
       if (lexeme.kind === 'code') hasCode = true;
       i = Math.max(lexeme.end, i + 1);

@@ -82,4 +82,13 @@ describe('splitMysql', () => {
       'SELECT 3',
     ]);
   });
+
+  it('ends a statement at the client terminators \\g and \\G, outside strings, whatever the delimiter', () => {
+    expect(texts("SELECT 1\\G SELECT '\\G'\\g\nDELIMITER //\nSELECT 2\\G SELECT 3//")).toEqual([
+      'SELECT 1',
+      "SELECT '\\G'",
+      'SELECT 2',
+      'SELECT 3',
+    ]);
+  });
 });

@@ -13,7 +13,7 @@ import {
  * escapes, `…` identifiers, `#` comments, `--` comments (followed by whitespace, or anywhere at the
  * start of a statement), and block comments. `/*! … *\/` executable comments are plain code to the
  * client, which cuts at a `;` inside them too. The client's `DELIMITER` line is honoured, as students
- * write procedures and triggers with it.
+ * write procedures and triggers with it, and so are its `\g` and `\G` (send, vertically) terminators.
  */
 export function splitMysql(sql: string): Statement[] {
   return splitStatements(sql, mysqlScanner, { delimiterCommand: true });
@@ -26,6 +26,8 @@ function readMysqlLexeme(sql: string, i: number, statementStart: boolean): Lexem
   const ch = sql[i];
   if (ch === "'" || ch === '"') return { end: quotedEnd(sql, i, ch, true), kind: 'code' };
   if (ch === '`') return { end: quotedEnd(sql, i, '`', false), kind: 'code' };
+  // Outside strings a backslash starts a client command; `\g` and `\G` send the statement.
+  if (ch === '\\' && (sql[i + 1] === 'g' || sql[i + 1] === 'G')) return { end: i + 2, kind: 'end' };
   if (ch === '#') return { end: lineCommentEnd(sql, i), kind: 'comment' };
   if (ch === '-' && sql[i + 1] === '-') {
     // The client also skips `--x` lines "to run mysql-test-run cases", but only before any code.
