@@ -27,3 +27,8 @@ START TRANSACTION; SELECT 1; END;
 CREATE TABLE begin_t (begin int, "end" int);
 SELECT begin, "end" FROM begin_t;
 CREATE VIEW ledger_view AS SELECT CASE WHEN n > 0 THEN 'x' END AS c FROM ledger;
+-- psql's heuristic, copied as it is: an unquoted BEGIN anywhere at depth 0 of a CREATE FUNCTION opens a
+-- block, so psql (and sqlfleet) wait for an END before the next cut.
+CREATE FUNCTION begin() RETURNS int LANGUAGE sql RETURN 1; SELECT 'held back'; end;
+CREATE FUNCTION ends_early() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END; SELECT 'next';
+CREATE TABLE after_the_quirk (n int);
