@@ -130,6 +130,7 @@ registerFleetGauges(services.metrics, {
   heartbeats,
   sockets: () => io.of('/').sockets.size,
   health: () => runtime.health(),
+  dashboard: () => reader.read({ kind: 'ops' }),
 });
 const dashboard = startProctorNamespace({
   io,

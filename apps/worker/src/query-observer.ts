@@ -61,7 +61,7 @@ export class QueryObserver {
   }
 
   /** Beats every `everyMs` until `stop()`. */
-  start(everyMs = 2_000): void {
+  start(everyMs = 1_000): void {
     const beat = async () => {
       const circuit = await this.options.circuit().catch(() => undefined);
       this.options.metrics.circuitOpen.set(circuit === 'open' ? 1 : circuit === 'half-open' ? 0.5 : 0);

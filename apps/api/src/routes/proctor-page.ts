@@ -16,10 +16,10 @@ header h1{font-size:1.4rem;margin:0}#status{color:var(--mute)}#status.stale{colo
 main{padding:1rem 1.5rem;display:grid;gap:1rem}
 section.scope{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1rem 1.2rem}
 section.scope h2{margin:0 0 .6rem;font-size:1.3rem}
-.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(9.5rem,1fr));gap:.6rem}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(12rem,1fr));gap:.6rem}
 .figure{border:1px solid var(--line);border-radius:6px;padding:.4rem .6rem}
 .figure .label{color:var(--mute);font-size:.85rem}.figure .value{font-size:2rem;font-weight:650;font-variant-numeric:tabular-nums}
-.figure .value.bad{color:var(--bad)}.figure .value small{font-size:1rem;color:var(--mute)}
+.figure .value.bad{color:var(--bad)}.figure .value.pair{font-size:1.3rem;line-height:2.4rem;white-space:nowrap}.figure .value small{font-size:1rem;color:var(--mute)}
 .outcomes{margin:.6rem 0;display:flex;flex-wrap:wrap;gap:.4rem}
 .outcome{padding:.15rem .5rem;border-radius:4px;background:#eef1f4;font-variant-numeric:tabular-nums}
 .outcome.ok{background:#dff3e4}.outcome.err{background:#fde2e1}
@@ -53,16 +53,16 @@ export const PROCTOR_SCRIPT = `(function () {
   function figure(label, value, key, bad) {
     var box = el('div', 'figure');
     box.appendChild(el('div', 'label', label));
-    var v = el('div', 'value' + (bad ? ' bad' : ''), String(value));
+    var v = el('div', 'value' + (bad ? ' bad' : '') + (String(value).indexOf('/') > 0 ? ' pair' : ''), String(value));
     v.dataset.figure = key;
     box.appendChild(v);
     return box;
   }
-  function chart(id, title, series, width) {
+  function chart(id, title, series, width, points) {
     var opts = {
       title: title, width: width, height: 170,
       scales: { x: { time: true } },
-      series: [{}].concat(series.map(function (s) { return { label: s[0], stroke: s[1], width: 2, spanGaps: true }; })),
+      series: [{}].concat(series.map(function (s) { return { label: s[0], stroke: s[1], width: 2, spanGaps: true, points: { show: points, size: 5, fill: s[1] } }; })),
       axes: [{}, { size: 55 }]
     };
     return new uPlot(opts, [[]].concat(series.map(function () { return []; })), document.getElementById(id));
@@ -85,8 +85,8 @@ export const PROCTOR_SCRIPT = `(function () {
       document.getElementById('scopes').appendChild(section);
       var width = Math.max(300, Math.min(620, (section.clientWidth - 40) / 2));
       charts[key] = {
-        answers: chart(a.id, 'answers per 10 s (last 15 min)', [['answered', '#1a7f37'], ['errors', '#c62828']], width),
-        latency: chart(b.id, 'p95 per 10 s, ms', [['wait', '#b26a00'], ['run', '#1f5fbf']], width)
+        answers: chart(a.id, 'answers per 10 s (last 15 min)', [['answered', '#1a7f37'], ['errors', '#c62828']], width, false),
+        latency: chart(b.id, 'p95 per 10 s, ms', [['wait', '#b26a00'], ['run', '#1f5fbf']], width, true)
       };
     }
     var box = section.querySelector('.figures');
@@ -132,7 +132,8 @@ export const PROCTOR_SCRIPT = `(function () {
       'workers alive: ' + w.alive + ' · busy ' + w.busy + ' of ' + w.capacity;
     var empty = document.getElementById('empty');
     var rooms = Object.keys(snapshot.rooms);
-    if (empty) empty.textContent = rooms.length || snapshot.fleet ? '' : 'No room activity yet.';
+    if (empty && (rooms.length || snapshot.fleet)) empty.remove();
+    else if (empty) empty.textContent = 'No room activity yet.';
     if (snapshot.fleet) {
       render('fleet', 'Whole fleet', snapshot.fleet, [figure('sandboxes live', snapshot.fleet.sandboxesLive, 'sandboxes')]);
     }
