@@ -3,7 +3,8 @@
  * scripts/test-tools/setup.sh, never downloaded) driven by playwright-core, against a real fleet.
  * It opens /proctor with a room's token, watches the room's figures and charts move as students
  * of that room and of another room run queries, and checks who is refused. The screenshot it
- * takes is the one the README shows (docs/proctor-dashboard.png).
+ * takes is the one the README shows: UPDATE_SCREENSHOTS=1 writes it to docs/proctor-dashboard.png
+ * (otherwise it stays in memory, so a test run leaves the work tree clean).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -102,7 +103,11 @@ describe('the proctor dashboard in Chromium', () => {
       expect(await page.locator(`section[data-scope="room:${roomB}"]`).count()).toBe(0);
       expect(await page.locator('section[data-scope="fleet"]').count()).toBe(0);
       expect(await page.locator('body').textContent()).not.toContain(roomB);
-      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      const shot = await page.screenshot({
+        fullPage: true,
+        ...(process.env.UPDATE_SCREENSHOTS ? { path: SCREENSHOT } : {}),
+      });
+      expect(shot.subarray(1, 4).toString()).toBe('PNG');
     } finally {
       for (const socket of students) socket.disconnect();
       await page.close();
