@@ -16,10 +16,11 @@ const files = readdirSync(CORPUS).filter((f) => f.endsWith('.sql'));
  * comment it misses, or a stretch it wrongly calls one, still shows as a difference.
  */
 function codeOf(text: string): string {
+  const scanner = mysqlScanner();
   let code = '';
   let i = 0;
   while (i < text.length) {
-    const lexeme = mysqlScanner.read(text, i, code.trim() === '');
+    const lexeme = scanner.read(text, i, code.trim() === '');
     const end = lexeme ? Math.max(lexeme.end, i + 1) : i + 1;
     if (lexeme?.kind !== 'comment') code += text.slice(i, end);
     i = end;

@@ -91,4 +91,14 @@ describe('splitMysql', () => {
       'SELECT 3',
     ]);
   });
+
+  it('reads backslashes by the sql_mode the script sets, from the next statement on', () => {
+    const script = "SET sql_mode = 'NO_BACKSLASH_ESCAPES'; SELECT 'a\\'; SET sql_mode = DEFAULT; SELECT 'b\\'; c'";
+    expect(texts(script)).toEqual([
+      "SET sql_mode = 'NO_BACKSLASH_ESCAPES'",
+      "SELECT 'a\\'",
+      'SET sql_mode = DEFAULT',
+      "SELECT 'b\\'; c'",
+    ]);
+  });
 });

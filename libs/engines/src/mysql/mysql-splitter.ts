@@ -7,6 +7,7 @@ import {
   type Statement,
   splitStatements,
 } from '../statement-splitter.ts';
+import { SqlMode } from './sql-mode.ts';
 
 /**
  * Splits a MySQL/MariaDB script where the mariadb client cuts it: '…' and "…" strings with backslash
@@ -16,15 +17,23 @@ import {
  * write procedures and triggers with it, and so are its `\g` and `\G` (send, vertically) terminators.
  */
 export function splitMysql(sql: string): Statement[] {
-  return splitStatements(sql, mysqlScanner, { delimiterCommand: true });
+  return splitStatements(sql, mysqlScanner(), { delimiterCommand: true });
 }
 
-/** The mariadb client's reading of a script; stateless, so one serves every script. */
-export const mysqlScanner: DialectScanner = { read: readMysqlLexeme };
+/** The mariadb client's reading of one script (it follows the sql_mode the script sets). */
+export function mysqlScanner(): DialectScanner {
+  const mode = new SqlMode();
+  return {
+    read: (sql, i, statementStart) => readMysqlLexeme(sql, i, statementStart, mode),
+    ended: (statement, next) => {
+      if (statement) mode.ended(statement.text, next);
+    },
+  };
+}
 
-function readMysqlLexeme(sql: string, i: number, statementStart: boolean): Lexeme | undefined {
+function readMysqlLexeme(sql: string, i: number, statementStart: boolean, mode: SqlMode): Lexeme | undefined {
   const ch = sql[i];
-  if (ch === "'" || ch === '"') return { end: quotedEnd(sql, i, ch, true), kind: 'code' };
+  if (ch === "'" || ch === '"') return { end: quotedEnd(sql, i, ch, mode.backslashEscapes(ch, i)), kind: 'code' };
   if (ch === '`') return { end: quotedEnd(sql, i, '`', false), kind: 'code' };
   // Outside strings a backslash starts a client command; `\g` and `\G` send the statement.
   if (ch === '\\' && (sql[i + 1] === 'g' || sql[i + 1] === 'G')) return { end: i + 2, kind: 'end' };
