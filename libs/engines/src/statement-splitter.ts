@@ -123,8 +123,11 @@ export function isSpace(ch: string): boolean {
   return ch === ' ' || ch === '\n' || ch === '\t' || ch === '\r' || ch === '\f' || ch === '\v';
 }
 
-/** Index past a quoted run opened at `i`: the quote doubled inside is literal; `backslash` escapes the next character. */
-export function quotedEnd(sql: string, i: number, quote: string, backslash: boolean): number {
+/**
+ * Index past a quoted run opened at `i`: `backslash` escapes the next character; the quote doubled
+ * inside is literal unless `doubled` is false (PostgreSQL's bit and hex strings end at any quote).
+ */
+export function quotedEnd(sql: string, i: number, quote: string, backslash: boolean, doubled = true): number {
   let j = i + 1;
   while (j < sql.length) {
     const ch = sql[j];
@@ -133,7 +136,7 @@ export function quotedEnd(sql: string, i: number, quote: string, backslash: bool
       continue;
     }
     if (ch === quote) {
-      if (sql[j + 1] === quote) {
+      if (doubled && sql[j + 1] === quote) {
         j += 2;
         continue;
       }

@@ -1,4 +1,4 @@
-import type { Lexeme } from '../statement-splitter.ts';
+import { type Lexeme, quotedEnd } from '../statement-splitter.ts';
 
 const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/y;
 
@@ -30,11 +30,11 @@ export function readPostgresLexeme(sql: string, i: number, standardStrings: bool
   if ((ch === 'U' || ch === 'u') && next === '&') {
     const quote = sql[i + 2];
     if (quote === "'") return { end: stringEnd(sql, i + 2, STANDARD), kind: 'code' };
-    if (quote === '"') return { end: quotedIdentifierEnd(sql, i + 2), kind: 'code' };
+    if (quote === '"') return { end: quotedEnd(sql, i + 2, '"', false), kind: 'code' };
     // psql reads a lone `U&` as the letter U and an operator, not as a word.
     return { end: i + 1, kind: 'code' };
   }
-  if (ch === '"') return { end: quotedIdentifierEnd(sql, i), kind: 'code' };
+  if (ch === '"') return { end: quotedEnd(sql, i, '"', false), kind: 'code' };
   if (ch === '-' && next === '-') return { end: lineEnd(sql, i), kind: 'comment' };
   if (ch === '/' && next === '*') return { end: nestedCommentEnd(sql, i), kind: 'comment' };
   if (ch === '$') return dollarQuoted(sql, i);
@@ -47,27 +47,7 @@ export function readPostgresLexeme(sql: string, i: number, standardStrings: bool
  * reads the second part as a new literal: no continuation here either.
  */
 function stringEnd(sql: string, i: number, mode: StringMode): number {
-  let j = i + 1;
-  while (j < sql.length) {
-    const ch = sql[j];
-    if (mode.backslash && ch === '\\') j += 2;
-    else if (ch === "'" && mode.doubled && sql[j + 1] === "'") j += 2;
-    else if (ch === "'") return j + 1;
-    else j += 1;
-  }
-  return sql.length;
-}
-
-function quotedIdentifierEnd(sql: string, i: number): number {
-  let j = i + 1;
-  while (j < sql.length) {
-    if (sql[j] === '"') {
-      if (sql[j + 1] !== '"') return j + 1;
-      j += 1;
-    }
-    j += 1;
-  }
-  return sql.length;
+  return quotedEnd(sql, i, "'", mode.backslash, mode.doubled);
 }
 
 // `$1` parameters open nothing; a `$` inside a word never gets here, the word is read whole.
