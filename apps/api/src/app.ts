@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import type { Logger } from '@sqlfleet/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { installErrorHandler } from './error-handler.ts';
+import { answerClientError, answerFrameworkError, installErrorHandler } from './error-handler.ts';
 import { instrumentHttp } from './metrics.ts';
 import { mountQueueBoard } from './ops-queue-board.ts';
 import { registerExamRoutes } from './routes/exam-routes.ts';
@@ -20,6 +20,8 @@ export function buildApp(services: ApiServices, logger: Logger): FastifyInstance
     bodyLimit: services.config.limits.bodyBytes,
     genReqId: () => randomUUID(),
     trustProxy: true,
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
   });
   installErrorHandler(app);
   // Students' editors are web pages on their own origins; sessions are bearer ids, not cookies.

@@ -1,5 +1,6 @@
+import type { Duplex } from 'node:stream';
 import { AppError, isAppError } from '@sqlfleet/core';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Every refusal answers `{ error: { code, message, ... } }`; only our own faults are 5xx. */
 export function installErrorHandler(app: FastifyInstance): void {
@@ -37,4 +38,25 @@ function toAppError(error: FastifyError | AppError): AppError {
 
 function isRedisDown(error: Error): boolean {
   return /ECONNREFUSED|Connection is closed|MaxRetriesPerRequest|Stream isn't writeable/.test(error.message);
+}
+
+/** Errors Fastify meets before routing (a URL that is not valid percent-encoding) skip the error handler. */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const appError = new AppError('REQUEST_MALFORMED', error.message);
+  void reply.status(appError.status).send(appError.toJSON());
+}
+
+/**
+ * What Node's HTTP parser refuses before any route sees it (a body cut short of its Content-Length,
+ * a broken header) answers in our shape too, then the connection closes.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || error.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(new AppError('REQUEST_MALFORMED').toJSON());
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -5,6 +5,11 @@
  */
 export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, retryable: false, message: 'The request does not match the expected shape' },
+  REQUEST_MALFORMED: {
+    status: 400,
+    retryable: false,
+    message: 'The HTTP request is malformed or was cut short',
+  },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'The body must be application/json' },
   UNKNOWN_ENGINE: { status: 400, retryable: false, message: 'Unknown engine' },
   QUERY_MISSING: { status: 400, retryable: false, message: 'A query is required' },
