@@ -77,7 +77,10 @@ function rawRequest(
       const text = Buffer.concat(chunks).toString('utf8');
       const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1];
       if (!status) return resolve(undefined); // no answer: the request never completed
-      resolve({ status: Number(status), text: text.slice(text.indexOf('\r\n\r\n') + 4) });
+      // Only the first answer: bytes past a Content-Length that lied are parsed as a request of their own.
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(text)?.[1] ?? Number.POSITIVE_INFINITY);
+      const start = text.indexOf('\r\n\r\n') + 4;
+      resolve({ status: Number(status), text: text.slice(start, start + length) });
     });
     socket.on('connect', () => {
       socket.write(head);
