@@ -147,8 +147,28 @@ export function quotedEnd(sql: string, i: number, quote: string, backslash: bool
   return sql.length;
 }
 
-/** Index past a line comment starting at `i` (the newline stays outside). */
-export function lineCommentEnd(sql: string, i: number): number {
-  const nl = sql.indexOf('\n', i);
-  return nl === -1 ? sql.length : nl;
+/** Index past a line comment starting at `i` (the newline stays outside); `cr` also ends it at a `\r`. */
+export function lineCommentEnd(sql: string, i: number, cr = false): number {
+  let j = i;
+  while (j < sql.length && sql[j] !== '\n' && !(cr && sql[j] === '\r')) j += 1;
+  return j;
+}
+
+/** Index past a block comment opened at `i`, where comments nest (PostgreSQL, T-SQL). */
+export function nestedCommentEnd(sql: string, i: number): number {
+  let depth = 0;
+  let j = i;
+  while (j < sql.length) {
+    if (sql[j] === '/' && sql[j + 1] === '*') {
+      depth += 1;
+      j += 2;
+    } else if (sql[j] === '*' && sql[j + 1] === '/') {
+      depth -= 1;
+      j += 2;
+      if (depth === 0) return j;
+    } else {
+      j += 1;
+    }
+  }
+  return sql.length;
 }

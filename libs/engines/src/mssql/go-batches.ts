@@ -1,3 +1,12 @@
+import {
+  type DialectScanner,
+  type Lexeme,
+  lineCommentEnd,
+  nestedCommentEnd,
+  quotedEnd,
+  splitStatements,
+} from '../statement-splitter.ts';
+
 /** One batch of a T-SQL script, as the text between two `GO` lines. */
 export interface GoBatch {
   text: string;
@@ -10,95 +19,53 @@ export interface GoBatch {
  * positive count and optional comments (`--` to the end, or `/* … *\/` closed on the line).
  * The server would answer "Incorrect syntax near 'GO'".
  */
-const GO_LINE = /^[ \t]*go(?:[ \t]+([1-9][0-9]*))?[ \t]*(?:\/\*(?:(?!\*\/).)*\*\/[ \t]*)*(?:--.*)?$/i;
-
-type Mode = 'code' | 'string' | 'quoted-identifier' | 'bracket-identifier' | 'line-comment' | 'block-comment';
+const GO_LINE =
+  /[ \t]*go(?:[ \t]+([1-9][0-9]*))?[ \t]*(?:\/\*(?:(?!\*\/)[^\r\n])*\*\/[ \t]*)*(?:--[^\r\n]*)?(?=\r\n?|\n|$)(?:\r\n?|\n)?/iy;
 
 /**
- * Splits a script into batches on `GO` lines that stand outside strings, quoted identifiers and
- * comments (block comments nest in T-SQL). Batches holding only whitespace are dropped.
+ * Splits a script into batches on `GO` lines that stand outside strings, quoted and bracketed
+ * identifiers and comments (block comments nest in T-SQL); a `;` ends nothing. Batches holding only
+ * whitespace and comments are dropped.
  */
 export function splitGoBatches(script: string): GoBatch[] {
-  const batches: GoBatch[] = [];
-  let mode: Mode = 'code';
-  let commentDepth = 0;
-  let batchStart = 0;
-  let atLineStart = true;
-  let i = 0;
+  const repeats: number[] = [];
+  const statements = splitStatements(script, tsqlScanner(repeats));
+  return statements.map((statement, k) => ({ text: statement.text, repeat: repeats[k] ?? 1 }));
+}
 
-  const push = (end: number, repeat: number) => {
-    const text = script.slice(batchStart, end);
-    if (text.trim() !== '') batches.push({ text, repeat });
+/** sqlcmd's reading of a script: `repeats` gets the count of the GO line that ended each batch. */
+function tsqlScanner(repeats: number[]): DialectScanner {
+  let count = 1;
+  return {
+    read(sql, i) {
+      if (atLineStart(sql, i)) {
+        GO_LINE.lastIndex = i;
+        const go = GO_LINE.exec(sql);
+        if (go) {
+          count = go[1] === undefined ? 1 : Number(go[1]);
+          return { end: GO_LINE.lastIndex, kind: 'end' };
+        }
+      }
+      return readTsqlLexeme(sql, i);
+    },
+    canEnd: () => false,
+    ended(statement) {
+      if (statement) repeats.push(count);
+    },
   };
-
-  while (i < script.length) {
-    if (atLineStart && mode === 'code') {
-      const lineEnd = endOfLine(script, i);
-      const go = GO_LINE.exec(script.slice(i, lineEnd));
-      if (go) {
-        push(i, go[1] === undefined ? 1 : Number(go[1]));
-        i = afterNewline(script, lineEnd);
-        batchStart = i;
-        continue;
-      }
-    }
-    const c = script[i];
-    const next = script[i + 1];
-    atLineStart = c === '\n' || (c === '\r' && next !== '\n');
-    let step = 1;
-    switch (mode) {
-      case 'code':
-        if (c === "'") mode = 'string';
-        else if (c === '"') mode = 'quoted-identifier';
-        else if (c === '[') mode = 'bracket-identifier';
-        else if (c === '-' && next === '-') {
-          mode = 'line-comment';
-          step = 2;
-        } else if (c === '/' && next === '*') {
-          mode = 'block-comment';
-          commentDepth = 1;
-          step = 2;
-        }
-        break;
-      case 'string':
-      case 'quoted-identifier':
-      case 'bracket-identifier': {
-        const close = mode === 'string' ? "'" : mode === 'quoted-identifier' ? '"' : ']';
-        if (c === close) {
-          // A doubled closing character is the escaped character itself, not the end.
-          if (next === close) step = 2;
-          else mode = 'code';
-        }
-        break;
-      }
-      case 'line-comment':
-        if (atLineStart) mode = 'code';
-        break;
-      case 'block-comment':
-        if (c === '/' && next === '*') {
-          commentDepth += 1;
-          step = 2;
-        } else if (c === '*' && next === '/') {
-          commentDepth -= 1;
-          step = 2;
-          if (commentDepth === 0) mode = 'code';
-        }
-        break;
-    }
-    i += step;
-  }
-  push(script.length, 1);
-  return batches;
 }
 
-function endOfLine(text: string, from: number): number {
-  for (let i = from; i < text.length; i++) {
-    if (text[i] === '\n' || text[i] === '\r') return i;
-  }
-  return text.length;
+function readTsqlLexeme(sql: string, i: number): Lexeme | undefined {
+  const ch = sql[i];
+  if (ch === "'" || ch === '"') return { end: quotedEnd(sql, i, ch, false), kind: 'code' };
+  if (ch === '[') return { end: quotedEnd(sql, i, ']', false), kind: 'code' };
+  if (ch === '-' && sql[i + 1] === '-') return { end: lineCommentEnd(sql, i, true), kind: 'comment' };
+  if (ch === '/' && sql[i + 1] === '*') return { end: nestedCommentEnd(sql, i), kind: 'comment' };
+  return undefined;
 }
 
-function afterNewline(text: string, lineEnd: number): number {
-  if (text[lineEnd] === '\r' && text[lineEnd + 1] === '\n') return lineEnd + 2;
-  return Math.min(lineEnd + 1, text.length);
+/** A line starts after `\n`, or after a `\r` not followed by `\n`. */
+function atLineStart(sql: string, i: number): boolean {
+  const prev = sql[i - 1];
+  return i === 0 || prev === '\n' || (prev === '\r' && sql[i] !== '\n');
 }

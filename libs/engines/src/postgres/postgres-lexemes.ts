@@ -1,4 +1,4 @@
-import { type Lexeme, quotedEnd } from '../statement-splitter.ts';
+import { type Lexeme, lineCommentEnd, nestedCommentEnd, quotedEnd } from '../statement-splitter.ts';
 
 const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/y;
 
@@ -35,7 +35,8 @@ export function readPostgresLexeme(sql: string, i: number, standardStrings: bool
     return { end: i + 1, kind: 'code' };
   }
   if (ch === '"') return { end: quotedEnd(sql, i, '"', false), kind: 'code' };
-  if (ch === '-' && next === '-') return { end: lineEnd(sql, i), kind: 'comment' };
+  // psql takes \r for a newline too.
+  if (ch === '-' && next === '-') return { end: lineCommentEnd(sql, i, true), kind: 'comment' };
   if (ch === '/' && next === '*') return { end: nestedCommentEnd(sql, i), kind: 'comment' };
   if (ch === '$') return dollarQuoted(sql, i);
   return undefined;
@@ -58,29 +59,4 @@ function dollarQuoted(sql: string, i: number): Lexeme | undefined {
   const tag = match[0];
   const close = sql.indexOf(tag, i + tag.length);
   return { end: close === -1 ? sql.length : close + tag.length, kind: 'code' };
-}
-
-function nestedCommentEnd(sql: string, i: number): number {
-  let depth = 0;
-  let j = i;
-  while (j < sql.length) {
-    if (sql[j] === '/' && sql[j + 1] === '*') {
-      depth += 1;
-      j += 2;
-    } else if (sql[j] === '*' && sql[j + 1] === '/') {
-      depth -= 1;
-      j += 2;
-      if (depth === 0) return j;
-    } else {
-      j += 1;
-    }
-  }
-  return sql.length;
-}
-
-/** psql ends a -- comment at either newline character. */
-function lineEnd(sql: string, i: number): number {
-  let j = i;
-  while (j < sql.length && sql[j] !== '\n' && sql[j] !== '\r') j += 1;
-  return j;
 }
