@@ -62,6 +62,16 @@ export const ENV_SCHEMA = {
   /** Pre-warm builds one worker runs at once, beside its sessions' queries. */
   EXAM_PREWARM_CONCURRENCY: int(1),
 
+  /**
+   * Connections to one shared database server that the whole fleet's sandbox logins may hold
+   * (0: half of the server's max_connections, the rest left to admins and other clients).
+   */
+  CONNECTION_BUDGET: int(0),
+  /** Workers sharing CONNECTION_BUDGET: each holds at most its share (budget / workers). */
+  CONNECTION_BUDGET_WORKERS: z.coerce.number().int().positive().default(1),
+  /** How long a query waits for a connection of the budget before a retryable CONNECTIONS_EXHAUSTED. */
+  CONNECTION_WAIT_MS: int(10_000),
+
   SESSION_TTL_MS: int(60 * 60_000),
   RESULT_TTL_MS: int(60 * 60_000),
   REAPER_INTERVAL_MS: int(5 * 60_000),
@@ -153,6 +163,8 @@ export interface Config {
     prewarmJobs: number;
     prewarmConcurrency: number;
   };
+  /** Connections a fleet's sandbox logins hold on one shared server (`budget` 0: derived from the server). */
+  connections: { budget: number; workers: number; waitMs: number };
   sessionTtlMs: number;
   resultTtlMs: number;
   reaperIntervalMs: number;
@@ -271,6 +283,11 @@ function toConfig(env: Env): Config {
       ttlMs: env.EXAM_TTL_MS,
       prewarmJobs: env.EXAM_PREWARM_JOBS,
       prewarmConcurrency: env.EXAM_PREWARM_CONCURRENCY,
+    },
+    connections: {
+      budget: env.CONNECTION_BUDGET,
+      workers: env.CONNECTION_BUDGET_WORKERS,
+      waitMs: env.CONNECTION_WAIT_MS,
     },
     sessionTtlMs: env.SESSION_TTL_MS,
     resultTtlMs: env.RESULT_TTL_MS,

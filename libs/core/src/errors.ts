@@ -39,6 +39,21 @@ export const ERROR_CODES = {
     message: 'The database refused the schema or sample data',
   },
   SANDBOX_FAILED: { status: 503, retryable: true, message: 'The sandbox could not be prepared' },
+  SERVER_BUSY: {
+    status: 503,
+    retryable: true,
+    message: 'The database server has no connection free right now; the sandbox and its data are kept',
+  },
+  SANDBOX_UNREACHABLE: {
+    status: 503,
+    retryable: true,
+    message: 'The sandbox cannot be reached right now (refused, timed out or login refused); its data is kept',
+  },
+  CONNECTIONS_EXHAUSTED: {
+    status: 503,
+    retryable: true,
+    message: "Every connection of the fleet's budget stayed busy for too long; try again shortly",
+  },
   CONTAINER_ENGINE_DOWN: { status: 503, retryable: true, message: 'The container engine is not reachable' },
   QUEUE_FULL: { status: 503, retryable: true, message: 'The fleet is at its backlog ceiling; try again shortly' },
   OPS_TOKEN_REQUIRED: { status: 401, retryable: false, message: 'This view needs the operations token' },

@@ -5,12 +5,15 @@ import type { WatchdogLogins } from './watchdog-login.ts';
 export interface EngineOptions {
   /** Debug logging (targets by key, never passwords; SQL text only at debug). Default: silent. */
   logger?: Logger;
-  /** Connections per target pool. Default 2: one session runs one script at a time. */
-  maxConnectionsPerTarget?: number;
   /**
-   * An idle pooled connection is closed after this. Default 5 s: between a student's queries a session
-   * holds no server connection, so a shared server's connection limit caps busy sessions, not live ones.
+   * Connections this engine holds on its server at once, across every sandbox (the worker's share of
+   * the fleet's budget). Past it, the least recently used sandbox's idle connection closes first, and
+   * when all are busy a script waits its turn. Default 100.
    */
+  connectionBudget?: number;
+  /** How long a script waits for a connection of the budget before CONNECTIONS_EXHAUSTED. Default 10 s. */
+  connectionWaitMs?: number;
+  /** An idle connection is closed after this. Default 5 s. */
   idleTimeoutMs?: number;
   /** Connecting to a sandbox gives up after this. Default 5 s. */
   connectTimeoutMs?: number;
@@ -30,7 +33,8 @@ export function resolveEngineOptions(options: EngineOptions = {}): ResolvedEngin
   return {
     logger: options.logger,
     watchdog: options.watchdog,
-    maxConnectionsPerTarget: options.maxConnectionsPerTarget ?? 2,
+    connectionBudget: options.connectionBudget ?? 100,
+    connectionWaitMs: options.connectionWaitMs ?? 10_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 5_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
     cancelGraceMs: options.cancelGraceMs ?? 500,

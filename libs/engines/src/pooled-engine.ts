@@ -1,41 +1,47 @@
 import { type QueryLimits, type QueryOutcome, type SandboxTarget, targetKey } from '@sqlfleet/contracts';
 import { AppError, type EngineName, type Logger } from '@sqlfleet/core';
+import { ConnectionBudget } from './connection-budget.ts';
 import type { Engine } from './engine.ts';
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './engine-options.ts';
-import { PoolRegistry } from './pool-registry.ts';
 import { type EngineErrors, type ScriptConnection, ScriptRunner } from './script-runner.ts';
 import type { Statement } from './statement-splitter.ts';
 import type { WatchdogLogin } from './watchdog-login.ts';
 
 /** What a pooled engine is built from besides its options. */
-export interface PooledEngineParts<P> {
+export interface PooledEngineParts<C> {
   split(script: string): Statement[];
   errors: EngineErrors;
-  closePool(pool: P): Promise<void>;
+  /** Ends a connection; resolves once it is closed. */
+  closeConnection(conn: C): Promise<void>;
+  /** False once the server has ended the connection. */
+  alive(conn: C): boolean;
 }
 
 /**
- * An engine with one pool per target whose scripts run statement by statement through the
- * `ScriptRunner` (PostgreSQL, MySQL). A subclass says how to make a pool, check a connection out
- * for a script, apply a schema and answer a ping.
+ * An engine whose connections, to every target it serves, come from one `ConnectionBudget` and whose
+ * scripts run statement by statement through the `ScriptRunner` (PostgreSQL, MySQL). A subclass says
+ * how to open a connection, check one out for a script, apply a schema and answer a ping.
  */
-export abstract class PooledEngine<P> implements Engine {
+export abstract class PooledEngine<C> implements Engine {
   abstract readonly name: EngineName;
   protected readonly options: ResolvedEngineOptions;
   protected readonly log: Logger | undefined;
-  protected readonly pools: PoolRegistry<P>;
+  private readonly connections: ConnectionBudget<C>;
   private readonly runner: ScriptRunner;
   private readonly errors: EngineErrors;
   private closing?: Promise<void>;
 
-  constructor(engine: EngineName, options: EngineOptions, parts: PooledEngineParts<P>) {
+  constructor(engine: EngineName, options: EngineOptions, parts: PooledEngineParts<C>) {
     this.options = resolveEngineOptions(options);
     this.log = options.logger?.child({ engine });
     this.errors = parts.errors;
-    this.pools = new PoolRegistry(
-      (target) => this.createPool(target),
-      (pool) => parts.closePool(pool),
-    );
+    this.connections = new ConnectionBudget<C>({
+      limit: this.options.connectionBudget,
+      waitMs: this.options.connectionWaitMs,
+      idleMs: this.options.idleTimeoutMs,
+      close: parts.closeConnection,
+      alive: parts.alive,
+    });
     this.runner = new ScriptRunner({
       split: parts.split,
       open: (target) => this.open(target),
@@ -54,15 +60,21 @@ export abstract class PooledEngine<P> implements Engine {
   }
 
   release(target: SandboxTarget): Promise<void> {
-    return this.pools.release(target);
+    return this.connections.forget(targetKey(target));
+  }
+
+  /** Connections this engine holds on its servers right now. */
+  get connectionsHeld(): number {
+    return this.connections.size;
   }
 
   close(): Promise<void> {
-    this.closing ??= this.pools.closeAll();
+    this.closing ??= this.connections.close();
     return this.closing;
   }
 
-  protected abstract createPool(target: SandboxTarget): P;
+  /** Opens a new connection to the target as its login; throws an AppError saying why it could not. */
+  protected abstract connect(target: SandboxTarget): Promise<C>;
 
   /**
    * The login the watchdog stops this target's statements through: the server's admin when the
@@ -78,6 +90,29 @@ export abstract class PooledEngine<P> implements Engine {
 
   /** Checks a connection out for one script; throws `StaleConnection` when a pooled one turns out dead. */
   protected abstract open(target: SandboxTarget): Promise<ScriptConnection>;
+
+  /** A connection to the target from the budget: an idle one of the target's, or a new one from `open`. */
+  protected borrow(target: SandboxTarget, open = () => this.connect(target)): Promise<C> {
+    return this.connections.acquire(targetKey(target), open);
+  }
+
+  /** Gives a borrowed connection back, to be kept idle for its target or closed when `discard`. */
+  protected giveBackConnection(target: SandboxTarget, conn: C, discard: boolean): void {
+    this.connections.release(targetKey(target), conn, discard);
+  }
+
+  /** Runs `fn` on a borrowed connection; a connection whose use failed is closed, not kept. */
+  protected async withConnection<T>(target: SandboxTarget, fn: (conn: C) => Promise<T>): Promise<T> {
+    const conn = await this.borrow(target);
+    let failed = true;
+    try {
+      const value = await fn(conn);
+      failed = false;
+      return value;
+    } finally {
+      this.giveBackConnection(target, conn, failed);
+    }
+  }
 
   /**
    * Runs schema batches in order; the first failure stops them and says which batch it was.

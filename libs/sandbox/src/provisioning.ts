@@ -6,9 +6,13 @@ import type { Engine } from '@sqlfleet/engines';
 
 /** True when the target answers a trivial query (the handle in hand still works). */
 export const answersPing = (engine: Engine, target: SandboxTarget): Promise<boolean> =>
+  pingFailure(engine, target).then((failure) => failure === undefined);
+
+/** Why the target does not answer a trivial query, or undefined when it does. */
+export const pingFailure = (engine: Engine, target: SandboxTarget): Promise<unknown> =>
   engine.ping(target).then(
-    () => true,
-    () => false,
+    () => undefined,
+    (error: unknown) => error ?? new Error('ping failed'),
   );
 
 /** Keeps AppErrors (SCHEMA_REJECTED, CONTAINER_ENGINE_DOWN…); anything else is a retryable SANDBOX_FAILED with its message. */

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Config, EngineName, Logger } from '@sqlfleet/core';
 import { createEngine, type Engine } from '@sqlfleet/engines';
 import type Docker from 'dockerode';
+import { connectionShare } from './connection-share.ts';
 import { createDockerClient } from './docker/docker-client.ts';
 import { DockerProvisioner } from './docker/docker-provisioner.ts';
 import type { Provisioner } from './provisioner.ts';
@@ -44,7 +45,13 @@ export async function createSandboxRuntime({ config, logger }: SandboxRuntimeOpt
   if (admins.postgres) watchdog.addServer('postgres', config.engines.postgresAdminUrl);
   if (admins.mysql) watchdog.addServer('mysql', config.engines.mysqlAdminUrl);
   if (admins.mssql) watchdog.addServer('mssql', config.engines.mssqlUrl);
-  const engines = new Map([...available].map((name) => [name, createEngine(name, { logger, watchdog })] as const));
+  const engines = new Map<EngineName, Engine>();
+  for (const name of available) {
+    const connectionBudget = await connectionShare(config.connections, admins[name], logger);
+    const options = { logger, watchdog, connectionBudget, connectionWaitMs: config.connections.waitMs };
+    engines.set(name, createEngine(name, options));
+    logger.info({ engine: name, connectionBudget }, 'connection budget of this process');
+  }
   const provisioner = new ServerProvisioner({
     fleetId: config.fleetId,
     engines,

@@ -21,7 +21,7 @@ import { detectFlavour, type MssqlFlavour } from './server-flavour.ts';
 import { SessionKiller } from './session-killer.ts';
 
 /**
- * `maxConnectionsPerTarget` does not apply: SQL Server keeps one connection per sandbox so that
+ * `connectionBudget` does not apply (yet): SQL Server keeps one connection per sandbox so that
  * every batch of a script reaches the same session.
  */
 export interface MssqlEngineOptions extends EngineOptions, MssqlConnectionOptions {}

@@ -1,4 +1,5 @@
 import type { SqlError } from '@sqlfleet/contracts';
+import { AppError } from '@sqlfleet/core';
 import type { QueryError } from 'mysql2';
 import { compact, STATEMENT_UNSUPPORTED } from '../outcome.ts';
 import type { EngineErrors } from '../script-runner.ts';
@@ -67,6 +68,25 @@ function positionOfNear(message: string, text: string, line: number): number | u
   if (near === '') return text.length + 1;
   const found = text.indexOf(near, lineStart);
   return found === -1 ? undefined : Array.from(text.slice(0, found)).length + 1;
+}
+
+/**
+ * ER_CON_COUNT_ERROR (the server's max_connections), ER_TOO_MANY_USER_CONNECTIONS (the login's
+ * max_user_connections), ER_USER_LIMIT_REACHED (a per-hour resource limit).
+ */
+const SERVER_FULL_ERRNOS: ReadonlySet<number> = new Set([1040, 1203, 1226]);
+
+/**
+ * Why a sandbox login could not connect, as a retryable error: a full server is SERVER_BUSY; anything
+ * else (refused, timed out, access denied, database gone) is SANDBOX_UNREACHABLE. Neither says the
+ * sandbox is broken: only the admin connection can tell that it is missing.
+ */
+export function mysqlConnectFailure(err: unknown): AppError {
+  const reason = err instanceof Error ? err.message : String(err);
+  if (SERVER_FULL_ERRNOS.has((err as QueryError | null)?.errno ?? -1)) {
+    return new AppError('SERVER_BUSY', `MySQL refused a connection: ${reason}`, { cause: err });
+  }
+  return new AppError('SANDBOX_UNREACHABLE', `Could not connect to the sandbox: ${reason}`, { cause: err });
 }
 
 export const mysqlErrors: EngineErrors = {

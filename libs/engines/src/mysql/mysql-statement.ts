@@ -1,5 +1,5 @@
 import type { ResultSet } from '@sqlfleet/contracts';
-import type { FieldPacket, PoolConnection, ResultSetHeader } from 'mysql2';
+import type { Connection, FieldPacket, ResultSetHeader } from 'mysql2';
 import { type ByteBudget, ResultBuilder } from '../result-builder.ts';
 import { mysqlCommandOf } from './mysql-command.ts';
 import { mysqlTypeName } from './mysql-types.ts';
@@ -15,7 +15,7 @@ interface RowSet {
  * time limit still bounds the reading. A CALL may give several result sets.
  */
 export function runMysqlStatement(
-  conn: PoolConnection,
+  conn: Connection,
   text: string,
   maxRows: number,
   budget: ByteBudget,

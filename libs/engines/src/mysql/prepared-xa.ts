@@ -1,8 +1,8 @@
-import type { PoolConnection, QueryError } from 'mysql2';
+import type { Connection, QueryError } from 'mysql2';
 
 type Cell = Buffer | string | number | null;
 
-function query(conn: PoolConnection, sql: string): Promise<Cell[][]> {
+function query(conn: Connection, sql: string): Promise<Cell[][]> {
   return new Promise((resolve, reject) =>
     conn.query({ sql, rowsAsArray: true }, (err: QueryError | null, rows: unknown) =>
       err ? reject(err) : resolve(rows as Cell[][]),
@@ -32,7 +32,7 @@ function xidOf([formatId, gtridLength, , cell]: Cell[]): string | undefined {
  * to another live session refuses the rollback (it is that session's, mid-script), so only this
  * session's and those whose connection is gone (a script ended at its time limit) are rolled back.
  */
-export async function rollBackPreparedXa(conn: PoolConnection): Promise<number> {
+export async function rollBackPreparedXa(conn: Connection): Promise<number> {
   const prepared = await query(conn, 'XA RECOVER');
   let rolledBack = 0;
   for (const row of prepared) {

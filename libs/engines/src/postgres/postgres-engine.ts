@@ -1,55 +1,57 @@
 import { type SandboxTarget, targetKey } from '@sqlfleet/contracts';
-import { AppError, type Logger } from '@sqlfleet/core';
+import type { Logger } from '@sqlfleet/core';
 import pg from 'pg';
 import type { EngineOptions } from '../engine-options.ts';
 import { PooledEngine } from '../pooled-engine.ts';
 import type { ScriptConnection } from '../script-runner.ts';
-import { postgresErrors } from './postgres-errors.ts';
+import { postgresConnectFailure, postgresErrors } from './postgres-errors.ts';
 import { splitPostgres } from './postgres-splitter.ts';
 import { runPostgresStatement } from './postgres-statement.ts';
 import { POSTGRES_TYPES } from './postgres-types.ts';
 import { TypeNames } from './type-names.ts';
 
-interface TargetPool {
-  pool: pg.Pool;
+/** One connection of a sandbox login, with the type names of its database. */
+interface PgConnection {
+  client: pg.Client;
   typeNames: TypeNames;
+  /** Set once the server or the socket ended it: it is never handed out again. */
+  lost: boolean;
 }
 
 /**
- * PostgreSQL through node-postgres. Each script runs on one pooled connection; statements go
- * one by one through a cursor (so row caps stop reading), each under `statement_timeout` set to
- * the script's remaining time, with a watchdog that cancels through `pg_catalog.pg_cancel_backend` as the server's admin.
- * After a script the connection is reset with `ROLLBACK` + `DISCARD ALL`; after a timeout or a
- * lost connection it is discarded instead.
+ * PostgreSQL through node-postgres. Each script runs on one connection from the engine's budget;
+ * statements go one by one through a cursor (so row caps stop reading), each under
+ * `statement_timeout` set to the script's remaining time, with a watchdog that cancels through
+ * `pg_catalog.pg_cancel_backend` as the server's admin. After a script the connection is reset
+ * with `ROLLBACK` + `DISCARD ALL`; after a timeout or a lost connection it is discarded instead.
  */
-export class PostgresEngine extends PooledEngine<TargetPool> {
+export class PostgresEngine extends PooledEngine<PgConnection> {
   readonly name = 'postgres' as const;
 
   constructor(options: EngineOptions = {}) {
-    super('postgres', options, { split: splitPostgres, errors: postgresErrors, closePool: (p) => p.pool.end() });
+    super('postgres', options, {
+      split: splitPostgres,
+      errors: postgresErrors,
+      closeConnection: (conn) => conn.client.end(),
+      alive: (conn) => !conn.lost,
+    });
   }
 
   async applySchema(target: SandboxTarget, batches: readonly string[]): Promise<void> {
-    const client = new pg.Client({ ...this.connectionConfig(target), types: POSTGRES_TYPES });
-    client.on('error', (err) => this.log?.debug({ err, target: targetKey(target) }, 'schema connection error'));
-    await client.connect();
-    try {
-      // No parameters: the simple query protocol, so one batch may hold several statements.
-      await this.applyBatches(target, batches, (batch) => client.query(batch));
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    // No parameters: the simple query protocol, so one batch may hold several statements. The
+    // connection then stays idle for the session's first query.
+    await this.withConnection(target, (conn) =>
+      this.applyBatches(target, batches, (batch) => conn.client.query(batch)),
+    );
   }
 
   async ping(target: SandboxTarget): Promise<void> {
-    await this.pools.get(target).pool.query('SELECT 1');
+    await this.withConnection(target, (conn) => conn.client.query('SELECT 1'));
   }
 
   protected async open(target: SandboxTarget): Promise<ScriptConnection> {
-    const { pool, typeNames } = this.pools.get(target);
-    const client = await pool.connect().catch((err: unknown) => {
-      throw new AppError('SANDBOX_FAILED', 'Could not connect to the sandbox', { cause: err });
-    });
+    const conn = await this.borrow(target);
+    const { client, typeNames } = conn;
     const pid = (client as unknown as { processID: number }).processID;
     const log = this.log?.child({ target: targetKey(target), pid });
     return {
@@ -65,24 +67,48 @@ export class PostgresEngine extends PooledEngine<TargetPool> {
         }).then((result) => [result]),
       cancel: () => this.signalBackend(target, pid, 'pg_cancel_backend'),
       terminate: () => this.signalBackend(target, pid, 'pg_terminate_backend'),
-      giveBack: (discard) => this.giveBack(client, discard, log),
+      giveBack: (discard) => this.giveBack(target, conn, discard, log),
     };
   }
 
-  /** Resets session state (SET, temp tables, open transaction) so nothing leaks into the next script. */
-  private async giveBack(client: pg.PoolClient, discard: boolean, log: Logger | undefined): Promise<void> {
-    if (discard) {
-      client.release(true);
-      return;
-    }
+  protected async connect(target: SandboxTarget): Promise<PgConnection> {
+    const client = new pg.Client({ ...this.connectionConfig(target), types: POSTGRES_TYPES });
+    const conn: PgConnection = { client, typeNames: new TypeNames(), lost: false };
+    const key = targetKey(target);
+    // A backend ended by pg_terminate_backend or DROP DATABASE … WITH (FORCE) must never crash the process.
+    client.on('error', (err) => {
+      conn.lost = true;
+      this.log?.debug({ err, target: key }, 'connection error');
+    });
+    client.on('end', () => {
+      conn.lost = true;
+    });
     try {
-      await client.query('ROLLBACK');
-      await client.query('DISCARD ALL');
-      client.release();
+      await client.connect();
     } catch (err) {
-      log?.debug({ err }, 'reset failed; discarding the connection');
-      client.release(true);
+      await client.end().catch(() => undefined);
+      throw postgresConnectFailure(err);
     }
+    return conn;
+  }
+
+  /** Resets session state (SET, temp tables, open transaction) so nothing leaks into the next script. */
+  private async giveBack(
+    target: SandboxTarget,
+    conn: PgConnection,
+    discard: boolean,
+    log: Logger | undefined,
+  ): Promise<void> {
+    if (!discard) {
+      try {
+        await conn.client.query('ROLLBACK');
+        await conn.client.query('DISCARD ALL');
+      } catch (err) {
+        log?.debug({ err }, 'reset failed; discarding the connection');
+        discard = true;
+      }
+    }
+    this.giveBackConnection(target, conn, discard);
   }
 
   /**
@@ -103,22 +129,6 @@ export class PostgresEngine extends PooledEngine<TargetPool> {
     } finally {
       await client.end().catch(() => undefined);
     }
-  }
-
-  protected createPool(target: SandboxTarget): TargetPool {
-    const pool = new pg.Pool({
-      ...this.connectionConfig(target),
-      types: POSTGRES_TYPES,
-      max: this.options.maxConnectionsPerTarget,
-      idleTimeoutMillis: this.options.idleTimeoutMs,
-    });
-    const key = targetKey(target);
-    // A backend ended by pg_terminate_backend or DROP DATABASE … WITH (FORCE) must never crash the process.
-    pool.on('error', (err) => this.log?.debug({ err, target: key }, 'idle connection error'));
-    pool.on('connect', (client) => {
-      client.on('error', (err) => this.log?.debug({ err, target: key }, 'connection error'));
-    });
-    return { pool, typeNames: new TypeNames() };
   }
 
   private connectionConfig(target: SandboxTarget): pg.ClientConfig {

@@ -1,4 +1,5 @@
 import type { SqlError } from '@sqlfleet/contracts';
+import { AppError } from '@sqlfleet/core';
 import { DatabaseError } from 'pg';
 import { compact, lineOfPosition } from '../outcome.ts';
 import type { EngineErrors } from '../script-runner.ts';
@@ -39,6 +40,22 @@ export function isConnectionLoss(err: unknown): boolean {
     code === 'ECONNREFUSED' ||
     /connection terminated|not queryable|connection error|Connection ended/i.test(err.message)
   );
+}
+
+/** SQLSTATE 53300 too_many_connections: the server's slots, or the login's CONNECTION LIMIT, are all taken. */
+const TOO_MANY_CONNECTIONS = '53300';
+
+/**
+ * Why a sandbox login could not connect, as a retryable error: a full server is SERVER_BUSY; anything
+ * else (refused, timed out, password refused, database gone) is SANDBOX_UNREACHABLE. Neither says the
+ * sandbox is broken: only the admin connection can tell that it is missing.
+ */
+export function postgresConnectFailure(err: unknown): AppError {
+  const reason = err instanceof Error ? err.message : String(err);
+  if (isDatabaseError(err) && err.code === TOO_MANY_CONNECTIONS) {
+    return new AppError('SERVER_BUSY', `PostgreSQL refused a connection: ${reason}`, { cause: err });
+  }
+  return new AppError('SANDBOX_UNREACHABLE', `Could not connect to the sandbox: ${reason}`, { cause: err });
 }
 
 export const postgresErrors: EngineErrors = {

@@ -1,5 +1,5 @@
 import type { Column, ResultSet } from '@sqlfleet/contracts';
-import type { Connection, PoolClient, QueryResult } from 'pg';
+import type { ClientBase, Connection, QueryResult } from 'pg';
 import Cursor from 'pg-cursor';
 import { type ByteBudget, ResultBuilder } from '../result-builder.ts';
 import { UnsupportedStatement } from '../script-runner.ts';
@@ -77,7 +77,7 @@ function read(cursor: TaggedCursor, rows: number): Promise<{ rows: unknown[][]; 
  * 300k-row result stops at the cap instead of being buffered whole; the portal is closed at the cap.
  */
 export async function runPostgresStatement(
-  client: PoolClient,
+  client: ClientBase,
   text: string,
   maxRows: number,
   budget: ByteBudget,
@@ -109,7 +109,7 @@ export async function runPostgresStatement(
   return builder.build(columns, columns.length > 0 ? builder.seen : (last?.rowCount ?? 0), tag);
 }
 
-async function columnsOf(client: PoolClient, result: QueryResult | undefined, typeNames: TypeNames): Promise<Column[]> {
+async function columnsOf(client: ClientBase, result: QueryResult | undefined, typeNames: TypeNames): Promise<Column[]> {
   const fields = result?.fields ?? [];
   const names = await typeNames.resolve(
     client,

@@ -132,7 +132,7 @@ export class DockerProvisioner implements Provisioner {
         const stale = staleReason(found, spec);
         const adopted = stale ? undefined : await this.adopt(name, found, spec, parts, known, deadline, log);
         if (adopted) return { sandbox: adopted.sandbox, state: adopted.seeded ? built(replaced) : 'reused' };
-        log.info({ why: stale ?? 'it does not answer' }, 'replacing sandbox container');
+        log.info({ why: stale ?? 'it has no address on its sandbox network' }, 'replacing sandbox container');
         await removeSandbox(this.api, name, parts.engine, found);
         replaced = true;
       }
@@ -192,7 +192,11 @@ export class DockerProvisioner implements Provisioner {
     return this.pool.close();
   }
 
-  /** The running container as the session's sandbox, seeding it if nobody has; undefined when it is broken. */
+  /**
+   * The running container as the session's sandbox, seeding it if nobody has; undefined only when its
+   * inspect shows it cannot be reached at all (no sandbox network or address). A login that does not
+   * answer is never a reason to replace it: seeding resets the password or throws a retryable error.
+   */
   private async adopt(
     name: string,
     info: Docker.ContainerInspectInfo,

@@ -176,6 +176,11 @@ export class MysqlServerAdmin implements ServerAdmin {
     return rows.length === 1;
   }
 
+  async maxConnections(): Promise<number> {
+    const [rows] = await this.pool.query<RowDataPacket[]>('SELECT @@max_connections AS max');
+    return Number(rows[0]?.max);
+  }
+
   async setPassword(login: string, password: string): Promise<void> {
     await hidingPassword(this.pool.query(`ALTER USER ${account(login)} IDENTIFIED BY ?`, [password]));
   }

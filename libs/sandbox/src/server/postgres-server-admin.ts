@@ -102,6 +102,14 @@ export class PostgresServerAdmin implements ServerAdmin {
     return rowCount === 1;
   }
 
+  async maxConnections(): Promise<number> {
+    const { rows } = await this.pool.query<{ usable: number }>(
+      `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
+       AS usable`,
+    );
+    return Number(rows[0]?.usable);
+  }
+
   async setPassword(login: string, password: string): Promise<void> {
     await this.pool.query(`ALTER ROLE ${ident(login)} PASSWORD ${literal(password)}`);
   }
@@ -243,7 +251,10 @@ export class PostgresServerAdmin implements ServerAdmin {
         // Another worker made it first: 42P04, or 23505 when both inserted into pg_database at once.
         if (pgCode(error) !== '42P04' && pgCode(error) !== '23505') throw error;
       }
-      await this.pool.query(`REVOKE ALL ON DATABASE ${ident(this.metaDatabase)} FROM PUBLIC`);
+      await this.pool.query(`REVOKE ALL ON DATABASE ${ident(this.metaDatabase)} FROM PUBLIC`).catch((error) => {
+        // Another worker's identical REVOKE updated the same catalog row at the same moment: it is done.
+        if (!/tuple concurrently updated/.test((error as Error).message)) throw error;
+      });
       const pool = this.newPool(this.metaDatabase);
       try {
         await pool.query(

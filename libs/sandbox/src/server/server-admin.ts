@@ -67,6 +67,11 @@ export interface ServerAdmin {
   readonly storage?: StorageControl;
   /** What this server lets one login take from the others that no setting of ours bounds (logged at start). */
   boundsReport?(): Promise<string[]>;
+  /**
+   * Connections the server accepts from logins that are not superusers (PostgreSQL: max_connections
+   * less superuser_reserved_connections), from which the fleet's connection budget is derived.
+   */
+  maxConnections?(): Promise<number>;
   /** Closes the admin pools. Idempotent. */
   close(): Promise<void>;
 }

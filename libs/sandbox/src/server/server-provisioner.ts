@@ -1,8 +1,8 @@
 import type { QueryOutcome, SandboxTarget } from '@sqlfleet/contracts';
-import { AppError, type EngineName, type Logger } from '@sqlfleet/core';
+import { AppError, type EngineName, isAppError, type Logger } from '@sqlfleet/core';
 import type { Engine } from '@sqlfleet/engines';
 import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from '../provisioner.ts';
-import { answersPing, asSandboxError } from '../provisioning.ts';
+import { asSandboxError, pingFailure } from '../provisioning.ts';
 import { assertFleetId, isSandboxName, newPassword, sandboxName } from './sandbox-names.ts';
 import type { SandboxMeta, ServerAdmin } from './server-admin.ts';
 import { enforceStorageCap } from './storage-cap.ts';
@@ -103,12 +103,12 @@ export class ServerProvisioner implements Provisioner {
   ): Promise<EnsureResult> {
     const exists = await admin.databaseExists(name);
     const meta = exists ? await admin.readMeta(name) : undefined;
+    // Rebuilt only when positively known to be missing, half-made or of another fingerprint.
     if (meta?.ready && meta.fingerprint === spec.fingerprint) {
       const reused = await this.reuse(admin, engine, name, spec, meta, known, log);
       // A pre-warmed sandbox now belongs to the session that claimed it (the orphan sweep reads this).
-      if (reused && meta.sessionId !== spec.sessionId)
-        await admin.writeMeta(name, { ...meta, sessionId: spec.sessionId });
-      if (reused) return { sandbox: reused, state: 'reused' };
+      if (meta.sessionId !== spec.sessionId) await admin.writeMeta(name, { ...meta, sessionId: spec.sessionId });
+      return { sandbox: reused, state: 'reused' };
     }
     if (known) await engine.release(known.target);
     const state = exists || known?.id === name ? 'recreated' : 'created';
@@ -116,7 +116,13 @@ export class ServerProvisioner implements Provisioner {
     return { sandbox: await this.build(admin, engine, name, spec, log), state };
   }
 
-  /** The existing sandbox with a login that answers, or undefined when it must be rebuilt. */
+  /**
+   * The existing sandbox, which the admin connection has just seen ready and of the right fingerprint:
+   * it is never rebuilt from here. A login that does not answer gets a new password (the old one is
+   * lost, or the student changed it) and one more try; if it still does not answer, or the server is
+   * full, the error is thrown as it is (retryable: SERVER_BUSY, SANDBOX_UNREACHABLE, …) and the drain
+   * tries again later with the sandbox and its data untouched.
+   */
   private async reuse(
     admin: ServerAdmin,
     engine: Engine,
@@ -125,21 +131,30 @@ export class ServerProvisioner implements Provisioner {
     meta: SandboxMeta,
     known: Sandbox | undefined,
     log: Logger,
-  ): Promise<Sandbox | undefined> {
+  ): Promise<Sandbox> {
     const sandbox = (target: SandboxTarget): Sandbox => ({
       ...this.describe(name, spec, target),
       createdAt: meta.createdAt,
     });
-    if (known?.id === name && (await answersPing(engine, known.target))) return sandbox(known.target);
-    // The password is lost (no handle) or refused (the student changed it): give the login a new one.
-    // Pools are keyed without the password, so the old pool goes first.
+    if (known?.id === name) {
+      const failure = await pingFailure(engine, known.target);
+      if (!failure) return sandbox(known.target);
+      // A full server or budget says nothing about the password: changing it would not help.
+      if (isAppError(failure) && (failure.code === 'SERVER_BUSY' || failure.code === 'CONNECTIONS_EXHAUSTED')) {
+        log.warn({ code: failure.code }, 'sandbox login cannot connect for now: keeping the sandbox, retrying later');
+        throw failure;
+      }
+    }
+    // Idle connections are keyed without the password, so the old ones go first.
     const target = targetOf(admin, spec.engine, name, newPassword());
     await engine.release(target);
     await admin.setPassword(name, target.password);
-    if (await answersPing(engine, target)) return sandbox(target);
-    log.warn('sandbox exists but does not answer: rebuilding it');
-    await engine.release(target);
-    return undefined;
+    const failure = await pingFailure(engine, target);
+    if (!failure) return sandbox(target);
+    log.warn({ err: failure }, 'sandbox exists but its login does not answer: keeping it, retrying later');
+    throw isAppError(failure) && failure.retryable
+      ? failure
+      : new AppError('SANDBOX_UNREACHABLE', 'The sandbox exists but its login does not answer', { cause: failure });
   }
 
   private async build(

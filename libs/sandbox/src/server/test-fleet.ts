@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createLogger, type EngineName } from '@sqlfleet/core';
-import { createEngines, type Engine } from '@sqlfleet/engines';
+import { createEngines, type Engine, type EngineOptions } from '@sqlfleet/engines';
 import { SandboxWatchdogLogins } from '../watchdog-logins.ts';
 import { MysqlServerAdmin } from './mysql-server-admin.ts';
 import { PostgresServerAdmin } from './postgres-server-admin.ts';
@@ -25,14 +25,14 @@ const admins = (): Partial<Record<EngineName, ServerAdmin>> => ({
   mysql: new MysqlServerAdmin(),
 });
 
-export function testFleet(): TestFleet {
+export function testFleet(engineOptions: EngineOptions = {}): TestFleet {
   const fleetId = `t${randomBytes(5).toString('hex')}`;
   const logger = createLogger({ name: 'test', level: 'silent' });
   // As deployed: the watchdog stops runaways as the servers' admins.
   const watchdog = new SandboxWatchdogLogins();
   watchdog.addServer('postgres', 'postgres://postgres@127.0.0.1:5432/postgres');
   watchdog.addServer('mysql', 'mysql://root@127.0.0.1:3306/mysql');
-  const engines = createEngines(['postgres', 'mysql'], { watchdog });
+  const engines = createEngines(['postgres', 'mysql'], { watchdog, ...engineOptions });
   const own = admins();
   const provisioner = new ServerProvisioner({ fleetId, engines, admins: own, logger });
   const others: ServerProvisioner[] = [];
@@ -47,7 +47,13 @@ export function testFleet(): TestFleet {
       return other;
     },
     async close() {
-      for (const ref of await provisioner.list()) await provisioner.destroy(ref);
+      // A few at a time: a test that made hundreds of sandboxes should not spend minutes removing them.
+      const refs = await provisioner.list();
+      await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          for (let ref = refs.pop(); ref; ref = refs.pop()) await provisioner.destroy(ref);
+        }),
+      );
       await Promise.all([provisioner.close(), ...others.map((o) => o.close())]);
       await Promise.all([...engines.values()].map((e) => e.close()));
     },
