@@ -22,6 +22,18 @@ export interface LoadOptions {
   resultTimeoutMs: number;
   /** Remove every session made (DELETE /api/session/:id) at the end. */
   cleanup: boolean;
+  scenario: 'steady' | 'exam-start';
+  /** The exam room every student's queries name (the proctor dashboard shows it), if any. */
+  room?: string;
+  /** Targets the verdict is judged against; none given: no verdict. */
+  targets: Targets;
+}
+
+export interface Targets {
+  firstP95Ms?: number;
+  steadyP95Ms?: number;
+  /** Highest share of queries (0..1) that may end in an error of any code. */
+  errorRate?: number;
 }
 
 export const USAGE = `usage: node --import tsx infra/loadgen/run.ts [options]
@@ -35,6 +47,14 @@ export const USAGE = `usage: node --import tsx infra/loadgen/run.ts [options]
   --dbml-file PATH     DBML every student submits once (default: built-in 3-table exam schema)
   --result-timeout-ms  wait for a result before counting NO_RESULT (default 30000)
   --keep-sessions      do not delete the sessions at the end
+  --scenario NAME      steady (default) | exam-start: every student opens a session in one room within
+                       --arrive-within seconds (default 10), then queries with think time
+  --room NAME          exam room the students' queries name (exam-start default: loadgen-<run>)
+  --arrive-within S    exam-start: seconds over which all students arrive (sets --ramp)
+  --target-first-p95-ms MS   verdict: first answer (new session) p95 at most MS
+  --target-steady-p95-ms MS  verdict: later answers p95 at most MS
+  --target-error-rate R      verdict: at most this share of queries (0..1) ends in an error
+                       With a target, the run ends with PASS or FAIL per target and exits 1 on a FAIL.
   --allow-remote       allow a non-loopback --url (you are load-testing a real deployment)`;
 
 export class OptionsError extends Error {}
@@ -58,6 +78,12 @@ export function parseOptions(
       'dbml-file': { type: 'string' },
       'result-timeout-ms': { type: 'string', default: '30000' },
       'keep-sessions': { type: 'boolean', default: false },
+      scenario: { type: 'string', default: 'steady' },
+      room: { type: 'string' },
+      'arrive-within': { type: 'string' },
+      'target-first-p95-ms': { type: 'string' },
+      'target-steady-p95-ms': { type: 'string' },
+      'target-error-rate': { type: 'string' },
       'allow-remote': { type: 'boolean', default: false },
     },
   });
@@ -69,17 +95,44 @@ export function parseOptions(
   if (engine !== 'postgres' && engine !== 'mysql' && engine !== 'mssql')
     throw new OptionsError(`unknown engine ${engine}`);
   const durationS = bounded('duration', values.duration, 1, CAPS.durationS);
+  const scenario = values.scenario;
+  if (scenario !== 'steady' && scenario !== 'exam-start') throw new OptionsError(`unknown scenario ${scenario}`);
+  if (values.room !== undefined && !/^[\w.:-]{1,64}$/.test(values.room)) {
+    throw new OptionsError('--room: letters, digits, _ . : - (at most 64)');
+  }
+  const arriveWithin =
+    values['arrive-within'] === undefined ? undefined : bounded('arrive-within', values['arrive-within'], 0, durationS);
+  const rampS =
+    scenario === 'exam-start'
+      ? (arriveWithin ?? Math.min(10, durationS))
+      : values.ramp === undefined
+        ? Math.min(30, durationS / 4)
+        : bounded('ramp', values.ramp, 0, durationS);
+  const target = (name: string, max: number) => {
+    const text = values[name as keyof typeof values] as string | undefined;
+    return text === undefined ? undefined : bounded(name, text, 0, max);
+  };
+  const targets: Targets = {};
+  const firstP95Ms = target('target-first-p95-ms', 600_000);
+  const steadyP95Ms = target('target-steady-p95-ms', 600_000);
+  const errorRate = target('target-error-rate', 1);
+  if (firstP95Ms !== undefined) targets.firstP95Ms = firstP95Ms;
+  if (steadyP95Ms !== undefined) targets.steadyP95Ms = steadyP95Ms;
+  if (errorRate !== undefined) targets.errorRate = errorRate;
   return {
     url,
     students: bounded('students', values.students, 1, CAPS.students),
     durationS,
     engine,
     thinkMs: bounded('think-ms', values['think-ms'], CAPS.minThinkMs, 600_000),
-    rampS: values.ramp === undefined ? Math.min(30, durationS / 4) : bounded('ramp', values.ramp, 0, durationS),
+    rampS,
     query: values.query,
     dbml: values['dbml-file'] ? readFile(values['dbml-file']) : defaultDbml,
     resultTimeoutMs: bounded('result-timeout-ms', values['result-timeout-ms'], 1_000, 120_000),
     cleanup: !values['keep-sessions'],
+    scenario,
+    ...(values.room === undefined ? {} : { room: values.room }),
+    targets,
   };
 }
 

@@ -15,6 +15,16 @@ export class Recorder {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   }
 
+  /** The p-th percentile (nearest rank) of first or later answers, in ms; undefined without any. */
+  percentile(which: 'first' | 'later', p: number): number | undefined {
+    const s = [...(which === 'first' ? this.firstLatencies : this.latencies)].sort((a, b) => a - b);
+    return s.length === 0 ? undefined : s[Math.min(s.length, Math.ceil((p / 100) * s.length)) - 1];
+  }
+
+  get errorCount(): number {
+    return [...this.errors.values()].reduce((sum, n) => sum + n, 0);
+  }
+
   get results(): number {
     return this.latencies.length + this.firstLatencies.length;
   }
@@ -24,24 +34,23 @@ export class Recorder {
     const now = performance.now();
     const rate = ((this.results - this.lastReport.results) / (now - this.lastReport.at)) * 1000;
     this.lastReport = { at: now, results: this.results };
-    const errors = [...this.errors.values()].reduce((sum, n) => sum + n, 0);
+    const errors = this.errorCount;
     return `connected ${this.connected}, in flight ${this.inFlight}, results ${this.results} (${rate.toFixed(1)}/s), errors ${errors}`;
   }
 
   summary(wallMs: number): string {
-    const line = (name: string, samples: number[]) => {
-      const s = [...samples].sort((a, b) => a - b);
-      const at = (p: number) =>
-        s.length === 0 ? '-' : (s[Math.min(s.length, Math.ceil((p / 100) * s.length)) - 1] ?? 0).toFixed(0);
-      return `  ${name.padEnd(22)} n=${String(s.length).padEnd(7)} p50 ${at(50)} ms  p95 ${at(95)} ms  p99 ${at(99)} ms  max ${at(100)} ms`;
+    const line = (name: string, which: 'first' | 'later') => {
+      const n = which === 'first' ? this.firstLatencies.length : this.latencies.length;
+      const at = (p: number) => this.percentile(which, p)?.toFixed(0) ?? '-';
+      return `  ${name.padEnd(22)} n=${String(n).padEnd(7)} p50 ${at(50)} ms  p95 ${at(95)} ms  p99 ${at(99)} ms  max ${at(100)} ms`;
     };
     const errors = [...this.errors.entries()].sort(([, a], [, b]) => b - a);
     return [
       `wall ${(wallMs / 1000).toFixed(1)} s, students connected ${this.connected}`,
       `results ${this.results} (${((this.results / wallMs) * 1000).toFixed(1)}/s)`,
       'latency, submit → query:result:',
-      line('first (new sandbox)', this.firstLatencies),
-      line('later (existing)', this.latencies),
+      line('first (new sandbox)', 'first'),
+      line('later (existing)', 'later'),
       `errors: ${errors.length === 0 ? 'none' : errors.map(([code, n]) => `${code} ${n}`).join(', ')}`,
     ].join('\n');
   }

@@ -10,6 +10,7 @@ import { EXAM_DBML, EXAM_QUERY } from '../k6/exam-schema.js';
 import { OptionsError, parseOptions, USAGE } from './options.ts';
 import { Recorder } from './recorder.ts';
 import { Student } from './student.ts';
+import { judge } from './verdict.ts';
 
 if (process.argv.includes('--help')) {
   console.log(USAGE);
@@ -34,11 +35,14 @@ process.on('SIGINT', () => {
 });
 
 const run = randomBytes(4).toString('hex');
+// The exam-start scenario is one room filling up: its proctor dashboard shows it live.
+if (options.scenario === 'exam-start' && options.room === undefined) options.room = `loadgen-${run}`;
 const started = performance.now();
 const until = started + options.durationS * 1000;
 console.error(
   `loadgen ${run}: ${options.students} students on ${options.url.origin} (${options.engine}), ` +
-    `ramp ${options.rampS} s, ${options.durationS} s, think ${options.thinkMs} ms`,
+    `${options.scenario === 'exam-start' ? 'arriving within' : 'ramp'} ${options.rampS} s, ${options.durationS} s, ` +
+    `think ${options.thinkMs} ms${options.room ? `, room ${options.room}` : ''}`,
 );
 const progress = setInterval(() => console.error(recorder.progress()), 5_000);
 
@@ -55,6 +59,16 @@ await Promise.all(
 );
 const wallMs = performance.now() - started;
 clearInterval(progress);
+// Judged on what the students saw; a clean-up failure afterwards is reported, not judged.
+const verdict = judge(
+  {
+    firstP95Ms: recorder.percentile('first', 95),
+    steadyP95Ms: recorder.percentile('later', 95),
+    errors: recorder.errorCount,
+    results: recorder.results,
+  },
+  options.targets,
+);
 
 if (options.cleanup) {
   const sessions = students.map((s) => s.sessionId).filter((id): id is string => id !== undefined);
@@ -62,6 +76,10 @@ if (options.cleanup) {
   console.error(`removed ${sessions.length} sessions`);
 }
 console.log(recorder.summary(wallMs));
+if (verdict) {
+  console.log(verdict.lines.join('\n'));
+  process.exitCode = verdict.pass ? 0 : 1;
+}
 
 /**
  * DELETE each session, one at a time: clean-up must not be a load spike of its own.

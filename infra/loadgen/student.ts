@@ -71,9 +71,10 @@ export class Student {
 
   private async query(): Promise<void> {
     const first = this.sessionId === undefined;
+    const room = this.options.room === undefined ? {} : { room: this.options.room };
     const payload: QuerySubmit = first
-      ? { engine: this.options.engine, dbml: this.options.dbml, query: this.options.query }
-      : { engine: this.options.engine, sessionId: this.sessionId, query: this.options.query };
+      ? { engine: this.options.engine, dbml: this.options.dbml, query: this.options.query, ...room }
+      : { engine: this.options.engine, sessionId: this.sessionId, query: this.options.query, ...room };
     const started = performance.now();
     this.recorder.inFlight++;
     try {
