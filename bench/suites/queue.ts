@@ -8,8 +8,8 @@ import { createLogger } from '@sqlfleet/core';
 import {
   closeRedis,
   connectRedis,
-  createDrainQueue,
   type DrainJobData,
+  DrainQueues,
   FleetKeys,
   Mailbox,
   type MailboxItem,
@@ -39,8 +39,8 @@ export async function benchQueue(): Promise<Row[]> {
   const keys = new FleetKeys(`b${randomBytes(5).toString('hex')}`);
   const logger = createLogger({ name: 'bench', level: 'warn' });
   const redis = connectRedis(REDIS_URL, logger);
-  const queue = createDrainQueue(redis, keys);
-  const mailbox = new Mailbox(redis, keys, queue, {
+  const queues = new DrainQueues(redis, keys);
+  const mailbox = new Mailbox(redis, keys, queues, {
     resultTtlMs: 60_000,
     leaseMs: 60_000,
     roomConcurrency: 0,
@@ -51,7 +51,7 @@ export async function benchQueue(): Promise<Row[]> {
   const workerConnections = Array.from({ length: QUEUE.workers }, () => connectRedis(REDIS_URL, logger));
   const workers = workerConnections.map(
     (connection) =>
-      new Worker<DrainJobData>(keys.drainQueue, drain.process, {
+      new Worker<DrainJobData>(keys.drainQueueFor('postgres'), drain.process, {
         connection,
         prefix: 'bull',
         concurrency: QUEUE.concurrency,
@@ -95,8 +95,8 @@ export async function benchQueue(): Promise<Row[]> {
   } finally {
     await Promise.all(workers.map((w) => w.close()));
     await Promise.all(workerConnections.map(closeRedis));
-    await queue.obliterate({ force: true }).catch(() => undefined);
-    await queue.close();
+    for (const [, queue] of queues.entries()) await queue.obliterate({ force: true }).catch(() => undefined);
+    await queues.close();
     await removeKeys(redis, keys.fleetId);
     await closeRedis(redis);
   }

@@ -19,6 +19,8 @@ export interface FleetOptions {
   workers?: number;
   reaper?: boolean;
   env?: Record<string, string>;
+  /** Environment of the workers only, over `env` (e.g. `ENGINES`: which engines they serve). */
+  workerEnv?: Record<string, string>;
 }
 
 export interface Fleet {
@@ -26,7 +28,8 @@ export interface Fleet {
   urls: string[];
   fleetId: string;
   workers: ChildProcess[];
-  startWorker(): ChildProcess;
+  /** Another worker, with `env` over the fleet's workers' environment. */
+  startWorker(env?: Record<string, string>): ChildProcess;
   stop(): Promise<void>;
   /** Output of every process, for a failing test's message. */
   logs(): string;
@@ -61,7 +64,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     start('api', { PORT: String(port) });
     urls.push(`http://127.0.0.1:${port}`);
   }
-  const workers = Array.from({ length: options.workers ?? 1 }, () => start('worker'));
+  const workers = Array.from({ length: options.workers ?? 1 }, () => start('worker', options.workerEnv));
   if (options.reaper) start('reaper');
   try {
     for (const url of urls) await waitHealthy(url, () => output.join(''));
@@ -77,8 +80,8 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     urls,
     fleetId,
     workers,
-    startWorker: () => {
-      const worker = start('worker');
+    startWorker: (extraEnv = {}) => {
+      const worker = start('worker', { ...options.workerEnv, ...extraEnv });
       workers.push(worker);
       return worker;
     },

@@ -35,7 +35,11 @@ export function buildApp(services: ApiServices, logger: Logger): FastifyInstance
   registerSessionRoutes(app, services);
   registerOpsRoutes(app, services);
   registerProctorRoutes(app, services);
-  mountQueueBoard(app, [services.drainQueue], services.proctor.access);
+  mountQueueBoard(
+    app,
+    services.drainQueues.entries().map(([, queue]) => queue),
+    services.proctor.access,
+  );
   registerExamRoutes(app, services);
   registerRoomLimitsRoutes(app, services);
   return app;

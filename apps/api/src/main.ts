@@ -3,8 +3,8 @@ import {
   AuditLog,
   closeRedis,
   connectRedis,
-  createDrainQueue,
   createPrewarmQueue,
+  DrainQueues,
   FleetKeys,
   JobStore,
   Mailbox,
@@ -41,12 +41,12 @@ const subscriber = connectRedis(config.redisUrl, logger);
 const adapterRedis = connectRedis(config.redisUrl, logger);
 shutdown.add('redis', () => Promise.all([redis, subscriber, adapterRedis].map(closeRedis)).then(() => undefined));
 
-const drainQueue = createDrainQueue(redis, keys);
-shutdown.add('drain queue', () => drainQueue.close());
+const drainQueues = new DrainQueues(redis, keys);
+shutdown.add('drain queues', () => drainQueues.close());
 const prewarmQueue = createPrewarmQueue(redis, keys);
 shutdown.add('prewarm queue', () => prewarmQueue.close());
 const jobs = new JobStore(redis, keys, config.resultTtlMs);
-const mailbox = new Mailbox(redis, keys, drainQueue, mailboxOptions(config));
+const mailbox = new Mailbox(redis, keys, drainQueues, mailboxOptions(config));
 // The API destroys sandboxes itself on DELETE, so it holds provisioners too.
 const sandboxes = await createSandboxes({ config, logger, redis, keys });
 shutdown.add('sandboxes', () => sandboxes.close());
@@ -69,7 +69,7 @@ const adminUrls = {
 const reader = new DashboardReader({
   redis,
   keys,
-  drainQueue,
+  drainQueues,
   sessions,
   stats,
   census,
@@ -82,7 +82,7 @@ const services: ApiServices = {
   config,
   redis,
   keys,
-  drainQueue,
+  drainQueues,
   sessions,
   jobs,
   mailbox,
@@ -109,7 +109,7 @@ const services: ApiServices = {
   }),
   rateLimiter,
   available: runtime.available,
-  metrics: createApiMetrics(redis, keys, drainQueue),
+  metrics: createApiMetrics(redis, keys, drainQueues),
   healthDetails: () => runtime.health(),
   proctor: {
     access: new AccessResolver(config.opsToken, proctorTokens),

@@ -1,6 +1,5 @@
-import type { FleetKeys } from '@sqlfleet/queue';
+import type { DrainQueues, FleetKeys } from '@sqlfleet/queue';
 import { readBacklog } from '@sqlfleet/queue';
-import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -9,7 +8,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
  * Prometheus metrics of an API replica. Backlog gauges read Redis at scrape time, so every
  * replica reports the fleet's backlog (the autoscaler takes one value, not a sum).
  */
-export function createApiMetrics(redis: Redis, keys: FleetKeys, queue: Queue<{ sessionId: string }>): Registry {
+export function createApiMetrics(redis: Redis, keys: FleetKeys, queues: DrainQueues): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sqlfleet_api_' });
   new Gauge({
@@ -18,7 +17,7 @@ export function createApiMetrics(redis: Redis, keys: FleetKeys, queue: Queue<{ s
     labelNames: ['engine'],
     registers: [registry],
     async collect() {
-      const backlog = await readBacklog(redis, keys, queue);
+      const backlog = await readBacklog(redis, keys, queues);
       this.reset();
       for (const [engine, count] of Object.entries(backlog.byEngine)) this.set({ engine }, count);
     },
@@ -29,9 +28,22 @@ export function createApiMetrics(redis: Redis, keys: FleetKeys, queue: Queue<{ s
     labelNames: ['state'],
     registers: [registry],
     async collect() {
-      const { sessions } = await readBacklog(redis, keys, queue);
+      const { sessions } = await readBacklog(redis, keys, queues);
       this.set({ state: 'waiting' }, sessions.waiting);
       this.set({ state: 'active' }, sessions.active);
+    },
+  });
+  new Gauge({
+    name: 'sqlfleet_backlog_sessions_by_engine',
+    help: 'The same per engine: what scales the workers that serve that engine',
+    labelNames: ['engine', 'state'],
+    registers: [registry],
+    async collect() {
+      const { sessionsByEngine } = await readBacklog(redis, keys, queues);
+      for (const [engine, s] of Object.entries(sessionsByEngine)) {
+        this.set({ engine, state: 'waiting' }, s.waiting);
+        this.set({ engine, state: 'active' }, s.active);
+      }
     },
   });
   return registry;

@@ -1,7 +1,6 @@
 import type { Config, EngineName } from '@sqlfleet/core';
-import type { DrainJobData, FleetKeys, JobStore, Mailbox, ResultPublisher } from '@sqlfleet/queue';
+import type { DrainQueues, FleetKeys, JobStore, Mailbox, ResultPublisher } from '@sqlfleet/queue';
 import type { SandboxManager, SessionStore } from '@sqlfleet/sandbox';
-import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { ExamService } from './exam-service.ts';
@@ -15,7 +14,7 @@ export interface ApiServices {
   config: Config;
   redis: Redis;
   keys: FleetKeys;
-  drainQueue: Queue<DrainJobData>;
+  drainQueues: DrainQueues;
   sessions: SessionStore;
   jobs: JobStore;
   mailbox: Mailbox;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger, loadConfig } from '@sqlfleet/core';
 import { SchemaCompiler } from '@sqlfleet/dbml';
-import { createDrainQueue, FleetKeys, Mailbox, mailboxOptions } from '@sqlfleet/queue';
+import { DrainQueues, FleetKeys, Mailbox, mailboxOptions } from '@sqlfleet/queue';
 import { SessionStore } from '@sqlfleet/sandbox';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,9 +10,9 @@ import { SubmissionService } from './submission-service.ts';
 
 const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
 const keys = new FleetKeys(`t${randomUUID().slice(0, 8)}`);
-const queue = createDrainQueue(redis, keys);
+const queues = new DrainQueues(redis, keys);
 const sessions = new SessionStore(redis, keys, 60_000);
-const mailbox = new Mailbox(redis, keys, queue, mailboxOptions(loadConfig({})));
+const mailbox = new Mailbox(redis, keys, queues, mailboxOptions(loadConfig({})));
 const limits = loadConfig({ MAX_PENDING_PER_SESSION: '2', MAX_BACKLOG: '5', MAX_SESSIONS_PER_CLIENT: '10' }).limits;
 const compiler = new SchemaCompiler();
 const service = new SubmissionService({
@@ -26,8 +26,8 @@ const service = new SubmissionService({
 });
 afterAll(async () => {
   await compiler.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
+  for (const [, queue] of queues.entries()) await queue.obliterate({ force: true });
+  await queues.close();
   const leftovers = await redis.keys(`${keys.fleetId}:*`);
   if (leftovers.length > 0) await redis.del(...leftovers);
   redis.disconnect();

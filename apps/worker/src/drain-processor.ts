@@ -64,7 +64,7 @@ export class DrainProcessor {
       if (item) {
         const waiting = await mailbox.release(item, room);
         // keepLastIfActive turns this into a follow-up drain once this one ends.
-        if (this.stopping && waiting > 0) await mailbox.scheduleDrain(sessionId);
+        if (this.stopping && waiting > 0) await mailbox.scheduleDrain(sessionId, item.job.engine);
       }
     }
   };

@@ -3,8 +3,8 @@ import {
   AuditLog,
   closeRedis,
   connectRedis,
-  createDrainQueue,
   type DrainJobData,
+  DrainQueues,
   FleetKeys,
   Mailbox,
   mailboxOptions,
@@ -35,8 +35,8 @@ shutdown.add('redis', () => Promise.all([redis, workerRedis, adapterRedis].map(c
 const sandboxes = await createSandboxes({ config, logger, redis, keys });
 shutdown.add('sandboxes', () => sandboxes.close());
 const { manager, runtime } = sandboxes;
-const drainQueue = createDrainQueue(redis, keys);
-shutdown.add('drain queue', () => drainQueue.close());
+const drainQueues = new DrainQueues(redis, keys);
+shutdown.add('drain queues', () => drainQueues.close());
 const emitter = createSocketEmitter(adapterRedis, keys.socketStream);
 shutdown.add('socket emitter', emitter.close);
 
@@ -61,7 +61,7 @@ const observer = new QueryObserver({
 observer.start();
 shutdown.add('heartbeat', () => observer.stop());
 const processor = new DrainProcessor({
-  mailbox: new Mailbox(redis, keys, drainQueue, mailboxOptions(config)),
+  mailbox: new Mailbox(redis, keys, drainQueues, mailboxOptions(config)),
   runner: new QueryRunner(manager, runtime.engines, runtime.provisioners, metrics, logger),
   publisher: new ResultPublisher(redis, keys, emitter.io),
   observer,
@@ -69,23 +69,31 @@ const processor = new DrainProcessor({
   logger,
 });
 
-const worker = new Worker<DrainJobData>(keys.drainQueue, processor.process, {
-  connection: workerRedis,
-  prefix: 'bull',
-  concurrency: config.worker.concurrency,
-  // Every worker must agree on these (FIELD-NOTES): a dead worker's job comes back after about lockMs.
-  lockDuration: config.worker.lockMs,
-  stalledInterval: config.worker.lockMs,
-  maxStalledCount: 10,
+// A BullMQ worker per engine this process serves: it never takes a session of an engine it has no
+// sandboxes for (those wait in their own engine's queue for workers that have).
+const workers = [...runtime.available].map((engine) => {
+  const worker = new Worker<DrainJobData>(keys.drainQueueFor(engine), processor.process, {
+    connection: workerRedis,
+    prefix: 'bull',
+    concurrency: config.worker.concurrency,
+    // Every worker must agree on these (FIELD-NOTES): a dead worker's job comes back after about lockMs.
+    lockDuration: config.worker.lockMs,
+    stalledInterval: config.worker.lockMs,
+    maxStalledCount: 10,
+  });
+  worker.on('error', (error) => logger.error({ err: error, engine }, 'worker error'));
+  worker.on('failed', (job, error) =>
+    logger.warn(
+      { sessionId: job?.data.sessionId, engine, attemptsMade: job?.attemptsMade, err: error },
+      'drain attempt failed',
+    ),
+  );
+  return worker;
 });
-worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
-worker.on('failed', (job, error) =>
-  logger.warn({ sessionId: job?.data.sessionId, attemptsMade: job?.attemptsMade, err: error }, 'drain attempt failed'),
-);
 // Closed first (registered last): finish the query in hand, hand the rest back, then release.
 shutdown.add('worker', async () => {
   processor.stop();
-  await worker.close();
+  await Promise.all(workers.map((worker) => worker.close()));
 });
 const prewarmRedis = connectRedis(config.redisUrl, logger);
 shutdown.add('prewarm redis', () => closeRedis(prewarmRedis));

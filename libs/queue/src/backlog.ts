@@ -1,7 +1,6 @@
-import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { DrainQueues } from './drain-queue.ts';
 import type { FleetKeys } from './keys.ts';
-import type { DrainJobData } from './mailbox.ts';
 
 /** What proctors and the autoscaler watch. */
 export interface Backlog {
@@ -9,16 +8,24 @@ export interface Backlog {
   queries: number;
   /** Sessions with work waiting for a worker, and sessions a worker is draining now. */
   sessions: { waiting: number; active: number };
+  /** The same, per engine: each engine's drain queue (what scales that engine's workers). */
+  sessionsByEngine: Record<string, { waiting: number; active: number }>;
   byRoom: Record<string, number>;
   byEngine: Record<string, number>;
 }
 
-export async function readBacklog(redis: Redis, keys: FleetKeys, queue: Queue<DrainJobData>): Promise<Backlog> {
-  const [byRoom, byEngine, counts] = await Promise.all([
+export async function readBacklog(redis: Redis, keys: FleetKeys, queues: DrainQueues): Promise<Backlog> {
+  const [byRoom, byEngine, perEngine] = await Promise.all([
     redis.hgetall(keys.backlogByRoom),
     redis.hgetall(keys.backlogByEngine),
-    // Backlog = waiting + prioritized + delayed (FIELD-NOTES: the wait list alone undercounts).
-    queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active'),
+    Promise.all(
+      queues.entries().map(async ([engine, queue]) => {
+        // Backlog = waiting + prioritized + delayed (FIELD-NOTES: the wait list alone undercounts).
+        const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+        const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
+        return [engine, { waiting, active: counts.active ?? 0 }] as const;
+      }),
+    ),
   ]);
   const positive = (hash: Record<string, string>) =>
     Object.fromEntries(
@@ -31,9 +38,10 @@ export async function readBacklog(redis: Redis, keys: FleetKeys, queue: Queue<Dr
   return {
     queries: Object.values(engines).reduce((sum, n) => sum + n, 0),
     sessions: {
-      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
-      active: counts.active ?? 0,
+      waiting: perEngine.reduce((sum, [, s]) => sum + s.waiting, 0),
+      active: perEngine.reduce((sum, [, s]) => sum + s.active, 0),
     },
+    sessionsByEngine: Object.fromEntries(perEngine),
     byRoom: rooms,
     byEngine: engines,
   };

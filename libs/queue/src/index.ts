@@ -1,6 +1,6 @@
 export { type AuditEntry, AuditLog, type AuditLogOptions } from './audit-log.ts';
 export { type Backlog, readBacklog } from './backlog.ts';
-export { createDrainQueue } from './drain-queue.ts';
+export { DrainQueues } from './drain-queue.ts';
 export { type JobFailure, JobStore } from './job-store.ts';
 export { FleetKeys } from './keys.ts';
 export {

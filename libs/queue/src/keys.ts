@@ -1,10 +1,12 @@
+import type { EngineName } from '@sqlfleet/core';
+
 /** Every Redis key and channel sqlfleet uses, in one place, under the fleet's prefix. */
 export class FleetKeys {
   constructor(readonly fleetId: string) {}
 
-  /** BullMQ queue of per-session "drain" jobs. */
-  get drainQueue(): string {
-    return `${this.fleetId}-drain`;
+  /** BullMQ queue of per-session "drain" jobs of one engine's sessions (workers take those of engines they serve). */
+  drainQueueFor(engine: EngineName): string {
+    return `${this.fleetId}-drain-${engine}`;
   }
   mailbox(sessionId: string): string {
     return `${this.fleetId}:mailbox:${sessionId}`;

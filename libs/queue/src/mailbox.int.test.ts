@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { readBacklog } from './backlog.ts';
-import { createDrainQueue } from './drain-queue.ts';
+import { DrainQueues } from './drain-queue.ts';
 import { JobStore } from './job-store.ts';
 import { FleetKeys } from './keys.ts';
 import {
@@ -21,11 +21,11 @@ const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null }
 const subscriber = new Redis('redis://127.0.0.1:6379');
 const options: MailboxOptions = { resultTtlMs: 60_000, leaseMs: 60_000, roomConcurrency: 0, roomPriority: 100 };
 const checks: EnqueueChecks = { backlog: 1000, pendingPerSession: 100, schemaTtlMs: 60_000 };
-const fleets: { keys: FleetKeys; queue: Queue<DrainJobData> }[] = [];
+const fleets: { keys: FleetKeys; queues: DrainQueues }[] = [];
 afterAll(async () => {
-  for (const { keys, queue } of fleets) {
-    await queue.obliterate({ force: true });
-    await queue.close();
+  for (const { keys, queues } of fleets) {
+    for (const [, queue] of queues.entries()) await queue.obliterate({ force: true });
+    await queues.close();
     const leftovers = await redis.keys(`${keys.fleetId}:*`);
     if (leftovers.length > 0) await redis.del(...leftovers);
   }
@@ -35,14 +35,17 @@ afterAll(async () => {
 
 // Each test has a fleet of its own: backlog counters and drain jobs are fleet-wide.
 let keys: FleetKeys;
+let queues: DrainQueues;
+/** The test sessions are MySQL ones: their drains go to MySQL's queue. */
 let queue: Queue<DrainJobData>;
 let mailbox: Mailbox;
 let jobs: JobStore;
 beforeEach(() => {
   keys = new FleetKeys(`t${randomUUID().slice(0, 8)}`);
-  queue = createDrainQueue(redis, keys);
-  fleets.push({ keys, queue });
-  mailbox = new Mailbox(redis, keys, queue, options);
+  queues = new DrainQueues(redis, keys);
+  queue = queues.for('mysql');
+  fleets.push({ keys, queues });
+  mailbox = new Mailbox(redis, keys, queues, options);
   jobs = new JobStore(redis, keys, 60_000);
 });
 
@@ -74,7 +77,7 @@ describe('Mailbox', () => {
     const id = await session('room-1');
     for (let n = 1; n <= 3; n++) expect((await mailbox.enqueue(job(id, n), checks)).accepted).toBe(true);
     expect(await queue.getJobCountByTypes('prioritized')).toBe(1);
-    expect(await readBacklog(redis, keys, queue)).toMatchObject({
+    expect(await readBacklog(redis, keys, queues)).toMatchObject({
       queries: 3,
       byRoom: { 'room-1': 3 },
       byEngine: { mysql: 3 },
@@ -91,7 +94,7 @@ describe('Mailbox', () => {
       item = next;
     }
     expect(seen).toEqual(['SELECT 1', 'SELECT 2', 'SELECT 3']);
-    expect(await readBacklog(redis, keys, queue)).toMatchObject({ queries: 0, byRoom: {}, byEngine: {} });
+    expect(await readBacklog(redis, keys, queues)).toMatchObject({ queries: 0, byRoom: {}, byEngine: {} });
   });
 
   it('needs no drain job for a query pushed while a worker drains the session, and one again after', async () => {
@@ -168,7 +171,7 @@ describe('Mailbox', () => {
   });
 
   it('defers a room at its share while another room has work, and lets a room alone use every slot', async () => {
-    const capped = new Mailbox(redis, keys, queue, { ...options, roomConcurrency: 1 });
+    const capped = new Mailbox(redis, keys, queues, { ...options, roomConcurrency: 1 });
     const [a1, a2, b1] = [await session('exam-a'), await session('exam-a'), await session('exam-b')];
     for (const id of [a1, a2]) await capped.enqueue(job(id, 1), checks);
     expect((await capped.begin(a1)).kind).toBe('item');

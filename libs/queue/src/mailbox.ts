@@ -1,7 +1,7 @@
 import type { JobState, JobStatus, QueryJob } from '@sqlfleet/contracts';
-import type { Config } from '@sqlfleet/core';
-import type { Queue } from 'bullmq';
+import type { Config, EngineName } from '@sqlfleet/core';
 import type { Redis } from 'ioredis';
+import type { DrainQueues } from './drain-queue.ts';
 import { BEGIN, COMPLETE, RELEASE } from './drain-scripts.ts';
 import { statusOf } from './job-store.ts';
 import type { FleetKeys } from './keys.ts';
@@ -82,7 +82,7 @@ export class Mailbox {
   constructor(
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
-    private readonly drainQueue: Queue<DrainJobData>,
+    private readonly drainQueues: DrainQueues,
     private readonly options: MailboxOptions,
   ) {}
 
@@ -127,17 +127,18 @@ export class Mailbox {
     )) as [string, number | string, number?, string?];
     if (reply[0] !== 'ok') return { accepted: false, refusal: reply[0] as EnqueueRefusal, detail: String(reply[1]) };
     const [, needsDrain, priority, raw] = reply;
-    if (needsDrain === 1) await this.scheduleDrain(job.sessionId, priority);
+    if (needsDrain === 1) await this.scheduleDrain(job.sessionId, job.engine, priority);
     return { accepted: true, job: JSON.parse(raw ?? '{}') as QueryJob };
   }
 
   /**
    * Makes sure a drain job will look at this session. While one is active, `keepLastIfActive`
    * queues exactly one follow-up, so an item pushed just as a drain finishes is never stranded.
-   * Every drain has a priority (BullMQ takes un-prioritised jobs before all prioritised ones).
+   * Every drain has a priority (BullMQ takes un-prioritised jobs before all prioritised ones). It goes
+   * to the queue of the session's engine, which only workers serving that engine read.
    */
-  async scheduleDrain(sessionId: string, priority = this.options.roomPriority): Promise<void> {
-    await this.drainQueue.add(
+  async scheduleDrain(sessionId: string, engine: EngineName, priority = this.options.roomPriority): Promise<void> {
+    await this.drainQueues.for(engine).add(
       'drain',
       { sessionId },
       {

@@ -1,7 +1,6 @@
-import type { DrainJobData, FleetKeys, RoomStats, ScopeFigures, WorkerHeartbeats } from '@sqlfleet/queue';
+import type { DrainQueues, FleetKeys, RoomStats, ScopeFigures, WorkerHeartbeats } from '@sqlfleet/queue';
 import { readBacklog } from '@sqlfleet/queue';
 import type { SessionStore } from '@sqlfleet/sandbox';
-import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EngineProbe } from './engine-probe.ts';
 import type { Access } from './proctor-access.ts';
@@ -30,7 +29,7 @@ export interface DashboardSnapshot {
 export interface DashboardReaderOptions {
   redis: Redis;
   keys: FleetKeys;
-  drainQueue: Queue<DrainJobData>;
+  drainQueues: DrainQueues;
   sessions: SessionStore;
   stats: RoomStats;
   census: SocketCensus;
@@ -67,10 +66,10 @@ export class DashboardReader {
   }
 
   private async readFigures(access: Access, at: string): Promise<DashboardSnapshot> {
-    const { redis, keys, drainQueue, sessions, stats, census, heartbeats } = this.options;
+    const { redis, keys, drainQueues, sessions, stats, census, heartbeats } = this.options;
     const ops = access.kind === 'ops';
     const [backlog, workers, students, active] = await Promise.all([
-      readBacklog(redis, keys, drainQueue),
+      readBacklog(redis, keys, drainQueues),
       heartbeats.alive(),
       census.read(),
       ops ? stats.activeRooms() : Promise.resolve([]),

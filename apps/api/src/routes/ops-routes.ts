@@ -5,7 +5,7 @@ import type { ApiServices } from '../services.ts';
 
 /** Health and Prometheus metrics (the proctor's views are in proctor-routes.ts). */
 export function registerOpsRoutes(app: FastifyInstance, services: ApiServices): void {
-  const { redis, keys, drainQueue, sessions, metrics, config, available } = services;
+  const { redis, keys, drainQueues, sessions, metrics, config, available } = services;
   const opsOnly = { preHandler: opsTokenGuard(services.proctor.access) };
 
   app.get('/api/health', async (_request, reply) => {
@@ -17,7 +17,7 @@ export function registerOpsRoutes(app: FastifyInstance, services: ApiServices): 
       return reply.status(503).send({ status: 'down', redis: 'down' });
     }
     const [backlog, liveSessions, details] = await Promise.all([
-      readBacklog(redis, keys, drainQueue),
+      readBacklog(redis, keys, drainQueues),
       sessions.count(),
       services.healthDetails(),
     ]);

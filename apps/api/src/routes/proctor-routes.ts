@@ -27,7 +27,7 @@ const roomOf = (request: FastifyRequest): string => {
 /** The proctor's view: tokens per room, the live dashboard, the backlog, and each room's audit trail. */
 export function registerProctorRoutes(app: FastifyInstance, services: ApiServices): void {
   const { access, tokens, audit, reader } = services.proctor;
-  const { redis, keys, drainQueue } = services;
+  const { redis, keys, drainQueues } = services;
   const tokenIn = (request: FastifyRequest) => tokenOf(request.headers.authorization, request.query);
 
   app.post('/api/rooms/:room/proctor-tokens', { preHandler: opsTokenGuard(access) }, async (request, reply) => {
@@ -54,7 +54,7 @@ export function registerProctorRoutes(app: FastifyInstance, services: ApiService
 
   app.get('/api/queue', async (request) => {
     const granted = await access.resolve(tokenIn(request));
-    const [backlog, snapshot] = await Promise.all([readBacklog(redis, keys, drainQueue), reader.read(granted)]);
+    const [backlog, snapshot] = await Promise.all([readBacklog(redis, keys, drainQueues), reader.read(granted)]);
     // Each room's share of the fleet at a glance: queries waiting, running, and their wait over the last minute.
     const rooms = Object.fromEntries(
       Object.entries(snapshot.rooms).map(([room, view]) => [
