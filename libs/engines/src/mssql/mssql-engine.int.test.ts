@@ -192,13 +192,13 @@ describe.skipIf(!MSSQL_URL)('mssql engine against a real SQL Server or Babelfish
     const out = await engine.execute(
       target,
       "SELECT REPLICATE(CAST('x' AS varchar(max)), 20000000) AS big",
-      limits({ maxBytes: 1024 * 1024 }),
+      limits({ maxBytes: 1024 * 1024, timeoutMs: 20_000 }),
     );
     expect(out).toMatchObject({ kind: 'ok', results: [{ rows: [], truncated: true }] });
   });
 
   it('reports a killed connection as CONNECTION_LOST and serves the next script', async () => {
-    const running = engine.execute(target, BUSY_LOOP, limits({ timeoutMs: 10_000 }));
+    const running = engine.execute(target, BUSY_LOOP, limits({ timeoutMs: 25_000 }));
     await new Promise((resolve) => setTimeout(resolve, 500));
     const { recordset } = await admin
       .request()
