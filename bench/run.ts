@@ -11,25 +11,31 @@ import { ENGINE_NAMES } from '@sqlfleet/core';
 import { type Fleet, startFleet } from '../test/support/fleet.ts';
 import { since } from './stats.ts';
 import { benchEngines } from './suites/engine.ts';
+import { benchExamStart, EXAM_START } from './suites/exam-start.ts';
 import { benchFleetQuery } from './suites/fleet-query.ts';
+import { benchFloors } from './suites/floors.ts';
 import { benchQueue } from './suites/queue.ts';
 import { benchSandboxStartup } from './suites/sandbox-startup.ts';
 import { type Row, renderTable } from './table.ts';
 
-const SUITES = ['queue', 'engine', 'http', 'socket', 'startup'] as const;
+const SUITES = ['floors', 'queue', 'engine', 'http', 'socket', 'startup', 'exam'] as const;
 type Suite = (typeof SUITES)[number];
-const FLEET_SUITES: readonly Suite[] = ['http', 'socket', 'startup'];
+const FLEET_SUITES: readonly Suite[] = ['http', 'socket', 'startup', 'exam'];
 
 /** A suite still running after this is reported as failed (hung) and the next one starts. */
-const SUITE_DEADLINE_MS = 120_000;
+const SUITE_DEADLINE_MS = 180_000;
+/** The exam start builds and removes N sandboxes twice over. */
+const EXAM_DEADLINE_MS = 1_800_000;
 
-const USAGE = `usage: npm run bench -- [--only=${SUITES.join(',')}] [--engines=postgres,mysql] [--worker-concurrency=8]`;
+const USAGE = `usage: npm run bench -- [--only=${SUITES.join(',')}] [--engines=postgres,mysql] [--worker-concurrency=8] [--students=${EXAM_START.students}] [--exam-engines=postgres]`;
 
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     engines: { type: 'string', default: 'postgres,mysql' },
     'worker-concurrency': { type: 'string', default: '8' },
+    students: { type: 'string', default: String(EXAM_START.students) },
+    'exam-engines': { type: 'string', default: 'postgres' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -39,13 +45,22 @@ if (values.help) {
 }
 const only = pick(values.only ?? SUITES.join(','), SUITES, 'suite');
 const engines = pick(values.engines, ENGINE_NAMES, 'engine');
+const examEngines = pick(values['exam-engines'], ENGINE_NAMES, 'engine');
+const students = Number(values.students);
+if (!Number.isInteger(students) || students < 1) {
+  console.error(`--students must be a positive integer\n${USAGE}`);
+  process.exit(2);
+}
 /**
  * The fleet the end-to-end suites run on: two workers at the production concurrency (8).
  * This bench found that 4+ concurrent sandbox ensures (or DELETEs) deadlocked the server
  * admins' pool (fixed in cfb09d7); `--worker-concurrency` lets a run compare settings, and a
  * suite that hangs is reported, not waited on.
  */
-const FLEET = { workers: 2, env: { WORKER_CONCURRENCY: values['worker-concurrency'], LOG_LEVEL: 'warn' } };
+const FLEET = {
+  workers: 2,
+  env: { WORKER_CONCURRENCY: values['worker-concurrency'], WORKER_LOCK_MS: '30000', LOG_LEVEL: 'warn' },
+};
 
 let fleet: Fleet | undefined;
 let stopping: Promise<void> | undefined;
@@ -68,7 +83,7 @@ try {
         fleet = await startFleet(FLEET);
         log(`fleet ${fleet.fleetId} up at ${fleet.url} (${FLEET.workers} workers × ${FLEET.env.WORKER_CONCURRENCY})`);
       }
-      rows.push(...(await withDeadline(runSuite(suite), SUITE_DEADLINE_MS)));
+      rows.push(...(await withDeadline(runSuite(suite), suite === 'exam' ? EXAM_DEADLINE_MS : SUITE_DEADLINE_MS)));
       log(`${suite} done in ${(since(t) / 1000).toFixed(1)} s`);
     } catch (error) {
       // One broken suite must not hide the others' figures.
@@ -95,6 +110,8 @@ const report = {
   machine,
   suites: only,
   engines,
+  examEngines,
+  students,
   fleet: FLEET,
   totalSeconds: since(started) / 1000,
   rows,
@@ -108,6 +125,8 @@ if (failures.length > 0) process.exitCode = 1;
 
 function runSuite(suite: Suite): Promise<Row[]> {
   switch (suite) {
+    case 'floors':
+      return benchFloors(engines);
     case 'queue':
       return benchQueue();
     case 'engine':
@@ -117,6 +136,12 @@ function runSuite(suite: Suite): Promise<Row[]> {
       return benchFleetQuery(requireFleet(), engines, suite);
     case 'startup':
       return benchSandboxStartup(requireFleet(), engines);
+    case 'exam':
+      return (async () => {
+        const rows: Row[] = [];
+        for (const engine of examEngines) rows.push(...(await benchExamStart(requireFleet(), engine, students)));
+        return rows;
+      })();
   }
 }
 

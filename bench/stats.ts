@@ -69,3 +69,39 @@ export async function lanes(ops: readonly (() => Promise<unknown>)[], perLane: n
   );
   return summarize(samples, since(started));
 }
+
+/**
+ * Open loop: starts `op(i)` at `rate` per second, `count` times, whether or not earlier calls
+ * have answered (students do not wait for each other). Latency runs from each call's scheduled
+ * start, so a fleet that falls behind shows it (no coordinated omission). Failed calls are
+ * counted, not timed.
+ */
+export async function openLoop(
+  op: (i: number) => Promise<unknown>,
+  { rate, count }: { rate: number; count: number },
+): Promise<{ summary: Summary; failed: number; firstError?: string }> {
+  const samples: number[] = [];
+  let failed = 0;
+  let firstError: string | undefined;
+  const calls: Promise<void>[] = [];
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const at = started + (i * 1000) / rate;
+    const wait = at - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    calls.push(
+      op(i).then(
+        () => {
+          samples.push(performance.now() - at);
+        },
+        (error: unknown) => {
+          failed++;
+          firstError ??= error instanceof Error ? error.message : String(error);
+        },
+      ),
+    );
+  }
+  await Promise.all(calls);
+  const summary = summarize(samples, since(started));
+  return firstError === undefined ? { summary, failed } : { summary, failed, firstError };
+}

@@ -18,6 +18,8 @@ export class Student {
   constructor(
     private readonly url: string,
     readonly engine: EngineName,
+    /** The exam room the student sits in, sent with every query. */
+    readonly room?: string,
   ) {}
 
   /** POST /api/query with wait:true; the first call (with DBML) makes the session. */
@@ -25,7 +27,14 @@ export class Student {
     const response = await fetch(`${this.url}/api/query`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-sqlfleet-client': this.clientId },
-      body: JSON.stringify({ engine: this.engine, sessionId: this.sessionId, dbml, query, wait: true }),
+      body: JSON.stringify({
+        engine: this.engine,
+        sessionId: this.sessionId,
+        dbml,
+        query,
+        wait: true,
+        room: this.room,
+      }),
     });
     const body = (await response.json()) as QueryResult & { error?: { code: string; message: string } };
     return this.accept(body, `HTTP ${response.status}`);
@@ -35,6 +44,7 @@ export class Student {
   async submit(query: string, dbml?: string): Promise<QueryResult> {
     this.socket ??= await this.connect();
     const payload: Record<string, unknown> = { engine: this.engine, query };
+    if (this.room) payload.room = this.room;
     if (this.sessionId) payload.sessionId = this.sessionId;
     if (dbml) payload.dbml = dbml;
     const { ack, result } = await submitOverSocket(this.socket, payload);

@@ -1,8 +1,9 @@
 /**
- * b. Sandbox start-up as a student sees it: the first query of a NEW session (create the
- * database and login, apply the schema, seed 100 rows) until its answer, one at a time and
- * as a burst of sessions at once (the first minute of an exam).
+ * b. Sandbox start-up as a student sees it: the first query of a NEW session until its answer:
+ * built cold (create the database and login, apply the schema, seed 100 rows) one at a time and
+ * as a burst of sessions at once, and claimed from a pre-warmed exam one at a time.
  */
+import { randomBytes } from 'node:crypto';
 import type { EngineName } from '@sqlfleet/core';
 import type { Fleet } from '../../test/support/fleet.ts';
 import { childrenRss } from '../rss.ts';
@@ -10,6 +11,7 @@ import { EXAM_CHECK, EXAM_DBML } from '../schemas.ts';
 import { since, summarize } from '../stats.ts';
 import { Student } from '../student.ts';
 import type { Row } from '../table.ts';
+import { prewarmExam } from './exam-start.ts';
 
 export const STARTUP = { warmup: 2, iterations: 12, burst: 20 };
 
@@ -29,10 +31,11 @@ export async function benchSandboxStartup(fleet: Fleet, engines: readonly Engine
     for (let i = 0; i < STARTUP.iterations; i++) samples.push(await alone());
     rows.push({
       suite: 'startup',
-      case: `${engine} new session, 3 tables + 100 rows`,
+      case: `${engine} new session, 3 tables + 100 rows (cold: built)`,
       summary: summarize(samples),
       note: 'one at a time; ops/s not meaningful',
     });
+    rows.push(await claimedOneAtATime(fleet, engine));
 
     // Removed only after the whole burst, so clean-up does not compete with the measured start-ups.
     const students = Array.from({ length: STARTUP.burst }, () => new Student(fleet.url, engine));
@@ -51,6 +54,31 @@ export async function benchSandboxStartup(fleet: Fleet, engines: readonly Engine
     }
   }
   return rows;
+}
+
+/** The same first query in a room whose exam was registered and pre-warmed: the sandbox is claimed. */
+async function claimedOneAtATime(fleet: Fleet, engine: EngineName): Promise<Row> {
+  const room = `bench-${randomBytes(4).toString('hex')}`;
+  await prewarmExam(fleet, engine, room, STARTUP.iterations + STARTUP.warmup);
+  const students: Student[] = [];
+  try {
+    const samples: number[] = [];
+    for (let i = 0; i < STARTUP.warmup + STARTUP.iterations; i++) {
+      const student = new Student(fleet.url, engine, room);
+      students.push(student);
+      const ms = await firstQuery(student);
+      if (i >= STARTUP.warmup) samples.push(ms);
+    }
+    return {
+      suite: 'startup',
+      case: `${engine} new session, exam pre-warmed (claimed)`,
+      summary: summarize(samples),
+      note: 'one at a time; the exam was ready before the first student',
+    };
+  } finally {
+    await Student.leaveAll(students);
+    await fetch(`${fleet.url}/api/exams/${room}`, { method: 'DELETE' });
+  }
 }
 
 /** Milliseconds from submitting a new session's first query to its checked answer. */
