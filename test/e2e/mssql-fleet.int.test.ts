@@ -1,6 +1,7 @@
 /**
  * `engine: "mssql"` end to end: real API, two workers and a reaper as separate processes, against the
- * server of MSSQL_URL (Microsoft SQL Server or Babelfish for PostgreSQL). Skipped by name without it.
+ * server of MSSQL_URL (Microsoft SQL Server or Babelfish for PostgreSQL), plus a third worker without
+ * SQL Server that must leave every mssql session alone. Skipped by name without it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { del, post } from '../support/client.ts';
@@ -34,6 +35,9 @@ describe.skipIf(!MSSQL_URL)('mssql sessions through the fleet (set MSSQL_URL)', 
       reaper: true,
       env: { MSSQL_URL: MSSQL_URL ?? '', SESSION_TTL_MS: '60000', REAPER_INTERVAL_MS: '2000' },
     });
+    // Issue 12's mixed fleet: a worker with no SQL Server beside them must never take an mssql session
+    // (it took them, and answered ENGINE_UNAVAILABLE, before drains were queued per engine).
+    fleet.startWorker({ MSSQL_URL: '' });
   }, 90_000);
   afterAll(async () => {
     await fleet?.stop();

@@ -114,7 +114,7 @@ export class MssqlEngine implements Engine {
     const spid = await this.resetSession(pool, limits, target);
     const kills = flavour.stopsRunaway === 'kill';
     const deadline = new ScriptDeadline(limits.timeoutMs, this.cancelGraceMs + (kills ? KILL_GRACE_MS : 0));
-    const stop = kills ? () => this.killRunaway(target, spid) : undefined;
+    const stop = kills ? () => this.killRunaway(target, flavour, spid) : undefined;
     // The admin connection that KILLs is opened ahead, so that a kill at the deadline costs no login.
     if (kills) this.killer.warm(target);
     const collector = new ResultCollector(limits);
@@ -167,8 +167,8 @@ export class MssqlEngine implements Engine {
     return this.closing;
   }
 
-  private killRunaway(target: SandboxTarget, spid: number): void {
-    this.killer.kill(target, spid).catch((err: unknown) => {
+  private killRunaway(target: SandboxTarget, flavour: MssqlFlavour, spid: number): void {
+    this.killer.kill(target, flavour, spid).catch((err: unknown) => {
       // The connection is dropped after the grace all the same; the server may run the batch on until it ends.
       this.log?.warn({ err, database: target.database, spid }, 'could not KILL a runaway session');
     });

@@ -11,6 +11,13 @@ describe('server flavour', () => {
     expect(flavourOf(SQL_SERVER_VERSION)).toMatchObject({ kind: 'sql-server', stopsRunaway: 'attention' });
   });
 
+  it('KILLs a runaway on Babelfish with its own checks, and on SQL Server only a session of the sandbox login', () => {
+    expect(flavourOf(BABELFISH_VERSION).killSession(123, 'sb_1')).toBe('KILL 123');
+    expect(flavourOf(SQL_SERVER_VERSION).killSession(123, "o'k")).toMatch(
+      /session_id = 123 AND login_name = N'o''k'\) KILL 123$/,
+    );
+  });
+
   it.each([
     ["syntax error near 't' at line 2 and character position 5", 102],
     ['syntax error at or near "FORM"', 102],

@@ -29,6 +29,8 @@ export interface MssqlFlavour {
    * watchdog ends the session with `KILL <spid>` from an admin connection.
    */
   readonly stopsRunaway: 'attention' | 'kill';
+  /** The batch that KILLs session `spid` of `login` (an integer checked by the caller), where runaways are KILLed. */
+  killSession(spid: number, login: string): string;
   /** Server-wide set-up before the first sandbox (SQL Server: contained database authentication). */
   readonly prepareServer: string[];
   /** A database and a least-privilege principal that can log in to it and reach nothing else. */
@@ -43,6 +45,9 @@ export interface MssqlFlavour {
 const sqlServer: MssqlFlavour = {
   kind: 'sql-server',
   stopsRunaway: 'attention',
+  // Only a session of the sandbox's login: a spid the server has since given to someone else is left alone.
+  killSession: (spid, login) =>
+    `IF EXISTS (SELECT 1 FROM sys.dm_exec_sessions WHERE session_id = ${spid} AND login_name = ${nLiteral(login)}) KILL ${spid}`,
   prepareServer: [
     `IF (SELECT CAST(value_in_use AS int) FROM sys.configurations WHERE name = 'contained database authentication') = 0
      BEGIN
@@ -100,6 +105,10 @@ const UNTRANSLATED_TO_SQL_SERVER: ReadonlyArray<readonly [RegExp, number]> = [
 const babelfish: MssqlFlavour = {
   kind: 'babelfish',
   stopsRunaway: 'kill',
+  // Babelfish's KILL itself checks that the spid is a live TDS session (through sys.dm_exec_sessions,
+  // ~0.4 s on a busy machine: a second look for the login would double that). The spid is the backend
+  // of the sandbox connection still running the batch, so it cannot have been given to anyone else.
+  killSession: (spid) => `KILL ${spid}`,
   // No contained databases, sp_configure or ALTER DATABASE there.
   prepareServer: [],
   // A server login that owns its sandbox database (is dbo there) and is a user of no other: Babelfish

@@ -2,7 +2,7 @@ import type { SandboxTarget } from '@sqlfleet/contracts';
 import type { Logger } from '@sqlfleet/core';
 import sql from 'mssql';
 import type { WatchdogLogins } from '../watchdog-login.ts';
-import { nLiteral } from './server-flavour.ts';
+import type { MssqlFlavour } from './server-flavour.ts';
 
 export interface SessionKillerOptions {
   watchdog?: WatchdogLogins;
@@ -15,8 +15,8 @@ export interface SessionKillerOptions {
  * Ends a sandbox's server session with `KILL <spid>` from an admin connection: how a runaway batch
  * is stopped on a server that reads a TDS attention only after the running statement ends
  * (Babelfish). The admin login comes from the watchdog (the server's admin, which the student cannot
- * lock out); without one (engine tests) the sandbox's own login tries. Only a session of the sandbox's
- * login is killed: a spid the server has since given to someone else is left alone.
+ * lock out); without one (engine tests) the sandbox's own login tries. The flavour says how
+ * (`killSession`).
  * One small pool per admin login, kept warm so that a kill costs a round trip, not a login.
  */
 export class SessionKiller {
@@ -24,15 +24,11 @@ export class SessionKiller {
 
   constructor(private readonly options: SessionKillerOptions) {}
 
-  async kill(target: SandboxTarget, spid: number): Promise<void> {
+  async kill(target: SandboxTarget, flavour: MssqlFlavour, spid: number): Promise<void> {
     if (!Number.isSafeInteger(spid) || spid <= 0) return;
     const pool = await this.poolFor(target);
     // KILL takes no variable: the spid is an integer checked above.
-    await pool
-      .request()
-      .batch(
-        `IF EXISTS (SELECT 1 FROM sys.dm_exec_sessions WHERE session_id = ${spid} AND login_name = ${nLiteral(target.user)}) KILL ${spid}`,
-      );
+    await pool.request().batch(flavour.killSession(spid, target.user));
   }
 
   /** Opens the admin connection for the target's server now, if it is not open yet. */
