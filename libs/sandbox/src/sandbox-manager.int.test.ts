@@ -1,9 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { SandboxTarget } from '@sqlfleet/contracts';
 import { createLogger, loadConfig } from '@sqlfleet/core';
 import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandboxes, type Sandboxes } from './sandboxes.ts';
+
+/** mysql2 connection options of a target (it warns about the `engine` field). */
+const loginOf = ({ host, port, user, password, database }: SandboxTarget) => ({ host, port, user, password, database });
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const config = loadConfig({ FLEET_ID: `t${randomBytes(5).toString('hex')}`, ENGINES: 'mysql' });
@@ -41,7 +45,7 @@ describe('SandboxManager.ensure', () => {
     const first = await manager.ensure(sessionId, fingerprint);
     expect(first.state).toBe('created');
     // What a student's `SET PASSWORD` does to the login.
-    const student = await mysql.createConnection(first.sandbox.target);
+    const student = await mysql.createConnection(loginOf(first.sandbox.target));
     await student.query("SET PASSWORD = PASSWORD('changed-by-student')");
     await student.end();
 

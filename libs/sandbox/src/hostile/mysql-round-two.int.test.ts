@@ -1,3 +1,4 @@
+import type { SandboxTarget } from '@sqlfleet/contracts';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostileFixture, hostileFixture } from './hostile-fixture.ts';
@@ -8,6 +9,9 @@ import { type HostileFixture, hostileFixture } from './hostile-fixture.ts';
  * (Catching the cancel in a CONTINUE HANDLER loop and SET PASSWORD before a runaway: runaway.int.test.ts.)
  */
 let f: HostileFixture;
+/** mysql2 connection options of a target (it warns about the `engine` field). */
+const loginOf = ({ host, port, user, password, database }: SandboxTarget) => ({ host, port, user, password, database });
+
 const root = mysql.createPool({ host: '127.0.0.1', user: 'root', connectionLimit: 2 });
 
 beforeAll(async () => {
@@ -56,7 +60,7 @@ describe('hostile SQL on a MariaDB sandbox, round two', () => {
   });
 
   it("cannot commit another session's prepared XA transaction", async () => {
-    const victim = await mysql.createConnection(f.neighbour.target);
+    const victim = await mysql.createConnection(loginOf(f.neighbour.target));
     try {
       await victim.query("XA START 'victim'");
       await victim.query("INSERT INTO items VALUES (7, 'half-done')");
