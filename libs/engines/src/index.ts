@@ -11,6 +11,7 @@ export {
 } from './mssql/index.ts';
 export { MysqlEngine } from './mysql/mysql-engine.ts';
 export { splitMysql } from './mysql/mysql-splitter.ts';
+export { rollBackPreparedXa, type XaQuery } from './mysql/prepared-xa.ts';
 export { PostgresEngine } from './postgres/postgres-engine.ts';
 export { splitPostgres } from './postgres/postgres-splitter.ts';
 export { createEngine, createEngines } from './registry.ts';

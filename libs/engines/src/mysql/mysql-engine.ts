@@ -8,7 +8,7 @@ import { isConnectionLoss, mysqlConnectFailure, mysqlErrors } from './mysql-erro
 import { splitMysql } from './mysql-splitter.ts';
 import { runMysqlStatement } from './mysql-statement.ts';
 import { mysqlTypeCast } from './mysql-types.ts';
-import { rollBackPreparedXa } from './prepared-xa.ts';
+import { connectionQuery, rollBackPreparedXa } from './prepared-xa.ts';
 
 /** One connection of a sandbox login. */
 interface MysqlConnection {
@@ -132,7 +132,7 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
     if (!discard) {
       try {
         if ((await this.flavourOf(target, conn)) === 'mariadb') {
-          const rolledBack = await rollBackPreparedXa(conn);
+          const rolledBack = await rollBackPreparedXa(connectionQuery(conn));
           if (rolledBack > 0) log?.debug({ rolledBack }, 'rolled back prepared XA transactions left behind');
         }
         await new Promise<void>((resolve, reject) => conn.reset((err) => (err ? reject(err) : resolve())));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { SandboxTarget } from '@sqlfleet/contracts';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +57,29 @@ describe('hostile SQL on a MariaDB sandbox, round two', () => {
     expect(out, JSON.stringify(out)).toMatchObject({ kind: 'timeout' });
     // The killed connection's transaction is detached; the next script on the server rolls it back.
     expect(await f.run('SELECT 1')).toMatchObject({ kind: 'ok' });
+    expect(await rootRows('XA RECOVER')).toEqual([]);
+  });
+
+  it('cannot keep its sandbox from being destroyed with a prepared XA transaction on a dropped connection', {
+    timeout: 30_000,
+  }, async () => {
+    const spec = {
+      sessionId: randomUUID(),
+      engine: 'mysql' as const,
+      fingerprint: 'hostile',
+      batches: ['CREATE TABLE t (n int)'],
+    };
+    const { sandbox } = await f.fleet.provisioner.ensure(spec);
+    const student = await mysql.createConnection(loginOf(sandbox.target));
+    await student.query("XA START 'stuck'");
+    await student.query('INSERT INTO t VALUES (1)');
+    await student.query("XA END 'stuck'");
+    await student.query("XA PREPARE 'stuck'");
+    student.destroy();
+    await f.fleet.provisioner.destroy({ id: sandbox.id, engine: 'mysql', sessionId: spec.sessionId });
+    expect(
+      await rootRows('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [sandbox.id]),
+    ).toEqual([]);
     expect(await rootRows('XA RECOVER')).toEqual([]);
   });
 

@@ -1,4 +1,5 @@
 import type { Logger } from '@sqlfleet/core';
+import { rollBackPreparedXa } from '@sqlfleet/engines';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { mysqlBoundsReport } from './mysql-bounds.ts';
 import { assertSafeName } from './sandbox-names.ts';
@@ -154,6 +155,10 @@ export class MysqlServerAdmin implements ServerAdmin {
       [login],
     );
     for (const { id } of threads) await this.pool.query('KILL CONNECTION ?', [id]).catch(() => undefined);
+    // A prepared XA transaction outlives its connection and would keep DROP DATABASE waiting for good.
+    await rollBackPreparedXa(
+      async (sql: string) => (await this.pool.query({ sql, rowsAsArray: true }))[0] as unknown[][],
+    );
     await this.pool.query(`DROP DATABASE IF EXISTS ${ident(name)}`);
     await this.meta();
     await this.pool.query(`DELETE FROM ${this.metaTable} WHERE name = ?`, [name]);
