@@ -27,7 +27,8 @@ export async function fillLoginSlots(target: SandboxTarget, atMost = 20): Promis
         await client.connect();
         opened.push({ close: () => client.end() });
       } else {
-        const conn = await mysql.createConnection({ ...target, connectTimeout: 5_000 });
+        const { host, port, user, password, database } = target;
+        const conn = await mysql.createConnection({ host, port, user, password, database, connectTimeout: 5_000 });
         conn.on('error', () => undefined);
         opened.push({ close: () => conn.end() });
       }
