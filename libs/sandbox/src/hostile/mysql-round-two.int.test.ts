@@ -25,7 +25,7 @@ afterAll(async () => {
 
 /** Polled for a while: a killed connection's locks go when the server has closed it. */
 async function eventually<T>(probe: () => Promise<T>, expected: T): Promise<T> {
-  for (let i = 0; i < 25; i++) {
+  for (let i = 0; i < 50; i++) {
     const value = await probe();
     if (JSON.stringify(value) === JSON.stringify(expected)) return value;
     await new Promise((resolve) => setTimeout(resolve, 200));

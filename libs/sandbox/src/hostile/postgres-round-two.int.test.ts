@@ -26,7 +26,7 @@ async function attackerRunning(): Promise<unknown[]> {
     adminRows("SELECT pid, query FROM pg_stat_activity WHERE usename = $1 AND state <> 'idle'", [
       f.attacker.target.user,
     ]);
-  for (let i = 0; i < 25; i++) {
+  for (let i = 0; i < 50; i++) {
     const rows = await look();
     if (rows.length === 0) return rows;
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -85,16 +85,16 @@ describe('hostile SQL on a PostgreSQL sandbox, round two', () => {
   });
 
   it('cannot cancel or end the neighbour’s or the admin’s backends, even knowing their pids', async () => {
-    const neighbour = f.run('SELECT pg_sleep(2), 1 AS done', f.neighbour.target);
+    const neighbour = f.run('SELECT pg_sleep(4), 1 AS done', f.neighbour.target);
     const adminClient = await admin.connect();
     try {
-      const adminSleep = adminClient.query('SELECT pg_sleep(2), 1 AS done');
+      const adminSleep = adminClient.query('SELECT pg_sleep(4), 1 AS done');
       let pids: number[] = [];
-      for (let i = 0; i < 25 && pids.length < 2; i++) {
+      for (let i = 0; i < 60 && pids.length < 2; i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         pids = (
           await adminRows(
-            "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(2), 1 AS done%' AND state = 'active'",
+            "SELECT pid FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(4), 1 AS done%' AND state = 'active'",
           )
         ).map((r) => r.pid as number);
       }

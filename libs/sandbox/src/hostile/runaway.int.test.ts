@@ -60,7 +60,7 @@ async function stillRunning(target: SandboxTarget, admin?: mysql.Pool): Promise<
     return rows as unknown[];
   };
   // Generous: "shortly after its limit", not a timing assertion.
-  for (let i = 0; i < 25; i++) {
+  for (let i = 0; i < 50; i++) {
     const rows = await look();
     if (rows.length === 0) return rows;
     await sleep(200);
