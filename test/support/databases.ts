@@ -26,10 +26,35 @@ export async function mysqlQuery<T = Record<string, unknown>>(sql: string, param
   }
 }
 
-/** Databases and logins of a fleet, on both servers. */
-export async function fleetFootprint(
-  fleetId: string,
-): Promise<{ pg: string[]; pgRoles: string[]; mysql: string[]; mysqlUsers: string[] }> {
+interface Footprint {
+  pg: string[];
+  pgRoles: string[];
+  mysql: string[];
+  mysqlUsers: string[];
+}
+
+/**
+ * Sandbox databases and logins of a fleet, on both servers. Schema templates (`<fleet>_t…` and their
+ * logins `<fleet>_r…`, SANDBOX_TEMPLATES) are no session's, so they are listed apart, under `templates`.
+ */
+export async function fleetFootprint(fleetId: string): Promise<Footprint & { templates: Footprint }> {
+  const all = await everythingOf(fleetId);
+  const template = new RegExp(`^${fleetId}_[tr][0-9a-f]{23}$`);
+  const split = (names: string[]) => [names.filter((n) => !template.test(n)), names.filter((n) => template.test(n))];
+  const [pg, pgT] = split(all.pg);
+  const [pgRoles, pgRolesT] = split(all.pgRoles);
+  const [my, myT] = split(all.mysql);
+  const [myUsers, myUsersT] = split(all.mysqlUsers);
+  return {
+    pg: pg ?? [],
+    pgRoles: pgRoles ?? [],
+    mysql: my ?? [],
+    mysqlUsers: myUsers ?? [],
+    templates: { pg: pgT ?? [], pgRoles: pgRolesT ?? [], mysql: myT ?? [], mysqlUsers: myUsersT ?? [] },
+  };
+}
+
+async function everythingOf(fleetId: string): Promise<Footprint> {
   const like = `${fleetId}\\_%`;
   const [pgDbs, pgRoles, myDbs, myUsers] = await Promise.all([
     pgQuery<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [like]),
@@ -49,7 +74,7 @@ export async function fleetFootprint(
 }
 
 export async function dropFleetDatabases(fleetId: string): Promise<void> {
-  const found = await fleetFootprint(fleetId);
+  const found = await everythingOf(fleetId);
   for (const db of found.pg) await pgQuery(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
   for (const role of found.pgRoles) await pgQuery(`DROP ROLE IF EXISTS "${role}"`);
   for (const db of found.mysql) await mysqlQuery(`DROP DATABASE IF EXISTS \`${db}\``);

@@ -43,10 +43,16 @@ export class Reaper {
     try {
       const reaped = await manager.reapIdle(now - sessionTtlMs);
       const orphans = await manager.sweepOrphans();
+      const templates = await manager.sweepTemplates();
       metrics?.swept({ idle: reaped.length, orphan: orphans.sandboxes.length, lost: orphans.handles.length });
-      if (reaped.length + orphans.sandboxes.length + orphans.handles.length > 0) {
+      if (reaped.length + orphans.sandboxes.length + orphans.handles.length + templates.length > 0) {
         logger.info(
-          { reaped: reaped.length, orphanSandboxes: orphans.sandboxes.length, lostSandboxes: orphans.handles.length },
+          {
+            reaped: reaped.length,
+            orphanSandboxes: orphans.sandboxes.length,
+            lostSandboxes: orphans.handles.length,
+            idleTemplates: templates.length,
+          },
           'reaper sweep',
         );
       }

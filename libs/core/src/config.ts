@@ -72,6 +72,11 @@ export const ENV_SCHEMA = {
   /** How long a query waits for a connection of the budget before a retryable CONNECTIONS_EXHAUSTED. */
   CONNECTION_WAIT_MS: int(10_000),
 
+  /** Server provisioner: build each fingerprint's schema once in a template database and copy it for new sandboxes. */
+  SANDBOX_TEMPLATES: bool(true),
+  /** A template nothing was copied from for this long is dropped by the reaper. */
+  SANDBOX_TEMPLATE_IDLE_MS: int(30 * 60_000),
+
   SESSION_TTL_MS: int(60 * 60_000),
   RESULT_TTL_MS: int(60 * 60_000),
   REAPER_INTERVAL_MS: int(5 * 60_000),
@@ -153,6 +158,8 @@ export interface Config {
     cpus: number;
     pids: number;
     warmPool: number;
+    templates: boolean;
+    templateIdleMs: number;
     storageMb: number;
     tempFileMb: number;
   };
@@ -274,6 +281,8 @@ function toConfig(env: Env): Config {
       cpus: env.SANDBOX_CPUS,
       pids: env.SANDBOX_PIDS,
       warmPool: env.SANDBOX_WARM_POOL,
+      templates: env.SANDBOX_TEMPLATES,
+      templateIdleMs: env.SANDBOX_TEMPLATE_IDLE_MS,
       storageMb: env.SANDBOX_STORAGE_MB,
       tempFileMb: env.SANDBOX_TEMP_FILE_MB,
     },

@@ -58,6 +58,8 @@ export interface Provisioner {
   destroy(ref: SandboxRef): Promise<void>;
   /** Every sandbox this fleet made that still exists. */
   list(): Promise<SandboxRef[]>;
+  /** Drops schema templates nothing was cloned from lately (server provisioner); names dropped. */
+  sweepTemplates?(): Promise<string[]>;
   /** Releases admin connections and clients. Idempotent. */
   close(): Promise<void>;
 }

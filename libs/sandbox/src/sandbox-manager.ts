@@ -206,6 +206,15 @@ export class SandboxManager {
     return { sandboxes: removed, handles: forgotten };
   }
 
+  /** Drops schema templates idle past SANDBOX_TEMPLATE_IDLE_MS, on every provisioner that keeps them. */
+  async sweepTemplates(): Promise<string[]> {
+    const dropped: string[] = [];
+    for (const provisioner of new Set(this.options.provisioners.values())) {
+      dropped.push(...((await provisioner.sweepTemplates?.()) ?? []));
+    }
+    return dropped;
+  }
+
   private async batchesFor(engine: EngineName, fingerprint: string): Promise<readonly string[]> {
     const cached = this.compiled.get(fingerprint);
     if (cached) return cached;

@@ -11,6 +11,7 @@ import { MysqlServerAdmin } from './server/mysql-server-admin.ts';
 import { PostgresServerAdmin } from './server/postgres-server-admin.ts';
 import type { ServerAdmin } from './server/server-admin.ts';
 import { ServerProvisioner } from './server/server-provisioner.ts';
+import { ServerTemplates } from './server/server-templates.ts';
 import { SandboxWatchdogLogins } from './watchdog-logins.ts';
 
 /** The engines and provisioners a process uses, built from the configuration. */
@@ -57,6 +58,9 @@ export async function createSandboxRuntime({ config, logger }: SandboxRuntimeOpt
     engines,
     admins,
     storageCapBytes: config.sandbox.storageMb * 1024 * 1024,
+    ...(config.sandbox.templates
+      ? { templates: new ServerTemplates({ fleetId: config.fleetId, idleMs: config.sandbox.templateIdleMs, logger }) }
+      : {}),
     logger,
   });
   for (const admin of Object.values(admins)) void reportBounds(admin, logger);

@@ -2,6 +2,7 @@ import type { Logger } from '@sqlfleet/core';
 import { rollBackPreparedXa } from '@sqlfleet/engines';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { mysqlBoundsReport } from './mysql-bounds.ts';
+import { MysqlTemplateCopy } from './mysql-template-copy.ts';
 import { assertSafeName } from './sandbox-names.ts';
 import type { LockResult, SandboxMeta, ServerAdmin, ServerEndpoint, StorageControl } from './server-admin.ts';
 
@@ -103,6 +104,8 @@ export class MysqlServerAdmin implements ServerAdmin {
    * that work, a handful of concurrent ensures would hold every connection and wait forever.
    */
   private readonly lockPool: Pool;
+  private readonly copyPool: Pool;
+  private readonly templates: MysqlTemplateCopy;
   private metaReady?: Promise<void>;
   private closing?: Promise<void>;
 
@@ -112,7 +115,7 @@ export class MysqlServerAdmin implements ServerAdmin {
     this.metaDatabase = options.metaDatabase ?? 'sqlfleet_meta';
     this.metaTable = `${ident(this.metaDatabase)}.sandbox_meta`;
     this.connectionLimit = options.connectionLimit ?? 5;
-    const newPool = (connectionLimit: number): Pool => {
+    const newPool = (connectionLimit: number, multipleStatements = false): Pool => {
       const pool = mysql.createPool({
         host: this.endpoint.host,
         port: this.endpoint.port,
@@ -120,6 +123,7 @@ export class MysqlServerAdmin implements ServerAdmin {
         password: decodeURIComponent(url.password),
         database: url.pathname.slice(1) || undefined,
         connectionLimit,
+        multipleStatements,
         maxIdle: 2,
         idleTimeout: 10_000,
       });
@@ -129,6 +133,30 @@ export class MysqlServerAdmin implements ServerAdmin {
     };
     this.pool = newPool(4);
     this.lockPool = newPool(LOCK_CONNECTIONS);
+    // Only our own template copy scripts go through it (names checked, statements from SHOW CREATE TABLE).
+    this.copyPool = newPool(2, true);
+    this.templates = new MysqlTemplateCopy(this.copyPool);
+  }
+
+  async cloneSandbox(template: string, _templateLogin: string, name: string, login: string, password: string) {
+    await this.createSandbox(name, login, password);
+    try {
+      await this.templates.copy(template, name);
+    } catch (error) {
+      await this.dropSandbox(name, login).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async sealTemplate(template: string, login: string): Promise<void> {
+    await this.templates.check(template);
+    // The template is read by the admin only from now on.
+    await this.pool.query(`DROP USER IF EXISTS ${account(login)}`);
+    const [threads] = await this.pool.query<RowDataPacket[]>(
+      'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?',
+      [login],
+    );
+    for (const { id } of threads) await this.pool.query('KILL CONNECTION ?', [id]).catch(() => undefined);
   }
 
   async createSandbox(name: string, login: string, password: string): Promise<void> {
@@ -270,7 +298,9 @@ export class MysqlServerAdmin implements ServerAdmin {
   }
 
   close(): Promise<void> {
-    this.closing ??= Promise.allSettled([this.pool.end(), this.lockPool.end()]).then(() => undefined);
+    this.closing ??= Promise.allSettled([this.pool.end(), this.lockPool.end(), this.copyPool.end()]).then(
+      () => undefined,
+    );
     return this.closing;
   }
 

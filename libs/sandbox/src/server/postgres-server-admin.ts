@@ -65,17 +65,46 @@ export class PostgresServerAdmin implements ServerAdmin {
   }
 
   async createSandbox(name: string, login: string, password: string): Promise<void> {
+    await this.makeSandbox(name, login, password, '', []);
+  }
+
+  /**
+   * `CREATE DATABASE … TEMPLATE`: a file-level copy of the template's schema and rows. Its objects
+   * still belong to the template's login, so they are handed to the new login inside the copy.
+   */
+  async cloneSandbox(template: string, templateLogin: string, name: string, login: string, password: string) {
+    await this.makeSandbox(name, login, password, ` TEMPLATE ${ident(template)}`, [
+      `REASSIGN OWNED BY ${ident(templateLogin)} TO ${ident(login)}`,
+    ]);
+  }
+
+  async sealTemplate(template: string, login: string): Promise<void> {
+    // The template's login owns only what is inside it (REASSIGN in a copy then touches nothing shared).
+    await this.pool.query(`ALTER DATABASE ${ident(template)} OWNER TO CURRENT_USER`);
+    // A template with a connection open cannot be copied: nobody may connect to it any more.
+    await this.pool.query(`ALTER DATABASE ${ident(template)} WITH ALLOW_CONNECTIONS false`);
+    await this.pool.query(`ALTER ROLE ${ident(login)} NOLOGIN`);
+    await this.pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [template]);
+  }
+
+  private async makeSandbox(
+    name: string,
+    login: string,
+    password: string,
+    template: string,
+    inside: readonly string[],
+  ): Promise<void> {
     await this.pool.query(
       `CREATE ROLE ${ident(login)} LOGIN PASSWORD ${literal(password)} NOSUPERUSER NOCREATEDB NOCREATEROLE ` +
         `NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT ${this.connectionLimit}`,
     );
     try {
       // INHERIT matters: PG 15's `public` schema belongs to pg_database_owner, whose rights the owner inherits.
-      await this.pool.query(`CREATE DATABASE ${ident(name)} OWNER ${ident(login)}`);
+      await this.pool.query(`CREATE DATABASE ${ident(name)}${template} OWNER ${ident(login)}`);
       // PUBLIC may CONNECT and make TEMP tables in a new database by default: only the owner may.
       await this.pool.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
       await this.pool.query(roleBounds(ident(login), this.tempFileLimitMb));
-      await this.inDatabase(name, REVOKE_SHARED_RESOURCES);
+      await this.inDatabase(name, ...inside, REVOKE_SHARED_RESOURCES);
     } catch (error) {
       await this.dropSandbox(name, login).catch(() => undefined);
       throw error;

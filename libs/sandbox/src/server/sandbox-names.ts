@@ -42,3 +42,20 @@ export function newPassword(): string {
 export function assertSafeName(name: string): void {
   if (!/^[a-z0-9_]{1,63}$/.test(name)) throw new Error(`unsafe sandbox name ${JSON.stringify(name)}`);
 }
+
+/**
+ * The template database of a schema fingerprint (`<fleet>_t<hash>`) and its login (`<fleet>_r<hash>`):
+ * same length as sandbox names, but `isSandboxName` is false for both, so the orphan sweep never takes one.
+ */
+export function templateName(fleetId: string, fingerprint: string): string {
+  assertFleetId(fleetId);
+  const hash = createHash('sha256')
+    .update(fingerprint)
+    .digest('hex')
+    .slice(0, HASH_CHARS - 1);
+  return `${fleetId}_t${hash}`;
+}
+
+export function templateLogin(template: string): string {
+  return template.replace(/_t([0-9a-f]+)$/, '_r$1');
+}

@@ -63,6 +63,13 @@ export interface ServerAdmin {
    * belongs to a connection). Does not wait: another holder means `{ held: false }`.
    */
   withLock<T>(name: string, fn: () => Promise<T>): Promise<LockResult<T>>;
+  /**
+   * Seals a database built by `createSandbox` + the schema as a template: its login can no longer
+   * connect, nothing stays connected. Throws when the database holds what `cloneSandbox` cannot copy.
+   */
+  sealTemplate?(template: string, login: string): Promise<void>;
+  /** Like `createSandbox`, but the database starts as a copy of a sealed template (schema and seed). */
+  cloneSandbox?(template: string, templateLogin: string, name: string, login: string, password: string): Promise<void>;
   /** Storage-cap enforcement; an admin without it leaves its sandboxes uncapped. */
   readonly storage?: StorageControl;
   /** What this server lets one login take from the others that no setting of ours bounds (logged at start). */

@@ -5,6 +5,7 @@ import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from
 import { asSandboxError, pingFailure } from '../provisioning.ts';
 import { assertFleetId, isSandboxName, newPassword, sandboxName } from './sandbox-names.ts';
 import type { SandboxMeta, ServerAdmin } from './server-admin.ts';
+import type { ServerTemplates } from './server-templates.ts';
 import { enforceStorageCap } from './storage-cap.ts';
 
 export interface ServerProvisionerOptions {
@@ -15,6 +16,8 @@ export interface ServerProvisionerOptions {
   admins: Partial<Record<EngineName, ServerAdmin>>;
   /** Bytes a sandbox database may hold before its writes are refused; 0: no cap. */
   storageCapBytes?: number;
+  /** New sandboxes as copies of a template per fingerprint (SANDBOX_TEMPLATES); absent: DDL + seed each time. */
+  templates?: ServerTemplates;
   logger: Logger;
 }
 
@@ -84,6 +87,15 @@ export class ServerProvisioner implements Provisioner {
       }
     }
     return refs;
+  }
+
+  /** Drops template databases no sandbox was cloned from lately (the reaper calls this). */
+  async sweepTemplates(): Promise<string[]> {
+    const { templates, admins } = this.options;
+    if (!templates) return [];
+    const dropped: string[] = [];
+    for (const admin of Object.values(admins)) if (admin) dropped.push(...(await templates.sweep(admin)));
+    return dropped;
   }
 
   close(): Promise<void> {
@@ -172,8 +184,11 @@ export class ServerProvisioner implements Provisioner {
     await admin.writeMeta(name, { ...meta, ready: false });
     const target = targetOf(admin, spec.engine, name, newPassword());
     try {
-      await admin.createSandbox(name, name, target.password);
-      await engine.applySchema(target, spec.batches);
+      const cloned = await this.options.templates?.clone(admin, engine, name, target.password, spec);
+      if (!cloned) {
+        await admin.createSandbox(name, name, target.password);
+        await engine.applySchema(target, spec.batches);
+      }
     } catch (error) {
       log.warn({ err: error }, 'sandbox build failed: removing it');
       await engine.release(target).catch(() => undefined);
