@@ -80,6 +80,14 @@ export class SandboxManager {
     });
   }
 
+  /**
+   * Whether this engine's sandboxes can be pre-warmed: the server provisioner only so far (the docker
+   * provisioner finds a session's container by its session label, so it would not find a claimed one).
+   */
+  canPrewarm(engine: EngineName): boolean {
+    return this.options.provisioners.get(engine)?.kind === 'server';
+  }
+
   /** Builds one pre-warmed sandbox for the exam, owned by the exam until a session claims it. */
   async prewarm(exam: ExamRecord): Promise<Sandbox> {
     // Random, not the slot number: a slot given back after a failed build must not name a sandbox in use.
