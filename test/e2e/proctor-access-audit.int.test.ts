@@ -117,6 +117,28 @@ describe('the dashboard figures', () => {
   });
 });
 
+describe('an exam room on the dashboard', () => {
+  it('shows the pre-warmed sandboxes of its exam, then the claims of its students', async () => {
+    const room = `exam-c-${Date.now()}`;
+    const registered = await call(fleet.url, '/api/exams', OPS, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ room, engine: 'postgres', dbml: SHOP_DBML, students: 2 }),
+    });
+    expect(registered.status).toBe(201);
+    const token = await makeToken(room);
+    const read = async () => json(await call(fleet.url, '/api/proctor/dashboard', token));
+    const warmed = await until(read, (d) => (d.rooms[room]?.exam?.ready ?? 0) >= 2, 60_000);
+    expect(warmed.rooms[room].exam).toMatchObject({ students: 2, claimed: 0 });
+    expect(warmed.rooms[room].exam.ready).toBeGreaterThanOrEqual(2);
+
+    const student = await post(fleet.url, { engine: 'postgres', dbml: SHOP_DBML, room, query: 'SELECT 1' });
+    expect(student.status).toBe(200);
+    const claimed = await until(read, (d) => d.rooms[room]?.exam?.claimed === 1);
+    expect(claimed.rooms[room].exam.claimed).toBe(1);
+  }, 90_000);
+});
+
 describe('the audit trail', () => {
   it('lists a room’s queries as JSON and as formula-safe CSV, to its proctor or ops only', async () => {
     const tokenA = await makeToken(roomA);

@@ -75,6 +75,7 @@ const reader = new DashboardReader({
   census,
   heartbeats,
   probe: new EngineProbe(serverAddresses(Object.fromEntries(probed.map((e) => [e, adminUrls[e]])))),
+  exam: (room) => sandboxes.exams.status(room),
   localHealth: () => runtime.health(),
 });
 const rateLimiter = new RateLimiter(redis, keys, config.rateLimitPerMinute);

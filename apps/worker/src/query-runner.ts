@@ -72,7 +72,9 @@ export class QueryRunner {
       const ensured = await this.manager.ensure(job.sessionId, job.fingerprint);
       if (ensured.state !== 'reused') {
         const seconds = (performance.now() - startedAt) / 1000;
-        this.metrics.sandboxBuilt(job.engine, ensured.sandbox.provisioner, ensured.state, seconds);
+        // An exam's pre-warmed sandbox claimed is timed apart from one built for the query.
+        const how = ensured.claimed ? 'claimed' : ensured.state;
+        this.metrics.sandboxBuilt(job.engine, ensured.sandbox.provisioner, how, seconds);
       }
       this.trusted.set(job.sessionId, ensured.sandbox);
       return ensured;

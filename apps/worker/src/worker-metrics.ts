@@ -45,7 +45,7 @@ export class WorkerMetrics {
   });
   private readonly builds = new Histogram({
     name: 'sqlfleet_sandbox_build_seconds',
-    help: 'Time to make a sandbox for a query (created or recreated), by engine and provisioner',
+    help: "Time to get a sandbox for a query: built (created, recreated) or an exam's pre-warmed one claimed, by engine and provisioner",
     labelNames: ['engine', 'provisioner', 'state'],
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
@@ -90,7 +90,7 @@ export class WorkerMetrics {
     this.waitSeconds.observe({ engine }, waitSeconds);
   }
 
-  sandboxBuilt(engine: string, provisioner: string, state: 'created' | 'recreated', seconds: number): void {
+  sandboxBuilt(engine: string, provisioner: string, state: 'created' | 'recreated' | 'claimed', seconds: number): void {
     this.builds.observe({ engine, provisioner, state }, seconds);
   }
 

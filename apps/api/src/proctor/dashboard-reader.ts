@@ -1,3 +1,4 @@
+import type { ExamStatus } from '@sqlfleet/contracts';
 import type { DrainQueues, FleetKeys, RoomStats, ScopeFigures, WorkerHeartbeats } from '@sqlfleet/queue';
 import { readBacklog } from '@sqlfleet/queue';
 import type { SessionStore } from '@sqlfleet/sandbox';
@@ -10,6 +11,8 @@ import type { SocketCensus } from './socket-census.ts';
 export interface RoomView extends ScopeFigures {
   students: number;
   waiting: number;
+  /** The room's registered exam: its pre-warmed sandboxes. */
+  exam?: { students: number; target: number; ready: number; claimed: number; missed: number; building: number };
 }
 
 export interface Degradation {
@@ -35,6 +38,8 @@ export interface DashboardReaderOptions {
   census: SocketCensus;
   heartbeats: WorkerHeartbeats;
   probe: EngineProbe;
+  /** The exam registered for a room, if any (its pre-warmed sandboxes). */
+  exam: (room: string) => Promise<ExamStatus | undefined>;
   /** This replica's own view of the container engine's circuit. */
   localHealth: () => Promise<Record<string, unknown>>;
 }
@@ -75,11 +80,20 @@ export class DashboardReader {
       ops ? stats.activeRooms() : Promise.resolve([]),
     ]);
     const rooms = ops ? [...new Set([...active, ...Object.keys(backlog.byRoom)])].sort() : [...access.rooms];
-    const figures = await stats.read(rooms, ops);
+    const [figures, exams] = await Promise.all([
+      stats.read(rooms, ops),
+      Promise.all(rooms.map((room) => this.options.exam(room))),
+    ]);
     const view = (room: string): RoomView => {
       const scope = figures.rooms[room] as ScopeFigures;
       const queued = backlog.byRoom[room] ?? 0;
-      return { ...scope, students: students[room] ?? 0, waiting: Math.max(0, queued - scope.running) };
+      const view: RoomView = { ...scope, students: students[room] ?? 0, waiting: Math.max(0, queued - scope.running) };
+      const exam = exams[rooms.indexOf(room)];
+      if (exam) {
+        const { students: expected, target, ready, claimed, missed, building } = exam;
+        view.exam = { students: expected, target, ready, claimed, missed, building };
+      }
+      return view;
     };
     const busy = workers.reduce((sum, w) => sum + w.busy, 0);
     const snapshot: DashboardSnapshot = {

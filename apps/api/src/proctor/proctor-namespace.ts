@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, isAppError, type Logger } from '@sqlfleet/core';
 import type { Server } from 'socket.io';
 import type { DashboardReader, DashboardSnapshot } from './dashboard-reader.ts';
@@ -61,14 +62,16 @@ export function startProctorNamespace(options: ProctorNamespaceOptions): { stop:
         logger.warn({ err: error }, 'dashboard read failed');
         continue;
       }
-      for (const id of ids) namespace.sockets.get(id)?.emit('dashboard', snapshot);
+      // Local: with connection-state recovery an ordinary emit goes through the Redis adapter first,
+      // and "Redis is down" must still reach the proctor. A missed snapshot needs no replay.
+      namespace.local.to(ids).emit('dashboard', snapshot);
     }
   };
 
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running) return; // a slow Redis must not pile ticks up
-    running = (async () => {
+    const work = (async () => {
       const main = io.of('/');
       if (census.ready()) {
         await census.publish(main.adapter.rooms, main.sockets.size).catch((error: unknown) => {
@@ -76,7 +79,10 @@ export function startProctorNamespace(options: ProctorNamespaceOptions): { stop:
         });
       }
       if (namespace.sockets.size > 0) await push();
-    })().finally(() => {
+    })();
+    // A command sent just as Redis went away waits for its return: the next ticks must not,
+    // so that proctors see "Redis down" (the reads check the connection before sending).
+    running = Promise.race([work, sleep(Math.max(3_000, 3 * pushMs))]).finally(() => {
       running = undefined;
     });
   }, pushMs);

@@ -52,8 +52,9 @@ export const PROCTOR_SCRIPT = `(function () {
   function ms(v) { return v === null || v === undefined ? '–' : v >= 1000 ? (v / 1000).toFixed(1) + ' s' : v + ' ms'; }
   function figure(label, value, key, bad) {
     var box = el('div', 'figure');
+    value = String(value);
     box.appendChild(el('div', 'label', label));
-    var v = el('div', 'value' + (bad ? ' bad' : '') + (String(value).indexOf('/') > 0 ? ' pair' : ''), String(value));
+    var v = el('div', 'value' + (bad ? ' bad' : '') + (/[/·]/.test(value) ? ' pair' : ''), value);
     v.dataset.figure = key;
     box.appendChild(v);
     return box;
@@ -137,7 +138,15 @@ export const PROCTOR_SCRIPT = `(function () {
     if (snapshot.fleet) {
       render('fleet', 'Whole fleet', snapshot.fleet, [figure('sandboxes live', snapshot.fleet.sandboxesLive, 'sandboxes')]);
     }
-    rooms.forEach(function (room) { render('room:' + room, 'Room ' + room, snapshot.rooms[room]); });
+    rooms.forEach(function (room) {
+      var v = snapshot.rooms[room];
+      var exam = v.exam ? [
+        figure('pre-warmed ready / target', v.exam.ready + ' / ' + v.exam.target, 'exam-ready'),
+        figure('claimed · missed', v.exam.claimed + ' · ' + v.exam.missed, 'exam-claimed', v.exam.missed > 0),
+        figure('sandboxes building', v.exam.building, 'exam-building')
+      ] : [];
+      render('room:' + room, 'Room ' + room, v, exam);
+    });
   }
   var socket = io('/proctor', { auth: { token: token }, transports: ['websocket', 'polling'] });
   socket.on('dashboard', show);
