@@ -81,6 +81,15 @@ describe('metrics of every app', () => {
       }),
     ).toBe(1);
     expect(sampleOf(w, 'sqlfleet_sandbox_build_seconds_count', { engine: 'mysql', provisioner: 'server' })).toBe(1);
+    expect(sampleOf(w, 'sqlfleet_engine_connection_budget', { engine: 'postgres' })).toBeGreaterThan(0);
+    // While a query runs, its connection counts against the budget.
+    await post(fleet.url, { engine: 'postgres', sessionId, query: 'SELECT pg_sleep(3)', wait: false });
+    const busy = await until(
+      () => scrape(workerUrl),
+      (s) => (sampleOf(s, 'sqlfleet_engine_connections', { engine: 'postgres' }) ?? 0) >= 1,
+    );
+    expect(sampleOf(busy, 'sqlfleet_engine_connections', { engine: 'postgres' })).toBeGreaterThanOrEqual(1);
+    expect(sampleOf(w, 'sqlfleet_engine_connection_waiters', { engine: 'postgres' })).toBe(0);
     expect(sampleOf(after.api, 'sqlfleet_sessions_live')).toBe(2);
     expect(sampleOf(after.api, 'sqlfleet_http_requests_total', { route: '/api/query', status: '200' })).toBe(4);
     expect(sampleOf(after.api, 'sqlfleet_socket_clients')).toBe(0);

@@ -41,6 +41,15 @@ const emitter = createSocketEmitter(adapterRedis, keys.socketStream);
 shutdown.add('socket emitter', emitter.close);
 
 const metrics = new WorkerMetrics();
+metrics.watchConnections(
+  () =>
+    new Map(
+      [...runtime.engines].flatMap(([name, engine]) => {
+        const figures = engine.connectionFigures?.();
+        return figures ? [[name, figures] as const] : [];
+      }),
+    ),
+);
 const metricsServer = metrics.listen(config.worker.metricsPort, config.http.host);
 if (metricsServer) shutdown.add('metrics', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
 const observer = new QueryObserver({

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { OutcomeLabel, QueryResult } from '@sqlfleet/contracts';
 import { serveMetrics } from '@sqlfleet/core';
+import type { ConnectionFigures } from '@sqlfleet/engines';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -96,6 +97,26 @@ export class WorkerMetrics {
 
   sandboxFailed(engine: string, provisioner: string, code: string): void {
     this.buildFailures.inc({ engine, provisioner, code });
+  }
+
+  /**
+   * Per engine: connections this worker holds on the shared server against its budget, and queries
+   * waiting for one (the budget is per process: sum over workers for a server's load).
+   */
+  watchConnections(figures: () => ReadonlyMap<string, ConnectionFigures>): void {
+    const gauge = (name: string, help: string, pick: (f: ConnectionFigures) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['engine'],
+        registers: [this.registry],
+        collect() {
+          for (const [engine, f] of figures()) this.set({ engine }, pick(f));
+        },
+      });
+    gauge('sqlfleet_engine_connections', 'Connections held on the engine server by this worker', (f) => f.held);
+    gauge('sqlfleet_engine_connection_budget', 'Connections this worker may hold on the engine server', (f) => f.limit);
+    gauge('sqlfleet_engine_connection_waiters', 'Queries of this worker waiting for a connection', (f) => f.waiting);
   }
 
   /** Serves GET /metrics on `port` (0: not served). */

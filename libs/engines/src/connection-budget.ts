@@ -55,6 +55,11 @@ export class ConnectionBudget<C> {
     return this.held;
   }
 
+  /** Callers waiting for a connection now (for metrics). */
+  get queued(): number {
+    return this.waiters.length;
+  }
+
   /**
    * A connection to the target `key`: an idle one of its own, a new one within the budget, or, once
    * the budget is spent, the next one freed. `open` makes a new connection (its failure frees the slot).

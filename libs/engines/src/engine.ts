@@ -18,4 +18,12 @@ export interface Engine {
   release(target: SandboxTarget): Promise<void>;
   /** Closes every pool. Idempotent. */
   close(): Promise<void>;
+  /** Connections this process holds on the engine's server against its budget, and callers waiting for one. */
+  connectionFigures?(): ConnectionFigures;
+}
+
+export interface ConnectionFigures {
+  held: number;
+  limit: number;
+  waiting: number;
 }
