@@ -53,21 +53,33 @@ export async function sequential(
 
 /**
  * Closed loop: `lanes` run at once, each calling its own op `perLane` times in a row (a
- * student waits for an answer before the next query). Latency of every call, wall time of all.
+ * student waits for an answer before the next query). Latency of every answered call, wall time
+ * of all; failed calls are counted, not timed.
  */
-export async function lanes(ops: readonly (() => Promise<unknown>)[], perLane: number): Promise<Summary> {
+export async function lanes(
+  ops: readonly (() => Promise<unknown>)[],
+  perLane: number,
+): Promise<{ summary: Summary; failed: number; firstError?: string }> {
   const samples: number[] = [];
+  let failed = 0;
+  let firstError: string | undefined;
   const started = performance.now();
   await Promise.all(
     ops.map(async (op) => {
       for (let i = 0; i < perLane; i++) {
         const t = performance.now();
-        await op();
-        samples.push(since(t));
+        try {
+          await op();
+          samples.push(since(t));
+        } catch (error) {
+          failed++;
+          firstError ??= error instanceof Error ? error.message : String(error);
+        }
       }
     }),
   );
-  return summarize(samples, since(started));
+  const summary = summarize(samples, since(started));
+  return firstError === undefined ? { summary, failed } : { summary, failed, firstError };
 }
 
 /**

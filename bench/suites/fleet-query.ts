@@ -21,23 +21,28 @@ export const FLEET_QUERY = {
   /** Closed loop, many warm sessions: the fleet's sustained throughput. */
   sustained: { sessions: 40, perSession: 50 },
   /** Open loop at the issue's target rate. */
-  open: { sessions: 40, rate: 500, seconds: 10 },
+  open: { sessions: 40, rate: 500, seconds: 6 },
 };
 
 export type Transport = 'http' | 'socket';
 
+/** `emit` receives each row as it is measured, so a case that fails or hangs later does not lose it. */
 export async function benchFleetQuery(
   fleet: Fleet,
   engines: readonly EngineName[],
   transport: Transport,
-): Promise<Row[]> {
-  const rows: Row[] = [];
+  emit: (row: Row) => void,
+): Promise<void> {
   for (const engine of engines) {
-    rows.push(await oneSession(fleet, engine, transport));
-    rows.push(await openLoopAt(fleet, engine, transport));
-    rows.push(await closedLoop(fleet, engine, transport, FLEET_QUERY.sustained));
+    for (const run of [oneSession, openLoopAt, sustained]) {
+      const row = await run(fleet, engine, transport);
+      // A long suite shows its rows as they come (a hung case still leaves the others).
+      process.stderr.write(
+        `[bench]   ${row.case}: p50 ${row.summary.p50.toFixed(2)} ms, p99 ${row.summary.p99.toFixed(2)} ms\n`,
+      );
+      emit(row);
+    }
   }
-  return rows;
 }
 
 const ask = (student: Student, transport: Transport) => () =>
@@ -54,6 +59,9 @@ async function oneSession(fleet: Fleet, engine: EngineName, transport: Transport
   }
 }
 
+const sustained = (fleet: Fleet, engine: EngineName, transport: Transport) =>
+  closedLoop(fleet, engine, transport, FLEET_QUERY.sustained);
+
 async function closedLoop(
   fleet: Fleet,
   engine: EngineName,
@@ -66,7 +74,7 @@ async function closedLoop(
     await Promise.all(
       students.map((s) => (transport === 'http' ? s.post('SELECT 1', TINY_DBML) : s.submit('SELECT 1', TINY_DBML))),
     );
-    const summary = await lanes(
+    const { summary, failed, firstError } = await lanes(
       students.map((s) => ask(s, transport)),
       perSession,
     );
@@ -75,7 +83,7 @@ async function closedLoop(
       case: `${engine} SELECT 1, ${sessions} sessions × ${perSession}`,
       summary,
       rssMiB: await childrenRss(),
-      note: 'closed loop, all sessions at once (sustained throughput)',
+      note: `closed loop, all sessions at once (sustained throughput); ${failed} failed${firstError ? ` (${firstError})` : ''}`,
     };
   } finally {
     await Student.leaveAll(students);
