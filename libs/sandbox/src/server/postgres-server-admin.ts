@@ -224,7 +224,23 @@ export class PostgresServerAdmin implements ServerAdmin {
         `max_prepared_transactions is ${prepared.setting}: a prepared transaction outlives its session and holds its locks`,
       );
     }
+    report.push(...(await this.trustReport()));
     return report;
+  }
+
+  /**
+   * `trust` on TCP lines lets any login in with any password: a sandbox login's own password then
+   * guards nothing, and it may connect to every database it has CONNECT on (`postgres` by default).
+   */
+  private async trustReport(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ line: number; address: string | null }>(
+      "SELECT line_number AS line, address FROM pg_hba_file_rules WHERE type LIKE 'host%' AND auth_method = 'trust'",
+    );
+    return rows.map(
+      (r) =>
+        `pg_hba.conf line ${r.line} trusts TCP logins${r.address ? ` from ${r.address}` : ''}: any login connects ` +
+        'without its password, to any database it may CONNECT to (use scram-sha-256 for sandbox logins)',
+    );
   }
 
   close(): Promise<void> {
