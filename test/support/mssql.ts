@@ -47,6 +47,12 @@ export async function lookAtMssql(url: string): Promise<MssqlLook> {
           .batch(drop)
           .catch(() => undefined);
       }
+      // Their metadata rows too (the admin deletes a row when it drops its sandbox; these were left).
+      await pool
+        .request()
+        .input('like', sql.NVarChar, `${fleetId}\\_%`)
+        .query("DELETE FROM sqlfleet_meta.dbo.sandbox_meta WHERE name LIKE @like ESCAPE '\\'")
+        .catch(() => undefined);
       for (const login of found.logins) {
         await pool
           .request()

@@ -53,8 +53,8 @@ export class MssqlServerAdmin implements ServerAdmin {
   /** Holds the transactions that own sandbox locks, apart from the pool doing the work under them. */
   private readonly lockPool: sql.ConnectionPool;
   /**
-   * Connected to the metadata database itself: Babelfish refuses even a sysadmin's three-part names
-   * into another database's tables ("permission denied for schema sqlfleet_meta_dbo").
+   * Connected to the metadata database itself: Babelfish refuses even a sysadmin's CREATE TABLE through
+   * a three-part name into another database ("permission denied for schema sqlfleet_meta_dbo").
    */
   private readonly metaPool: sql.ConnectionPool;
   private readonly metaDatabase: string;
