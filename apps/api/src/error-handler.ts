@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { AppError, isAppError } from '@sqlfleet/core';
+import { isRedisDown } from '@sqlfleet/queue';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Every refusal answers `{ error: { code, message, ... } }`; only our own faults are 5xx. */
@@ -17,8 +18,11 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
 }
 
-function toAppError(error: FastifyError | AppError): AppError {
-  if (isAppError(error)) return error;
+/** Maps any error to the AppError a client is answered with (HTTP and Socket.IO alike). */
+export function toAppError(thrown: unknown): AppError {
+  if (isAppError(thrown)) return thrown;
+  if (!(thrown instanceof Error)) return new AppError('INTERNAL', 'Internal error', { cause: thrown });
+  const error = thrown as FastifyError;
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('BODY_TOO_LARGE', error.message);
@@ -34,10 +38,6 @@ function toAppError(error: FastifyError | AppError): AppError {
   }
   if (isRedisDown(error)) return new AppError('QUEUE_UNAVAILABLE', 'The queue is not reachable', { cause: error });
   return new AppError('INTERNAL', 'Internal error', { cause: error });
-}
-
-function isRedisDown(error: Error): boolean {
-  return /ECONNREFUSED|Connection is closed|MaxRetriesPerRequest|Stream isn't writeable/.test(error.message);
 }
 
 /** Errors Fastify meets before routing (a URL that is not valid percent-encoding) skip the error handler. */

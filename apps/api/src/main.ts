@@ -5,13 +5,16 @@ import {
   connectRedis,
   createPrewarmQueue,
   DrainQueues,
+  FAIL_FAST,
   FleetKeys,
   JobStore,
   Mailbox,
   mailboxOptions,
   ResultPublisher,
   RoomStats,
+  redisReady,
   WorkerHeartbeats,
+  warnIfVolatile,
 } from '@sqlfleet/queue';
 import { createSandboxes } from '@sqlfleet/sandbox';
 import { buildApp } from './app.ts';
@@ -36,10 +39,13 @@ const shutdown = new Shutdown({ logger });
 shutdown.listen();
 
 const keys = new FleetKeys(config.fleetId);
-const redis = connectRedis(config.redisUrl, logger);
+// Fail fast: while Redis is away a request answers 503 QUEUE_UNAVAILABLE at once instead of hanging.
+const redis = connectRedis(config.redisUrl, logger, FAIL_FAST);
 const subscriber = connectRedis(config.redisUrl, logger);
 const adapterRedis = connectRedis(config.redisUrl, logger);
 shutdown.add('redis', () => Promise.all([redis, subscriber, adapterRedis].map(closeRedis)).then(() => undefined));
+await redisReady(redis);
+await warnIfVolatile(redis, logger);
 
 const drainQueues = new DrainQueues(redis, keys);
 shutdown.add('drain queues', () => drainQueues.close());

@@ -7,10 +7,11 @@ import {
   sessionIdSchema,
   sessionRoom,
 } from '@sqlfleet/contracts';
-import { AppError, isAppError, type Logger } from '@sqlfleet/core';
+import type { Logger } from '@sqlfleet/core';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { clientIdOf } from './client-id.ts';
+import { toAppError } from './error-handler.ts';
 import { recordRefusal } from './proctor/refusal-recorder.ts';
 import { examRoom } from './proctor/socket-census.ts';
 import type { ApiServices } from './services.ts';
@@ -68,7 +69,8 @@ export function createSocketGateway(
 }
 
 function toAckError(error: unknown, logger: Logger): SubmitAck {
-  const appError = isAppError(error) ? error : new AppError('INTERNAL', 'Internal error', { cause: error });
-  if (appError.status >= 500 && !isAppError(error)) logger.error({ err: error }, 'socket submit failed');
+  // The same mapping as HTTP: a Redis outage is QUEUE_UNAVAILABLE here too, not INTERNAL.
+  const appError = toAppError(error);
+  if (appError.code === 'INTERNAL') logger.error({ err: error }, 'socket submit failed');
   return appError.toJSON();
 }

@@ -32,7 +32,12 @@ export class SubmissionService {
   constructor(private readonly options: SubmissionServiceOptions) {}
 
   /** `jobId` may be chosen by the caller, to wait for the result before the job exists. */
-  async submit(request: QueryRequest, clientId: string, socketId?: string, jobId = randomUUID()): Promise<Submitted> {
+  async submit(
+    request: QueryRequest,
+    clientId: string,
+    socketId?: string,
+    jobId = request.requestId ?? randomUUID(),
+  ): Promise<Submitted> {
     const { available, rateLimiter } = this.options;
     if (!available.has(request.engine)) {
       await rateLimiter.take(clientId);
@@ -105,6 +110,8 @@ export class SubmissionService {
         return new AppError('SESSION_BUSY', `At most ${limits.pendingPerSession} queries may wait per session`, {
           details: { limit: limits.pendingPerSession },
         });
+      case 'REQUEST_ID_TAKEN':
+        return new AppError('VALIDATION_FAILED', 'requestId: already used for a query of another session');
       case 'SESSION_ENGINE_MISMATCH':
         return new AppError('SESSION_ENGINE_MISMATCH', `Session ${sessionId} runs ${outcome.detail}, not ${engine}`, {
           details: { sessionEngine: outcome.detail },

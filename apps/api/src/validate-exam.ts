@@ -1,5 +1,6 @@
 import { type ExamRequest, examRequestSchema } from '@sqlfleet/contracts';
 import { AppError, type Config, ENGINE_NAMES } from '@sqlfleet/core';
+import { assertWellFormed } from './well-formed.ts';
 
 /**
  * Checks an exam registration against the contract and its ceilings: UNKNOWN_ENGINE, DBML_TOO_LARGE,
@@ -9,6 +10,7 @@ export function validateExam(body: unknown, config: Config): ExamRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new AppError('VALIDATION_FAILED', 'The body must be a JSON object');
   }
+  assertWellFormed(body);
   const fields = body as Record<string, unknown>;
   if (!(ENGINE_NAMES as readonly unknown[]).includes(fields.engine)) {
     throw new AppError('UNKNOWN_ENGINE', `"engine" must be one of ${ENGINE_NAMES.join(', ')}`, {

@@ -1,6 +1,7 @@
 import { type QueryRequest, queryRequestSchema } from '@sqlfleet/contracts';
 import { AppError, type Config, ENGINE_NAMES } from '@sqlfleet/core';
 import type { RateLimiter } from './rate-limiter.ts';
+import { assertWellFormed } from './well-formed.ts';
 
 /**
  * Checks a submission against the contract and the size ceilings, mapping each problem to
@@ -10,6 +11,7 @@ export function validateRequest(body: unknown, limits: Config['limits']): QueryR
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new AppError('VALIDATION_FAILED', 'The body must be a JSON object');
   }
+  assertWellFormed(body);
   const fields = body as Record<string, unknown>;
   if (typeof fields.query !== 'string' || fields.query.trim() === '') {
     throw new AppError('QUERY_MISSING', 'A non-empty "query" string is required');

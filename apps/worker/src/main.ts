@@ -69,8 +69,17 @@ const observer = new QueryObserver({
 });
 observer.start();
 shutdown.add('heartbeat', () => observer.stop());
+const mailbox = new Mailbox(redis, keys, drainQueues, mailboxOptions(config));
+// Each time Redis is back (and at start), queries stored just before an outage get their drain.
+const resumeStranded = () =>
+  mailbox.resumeStranded().then(
+    (sessions) => logger.info({ sessions }, 'sessions with waiting queries handed to drains'),
+    (error: unknown) => logger.warn({ err: error }, 'waiting queries not resumed'),
+  );
+redis.on('ready', () => void resumeStranded());
+if (redis.status === 'ready') void resumeStranded();
 const processor = new DrainProcessor({
-  mailbox: new Mailbox(redis, keys, drainQueues, mailboxOptions(config)),
+  mailbox,
   runner: new QueryRunner(manager, runtime.engines, runtime.provisioners, metrics, logger),
   publisher: new ResultPublisher(redis, keys, emitter.io),
   observer,

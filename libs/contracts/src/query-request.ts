@@ -23,6 +23,15 @@ export const queryRequestSchema = z.object({
   wait: z.boolean().default(true),
   timeoutMs: z.number().int().positive().optional(),
   room: roomNameSchema.optional(),
+  /**
+   * The client's own id for this submission (a lowercase UUID), which becomes its job id. Sent again
+   * after an error that left it unknown whether the query was accepted (a 503, a dropped connection),
+   * it answers the same job instead of running the query twice.
+   */
+  requestId: z
+    .string()
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'a lowercase UUID')
+    .optional(),
 });
 
 export type QueryRequest = z.infer<typeof queryRequestSchema>;

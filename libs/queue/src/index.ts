@@ -18,7 +18,7 @@ export {
   type TakenItem,
 } from './mailbox.ts';
 export { addFillJobs, createPrewarmQueue, type PrewarmJobData } from './prewarm-queue.ts';
-export { closeRedis, connectRedis } from './redis-connection.ts';
+export { closeRedis, connectRedis, FAIL_FAST, isRedisDown, redisReady, warnIfVolatile } from './redis-connection.ts';
 export { parseAnnouncement, ResultPublisher, type RoomEmitter } from './result-publisher.ts';
 export { RoomLimits, type RoomLimitsValue } from './room-limits.ts';
 export {

@@ -58,7 +58,8 @@ export type EnqueueRefusal =
   | 'SESSION_NOT_FOUND'
   | 'SESSION_ENGINE_MISMATCH'
   | 'SESSION_BUSY'
-  | 'SCHEMA_MISSING';
+  | 'SCHEMA_MISSING'
+  | 'REQUEST_ID_TAKEN';
 
 /** `fingerprint` and `room` may be left out: the session's own are used. */
 export type NewJob = Omit<QueryJob, 'fingerprint'> & { fingerprint?: string };
@@ -125,9 +126,14 @@ export class Mailbox {
         NO_ROOM,
       ],
     )) as [string, number | string, number?, string?];
+    // The same request id again (a client retrying after an answer it never got): already accepted.
+    if (reply[0] === 'DUPLICATE') return { accepted: true, job: { ...job, fingerprint: job.fingerprint ?? '' } };
     if (reply[0] !== 'ok') return { accepted: false, refusal: reply[0] as EnqueueRefusal, detail: String(reply[1]) };
     const [, needsDrain, priority, raw] = reply;
-    if (needsDrain === 1) await this.scheduleDrain(job.sessionId, job.engine, priority);
+    // The query is stored: from here on it is accepted. A drain that cannot be scheduled now (Redis
+    // went away between the two calls) is scheduled by `resumeStranded` when the workers reconnect;
+    // refusing here would make the client send again a query that will run anyway.
+    if (needsDrain === 1) await this.scheduleDrain(job.sessionId, job.engine, priority).catch(() => undefined);
     return { accepted: true, job: JSON.parse(raw ?? '{}') as QueryJob };
   }
 
@@ -151,6 +157,28 @@ export class Mailbox {
         removeOnFail: 1000,
       },
     );
+  }
+
+  /**
+   * Schedules a drain for every session with queries waiting (deduplicated, so harmless for a session
+   * that has one): after an outage, a query stored just before Redis went away may have no drain.
+   * Returns how many sessions it looked at.
+   */
+  async resumeStranded(): Promise<number> {
+    const prefix = this.keys.mailbox('');
+    let cursor = '0';
+    let sessions = 0;
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      for (const key of found) {
+        const head = await this.redis.lindex(key, 0);
+        if (!head) continue;
+        await this.scheduleDrain(key.slice(prefix.length), (JSON.parse(head) as QueryJob).engine);
+        sessions++;
+      }
+    } while (cursor !== '0');
+    return sessions;
   }
 
   /** Queries of the session not finished yet (the one running included). */

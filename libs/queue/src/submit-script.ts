@@ -14,10 +14,17 @@ import { LuaScript } from './lua-script.ts';
  * [8] backlog ceiling, [9] pending ceiling, [10] schema key prefix, [11] schema TTL (ms),
  * [12] job TTL (ms), [13] now (ms), [14] default priority, [15] name of the no-room group.
  *
+ * A job id already stored (a client's requestId sent again) adds nothing: {'DUPLICATE', session id}
+ * when it is this session's, the refusal REQUEST_ID_TAKEN when another's.
  * Returns {'ok', needsDrain (1 unless a worker drains the session now), priority, item as stored}
  * or a refusal {code, detail}.
  */
 export const SUBMIT = new LuaScript(`
+local known = redis.call('HGET', KEYS[3], 'sessionId')
+if known then
+  if known == ARGV[1] then return {'DUPLICATE', known} end
+  return {'REQUEST_ID_TAKEN', ''}
+end
 if tonumber(ARGV[6]) > 0 then
   local count = redis.call('INCR', KEYS[8])
   if count == 1 then redis.call('PEXPIRE', KEYS[8], ARGV[7]) end

@@ -18,7 +18,7 @@ export function registerQueryRoutes(app: FastifyInstance, services: ApiServices)
   const accept = async (request: FastifyRequest, clientId: string) => {
     try {
       const body = await validateCounted(() => validateRequest(request.body, config.limits), clientId, rateLimiter);
-      const jobId = randomUUID();
+      const jobId = body.requestId ?? randomUUID();
       const result = body.wait ? waiter.wait(jobId, config.waitTimeoutMs, { submitted: false }) : undefined;
       try {
         return { body, result, submitted: await submissions.submit(body, clientId, undefined, jobId) };
