@@ -67,11 +67,6 @@ export abstract class PooledEngine<C> implements Engine {
     return this.connections.forget(targetKey(target));
   }
 
-  /** Connections this engine holds on its servers right now. */
-  get connectionsHeld(): number {
-    return this.connections.size;
-  }
-
   close(): Promise<void> {
     this.closing ??= this.connections.close();
     return this.closing;
