@@ -145,6 +145,24 @@ describe.skipIf(!MSSQL_URL)('mssql engine against a real SQL Server or Babelfish
     expect(await count()).toBe(first);
   });
 
+  it.each([
+    ['a busy WHILE loop', BUSY_LOOP],
+    ['a long query', LONG_QUERY],
+  ])('leaves %s running nowhere on the server after the time limit', async (_, script) => {
+    const out = await engine.execute(target, script, limits({ timeoutMs: 800 }));
+    expect(out.kind).toBe('timeout');
+    // Babelfish no longer lists a backend whose client has gone among its sessions: ask PostgreSQL.
+    const running =
+      server === 'babelfish'
+        ? "SELECT COUNT(*) AS n FROM pg_catalog.pg_stat_activity WHERE application_name = 'sqlfleet' AND state = 'active' AND usename = @login"
+        : "SELECT COUNT(*) AS n FROM sys.dm_exec_requests r JOIN sys.dm_exec_sessions s ON s.session_id = r.session_id WHERE s.program_name = 'sqlfleet' AND s.login_name = @login";
+    const left = async () =>
+      Number((await admin.request().input('login', sql.NVarChar, target.user).query(running)).recordset[0]?.n);
+    const giveUpAt = Date.now() + 5_000;
+    while ((await left()) > 0 && Date.now() < giveUpAt) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await left()).toBe(0);
+  });
+
   it('counts the time limit over the whole script, across GO batches', async () => {
     const out = await engine.execute(
       target,

@@ -114,7 +114,10 @@ export class MssqlEngine implements Engine {
     const spid = await this.resetSession(pool, limits, target);
     const kills = flavour.stopsRunaway === 'kill';
     const deadline = new ScriptDeadline(limits.timeoutMs, this.cancelGraceMs + (kills ? KILL_GRACE_MS : 0));
-    const stop = kills ? () => this.killRunaway(target, flavour, spid) : undefined;
+    // Once per script, and before its connection is dropped: Babelfish's KILL refuses a session whose
+    // client has gone ("not an active process ID for a TDS connection"), and its statement would run on.
+    let killed: Promise<void> | undefined;
+    const stop = kills ? () => (killed ??= this.killRunaway(target, flavour, spid)) : undefined;
     // The admin connection that KILLs is opened ahead, so that a kill at the deadline costs no login.
     if (kills) this.killer.warm(target);
     const collector = new ResultCollector(limits);
@@ -131,6 +134,7 @@ export class MssqlEngine implements Engine {
         if (!ran.settled) {
           // The server did not acknowledge the cancel: this connection cannot be trusted any more.
           this.log?.warn({ database: target.database }, 'cancel not acknowledged: dropping the connection');
+          await stop?.();
           void this.pools.drop(target);
           failure = timeoutError(index, limits.timeoutMs);
           break run;
@@ -140,7 +144,9 @@ export class MssqlEngine implements Engine {
         // are the time limit's doing, not the student's.
         const stopped = stop ? errors.length > 0 : errors.some(isCancel);
         if (errors.some(isTimeout) || (deadline.expired && stopped)) {
-          // A KILLed session is gone, and so is its connection.
+          // However the batch ended (the driver's own timeout may come first), the session is KILLed
+          // before its connection goes: a KILLed session is gone, and so is its connection.
+          await stop?.();
           if (stop || errors.some(isConnectionLost)) void this.pools.drop(target);
           failure = timeoutError(index, limits.timeoutMs);
           break run;
@@ -167,8 +173,8 @@ export class MssqlEngine implements Engine {
     return this.closing;
   }
 
-  private killRunaway(target: SandboxTarget, flavour: MssqlFlavour, spid: number): void {
-    this.killer.kill(target, flavour, spid).catch((err: unknown) => {
+  private killRunaway(target: SandboxTarget, flavour: MssqlFlavour, spid: number): Promise<void> {
+    return this.killer.kill(target, flavour, spid).catch((err: unknown) => {
       // The connection is dropped after the grace all the same; the server may run the batch on until it ends.
       this.log?.warn({ err, database: target.database, spid }, 'could not KILL a runaway session');
     });
@@ -180,9 +186,11 @@ export class MssqlEngine implements Engine {
     text: string,
     collector: ResultCollector,
     deadline: ScriptDeadline,
-    stop?: () => void,
+    stop?: () => Promise<void>,
   ): Promise<Guarded<DriverError[]>> {
-    const request = new RequestWithTimeout(pool, { requestTimeout: deadline.remainingMs() });
+    // Where the deadline KILLs, the driver's own timeout comes after it, so that the kill goes first.
+    const requestTimeout = deadline.remainingMs() + (stop ? KILL_GRACE_MS : 0);
+    const request = new RequestWithTimeout(pool, { requestTimeout });
     request.stream = true;
     request.arrayRowMode = true;
     const errors: DriverError[] = [];
@@ -203,10 +211,11 @@ export class MssqlEngine implements Engine {
       () => errors,
       (error: DriverError) => [...errors, error],
     );
-    // At the deadline: the attention, and where the server reads it too late, the kill as well.
+    // At the deadline: the attention, or where the server reads it too late, the kill instead (an
+    // unanswered attention would have the driver close the connection before the KILL lands).
     return deadline.guard(work, () => {
-      cancel();
-      stop?.();
+      if (stop) void stop();
+      else cancel();
     });
   }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@sqlfleet/core';
 import { detectFlavour, type MssqlFlavour, nLiteral, type SandboxSteps } from '@sqlfleet/engines';
 import sql from 'mssql';
@@ -96,7 +97,17 @@ export class MssqlServerAdmin implements ServerAdmin {
 
   async dropSandbox(name: string, login: string): Promise<void> {
     const flavour = await this.flavour();
-    await this.run(flavour.dropSandbox(safeName(name), safeName(login)));
+    const steps = flavour.dropSandbox(safeName(name), safeName(login));
+    // A KILLed session's backend takes a moment to go (Babelfish): until it has, the database is "in use".
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.run(steps);
+        break;
+      } catch (error) {
+        if (attempt >= DROP_ATTEMPTS || !IN_USE.test((error as Error).message ?? '')) throw error;
+        await sleep(DROP_RETRY_MS);
+      }
+    }
     await (await this.metaRequest())
       .input('name', sql.NVarChar, name)
       .query(`DELETE FROM ${META_TABLE} WHERE name = @name`);
@@ -271,6 +282,10 @@ export class MssqlServerAdmin implements ServerAdmin {
 }
 
 const META_TABLE = 'dbo.sandbox_meta';
+/** Babelfish's words for a database that still has a session in it. */
+const IN_USE = /currently in use/i;
+const DROP_ATTEMPTS = 10;
+const DROP_RETRY_MS = 300;
 const META_SELECT = `SELECT name, session_id, fingerprint, created_at, ready FROM ${META_TABLE}`;
 
 interface MetaRow {
