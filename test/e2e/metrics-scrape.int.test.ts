@@ -33,7 +33,8 @@ beforeAll(async () => {
       OPS_TOKEN: OPS,
       WORKER_METRICS_PORT: String(workerPort),
       REAPER_METRICS_PORT: String(reaperPort),
-      SESSION_TTL_MS: '4000',
+      // Long enough that a loaded machine's first sandbox build does not outlive it; short enough to see reaping.
+      SESSION_TTL_MS: '10000',
       REAPER_INTERVAL_MS: '1000',
     },
   });
@@ -44,7 +45,7 @@ afterAll(async () => {
 
 describe('metrics of every app', () => {
   it('exist, and move as queries run, fail, time out and sandboxes are built and reaped', {
-    timeout: 90_000,
+    timeout: 150_000,
   }, async () => {
     const before = await until(all, (s) => sampleOf(s.api, 'sqlfleet_workers_alive') === 1);
     expect(sampleOf(before.api, 'sqlfleet_redis_up')).toBe(1);
@@ -107,6 +108,7 @@ describe('metrics of every app', () => {
     const reaped = await until(
       () => scrape(reaperUrl),
       (s) => sampleOf(s, 'sqlfleet_sandboxes_reaped_total', { reason: 'idle' }) === 2,
+      60_000,
     );
     expect(sampleOf(reaped, 'sqlfleet_sandboxes_reaped_total', { reason: 'idle' })).toBe(2);
     expect(sampleOf(reaped, 'sqlfleet_reaper_sweeps_total', { result: 'ok' })).toBeGreaterThan(0);
