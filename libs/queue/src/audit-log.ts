@@ -33,7 +33,8 @@ export interface AuditLogOptions {
   now?: () => number;
 }
 
-const FIELDS = [
+/** The fields of an audit entry, in the order they are stored and exported. */
+export const AUDIT_FIELDS = [
   'at',
   'room',
   'sessionId',
@@ -45,7 +46,7 @@ const FIELDS = [
   'durationMs',
   'waitMs',
   'sql',
-] as const;
+] as const satisfies readonly (keyof AuditEntry)[];
 
 export class AuditLog {
   private readonly now: () => number;
@@ -61,7 +62,10 @@ export class AuditLog {
   /** Adds the entry to a pipeline (a worker writes it with the room's figures in one round trip). */
   add(pipeline: ChainableCommander, entry: Omit<AuditEntry, 'room'> & { room?: string }): void {
     const key = this.keys.audit(entry.room ?? NO_ROOM);
-    const fields = FIELDS.flatMap((name) => [name, String(name === 'room' ? (entry.room ?? NO_ROOM) : entry[name])]);
+    const fields = AUDIT_FIELDS.flatMap((name) => [
+      name,
+      String(name === 'room' ? (entry.room ?? NO_ROOM) : entry[name]),
+    ]);
     pipeline.xadd(key, 'MINID', '~', String(this.now() - this.options.retentionMs), '*', ...fields);
     pipeline.xtrim(key, 'MAXLEN', '~', this.options.maxEntriesPerRoom);
     // A room nobody writes to any more disappears once its newest entry is past retention.

@@ -1,4 +1,4 @@
-export { type AuditEntry, AuditLog, type AuditLogOptions } from './audit-log.ts';
+export { AUDIT_FIELDS, type AuditEntry, AuditLog, type AuditLogOptions } from './audit-log.ts';
 export { type Backlog, readBacklog } from './backlog.ts';
 export { DrainQueues } from './drain-queue.ts';
 export { type JobFailure, JobStore } from './job-store.ts';

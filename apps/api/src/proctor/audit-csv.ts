@@ -1,18 +1,4 @@
-import type { AuditEntry } from '@sqlfleet/queue';
-
-export const AUDIT_COLUMNS = [
-  'at',
-  'room',
-  'sessionId',
-  'clientId',
-  'engine',
-  'jobId',
-  'outcome',
-  'code',
-  'durationMs',
-  'waitMs',
-  'sql',
-] as const satisfies readonly (keyof AuditEntry)[];
+import { AUDIT_FIELDS, type AuditEntry } from '@sqlfleet/queue';
 
 /**
  * One CSV field (RFC 4180: quoted when it holds a quote, comma or line break; quotes doubled).
@@ -27,7 +13,7 @@ export function csvField(value: string | number): string {
 }
 
 export function auditCsv(entries: readonly AuditEntry[]): string {
-  const lines = [AUDIT_COLUMNS.join(',')];
-  for (const entry of entries) lines.push(AUDIT_COLUMNS.map((column) => csvField(entry[column])).join(','));
+  const lines = [AUDIT_FIELDS.join(',')];
+  for (const entry of entries) lines.push(AUDIT_FIELDS.map((column) => csvField(entry[column])).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
