@@ -59,7 +59,13 @@ if (!Number.isInteger(students) || students < 1) {
  */
 const FLEET = {
   workers: 2,
-  env: { WORKER_CONCURRENCY: values['worker-concurrency'], WORKER_LOCK_MS: '30000', LOG_LEVEL: 'warn' },
+  env: {
+    WORKER_CONCURRENCY: values['worker-concurrency'],
+    WORKER_LOCK_MS: '30000',
+    LOG_LEVEL: 'warn',
+    // Two workers share the shared server's connection budget (each holds its half), as deployed.
+    CONNECTION_BUDGET_WORKERS: '2',
+  },
 };
 
 let fleet: Fleet | undefined;
