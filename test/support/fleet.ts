@@ -5,11 +5,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { dropFleetDatabases } from './databases.ts';
+import { freePort } from './free-port.ts';
+
+export { freePort };
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -131,15 +133,4 @@ export async function removeFleetKeys(fleetId: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
