@@ -165,16 +165,25 @@ describe('PostgresEngine', () => {
   it('does not leak one script’s session state into the next', async () => {
     await engine.execute(
       db.target,
-      "SET search_path = pg_catalog; SET DateStyle = 'SQL, DMY'; CREATE TEMP TABLE scratch (a int); BEGIN; INSERT INTO item VALUES (9, 'uncommitted')",
+      "SET search_path = pg_catalog; SET DateStyle = 'SQL, DMY'; SET statement_timeout = 0; CREATE TEMP TABLE scratch (a int); " +
+        'PREPARE leak AS SELECT 1; LISTEN leak; DECLARE held CURSOR WITH HOLD FOR SELECT 1; ' +
+        "BEGIN; INSERT INTO item VALUES (9, 'uncommitted')",
       limits(),
     );
+    const probe =
+      "SHOW DateStyle; SHOW search_path; SELECT to_regclass('scratch') IS NULL; " +
+      'SELECT count(*) FROM pg_prepared_statements; SELECT count(*) FROM pg_listening_channels(); ' +
+      "SELECT count(*) FROM pg_cursors WHERE name = 'held'; SHOW statement_timeout";
     // Both pooled connections are checked: two scripts at once take both.
     const [a, b] = await Promise.all([
-      engine.execute(db.target, "SHOW DateStyle; SHOW search_path; SELECT to_regclass('scratch') IS NULL", limits()),
-      engine.execute(db.target, "SHOW DateStyle; SHOW search_path; SELECT to_regclass('scratch') IS NULL", limits()),
+      engine.execute(db.target, probe, limits({ timeoutMs: 4_000 })),
+      engine.execute(db.target, probe, limits({ timeoutMs: 4_000 })),
     ]);
     for (const out of [a, b]) {
-      expect(out.results.map((r) => r.rows[0]?.[0])).toEqual(['ISO, MDY', '"$user", public', true]);
+      const values = out.results.map((r) => r.rows[0]?.[0]);
+      expect(values.slice(0, -1)).toEqual(['ISO, MDY', '"$user", public', true, '0', '0', '0']);
+      // The script's own limit (what is left of its 4 s) is in force, not the 0 the last script set.
+      expect(values.at(-1)).toMatch(/^(4s|3\d{3}ms)$/);
     }
     const rows = await engine.execute(db.target, 'SELECT count(*) FROM item WHERE id = 9', limits());
     expect(rows.results[0]?.rows).toEqual([['0']]);

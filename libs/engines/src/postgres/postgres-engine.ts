@@ -3,7 +3,7 @@ import type { Logger } from '@sqlfleet/core';
 import pg from 'pg';
 import type { EngineOptions } from '../engine-options.ts';
 import { PooledEngine } from '../pooled-engine.ts';
-import type { ScriptConnection } from '../script-runner.ts';
+import { type ScriptConnection, StaleConnection } from '../script-runner.ts';
 import { postgresConnectFailure, postgresErrors } from './postgres-errors.ts';
 import { splitPostgres } from './postgres-splitter.ts';
 import { runPostgresStatement } from './postgres-statement.ts';
@@ -16,14 +16,27 @@ interface PgConnection {
   typeNames: TypeNames;
   /** Set once the server or the socket ended it: it is never handed out again. */
   lost: boolean;
+  /** Holds what a script left behind (settings, temp tables, prepared statements): reset before the next one. */
+  used: boolean;
 }
+
+/**
+ * What `DISCARD ALL` does, as statements that can share one round trip with the `SET` of the next
+ * script's limit (`DISCARD ALL` itself refuses the implicit transaction of a multi-statement query).
+ * Functions are named in pg_catalog: the student may have shadowed them in their own schema.
+ */
+const RESET_SESSION =
+  'CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; ' +
+  'SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES';
 
 /**
  * PostgreSQL through node-postgres. Each script runs on one connection from the engine's budget;
  * statements go one by one through a cursor (so row caps stop reading), each under
  * `statement_timeout` set to the script's remaining time, with a watchdog that cancels through
- * `pg_catalog.pg_cancel_backend` as the server's admin. After a script the connection is reset
- * with `ROLLBACK` + `DISCARD ALL`; after a timeout or a lost connection it is discarded instead.
+ * `pg_catalog.pg_cancel_backend` as the server's admin. After a script an open transaction is rolled
+ * back at once (it may hold locks); the rest of the session's state is reset in the same round trip as
+ * the next script's first limit, which doubles as the check that a pooled connection is still alive.
+ * After a timeout or a lost connection the connection is discarded instead.
  */
 export class PostgresEngine extends PooledEngine<PgConnection> {
   readonly name = 'postgres' as const;
@@ -40,9 +53,10 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
   async applySchema(target: SandboxTarget, batches: readonly string[]): Promise<void> {
     // No parameters: the simple query protocol, so one batch may hold several statements. The
     // connection then stays idle for the session's first query.
-    await this.withConnection(target, (conn) =>
-      this.applyBatches(target, batches, (batch) => conn.client.query(batch)),
-    );
+    await this.withConnection(target, (conn) => {
+      conn.used = true;
+      return this.applyBatches(target, batches, (batch) => conn.client.query(batch));
+    });
   }
 
   async ping(target: SandboxTarget): Promise<void> {
@@ -57,7 +71,15 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
     return {
       log,
       limitNext: async (ms) => {
-        await client.query(`SET statement_timeout = ${ms}`);
+        if (!conn.used) {
+          await client.query(`SET statement_timeout = ${ms}`);
+          return;
+        }
+        await client.query(`${RESET_SESSION}; SET statement_timeout = ${ms}`).catch((err: unknown) => {
+          // Whatever stopped the reset, the script has not started: run it on a fresh connection.
+          throw new StaleConnection('the pooled connection could not be reset', { cause: err });
+        });
+        conn.used = false;
       },
       run: (text, maxRows, budget) =>
         runPostgresStatement(client, text, maxRows, budget, typeNames, () => {
@@ -73,7 +95,7 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
 
   protected async connect(target: SandboxTarget): Promise<PgConnection> {
     const client = new pg.Client({ ...this.connectionConfig(target), types: POSTGRES_TYPES });
-    const conn: PgConnection = { client, typeNames: new TypeNames(), lost: false };
+    const conn: PgConnection = { client, typeNames: new TypeNames(), lost: false, used: false };
     const key = targetKey(target);
     // A backend ended by pg_terminate_backend or DROP DATABASE … WITH (FORCE) must never crash the process.
     client.on('error', (err) => {
@@ -92,17 +114,18 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
     return conn;
   }
 
-  /** Resets session state (SET, temp tables, open transaction) so nothing leaks into the next script. */
+  /** Rolls back what the script left open; the rest of its session state is reset before the next script. */
   private async giveBack(
     target: SandboxTarget,
     conn: PgConnection,
     discard: boolean,
     log: Logger | undefined,
   ): Promise<void> {
+    conn.used = true;
     if (!discard) {
       try {
-        await conn.client.query('ROLLBACK');
-        await conn.client.query('DISCARD ALL');
+        // 'I': idle, no transaction open (the common case needs no round trip here).
+        if (conn.client.getTransactionStatus() !== 'I') await conn.client.query('ROLLBACK');
       } catch (err) {
         log?.debug({ err }, 'reset failed; discarding the connection');
         discard = true;
