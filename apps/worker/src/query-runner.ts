@@ -21,6 +21,8 @@ const TRUSTED_SESSIONS = 10_000;
  */
 export class QueryRunner {
   private readonly trusted = new LRUCache<string, Sandbox>({ max: TRUSTED_SESSIONS });
+  /** Storage checks still running after their query was answered, by session: its next query waits for it. */
+  private readonly storageChecks = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly manager: SandboxManager,
@@ -33,6 +35,8 @@ export class QueryRunner {
   async run(job: QueryJob): Promise<QueryResult> {
     const engine = this.engines.get(job.engine);
     if (!engine) throw new AppError('ENGINE_UNAVAILABLE', `Engine ${job.engine} is not available on this worker`);
+    // A write past the cap freezes the sandbox before the session's next query runs here.
+    await this.storageChecks.get(job.sessionId);
     const known = this.trusted.get(job.sessionId);
     if (known?.fingerprint === job.fingerprint) {
       const outcome = await engine.execute(known.target, job.query, job.limits).catch(() => undefined);
@@ -46,22 +50,35 @@ export class QueryRunner {
     return this.answer(job, sandbox, state, await engine.execute(sandbox.target, job.query, job.limits));
   }
 
-  /** The result, once the sandbox's storage cap has seen what the query wrote. */
+  /**
+   * The result. Only an error can be a write the storage cap refused (and answered STORAGE_FULL), so
+   * that case waits for the check; otherwise the answer goes at once and the check (measure, then
+   * freeze or thaw) runs behind it, before this worker runs the session's next query. A query drained
+   * meanwhile by another worker may still write: the cap may be passed by one more query's writes.
+   */
   private async answer(
     job: QueryJob,
     sandbox: Sandbox,
     state: QueryResult['sandbox'],
     ran: QueryOutcome,
   ): Promise<QueryResult> {
+    const check = this.checkStorage(job, sandbox, ran);
+    if (ran.kind === 'sql-error') return toQueryResult(job, state, await check);
+    const pending = check.finally(() => {
+      if (this.storageChecks.get(job.sessionId) === pending) this.storageChecks.delete(job.sessionId);
+    });
+    this.storageChecks.set(job.sessionId, pending);
+    return toQueryResult(job, state, ran);
+  }
+
+  /** The outcome as the storage cap sees it; a failed check must not cost the query its answer (the next checks again). */
+  private checkStorage(job: QueryJob, sandbox: Sandbox, ran: QueryOutcome): Promise<QueryOutcome> {
     const provisioner = this.provisioners.get(job.engine);
-    // The query has run: a failed check must not cost its answer (the next query checks again).
-    const outcome = provisioner?.enforceStorage
-      ? await provisioner.enforceStorage(sandbox, ran).catch((error: unknown) => {
-          this.logger?.warn({ err: error, sessionId: job.sessionId }, 'storage cap not checked');
-          return ran;
-        })
-      : ran;
-    return toQueryResult(job, state, outcome);
+    if (!provisioner?.enforceStorage) return Promise.resolve(ran);
+    return provisioner.enforceStorage(sandbox, ran).catch((error: unknown) => {
+      this.logger?.warn({ err: error, sessionId: job.sessionId }, 'storage cap not checked');
+      return ran;
+    });
   }
 
   /** A full ensure, timed so that slow or failing sandbox builds show per engine and provisioner; trusted after. */
