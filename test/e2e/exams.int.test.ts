@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post } from '../support/client.ts';
-import { fleetFootprint } from '../support/databases.ts';
+import { fleetFootprint, pgQuery } from '../support/databases.ts';
 import { type Fleet, startFleet } from '../support/fleet.ts';
 import { SHOP_DBML } from '../support/schemas.ts';
 import { until } from '../support/until.ts';
@@ -188,6 +188,24 @@ describe('exam registration', () => {
       20_000,
     );
     expect(after.size).toBe(before.size - 3);
+  }, 120_000);
+
+  it('answers a student whose claimed sandbox vanished before the first query (dropped from outside)', async () => {
+    const room = roomName('gone');
+    const before = await databasesOf('postgres');
+    expect((await exams('POST', '', { room, engine: 'postgres', dbml: SHOP_DBML, students: 1 })).status).toBe(201);
+    await waitReady(room, 2);
+    // A claim trusts the pool (no admin checks first): take the exam's sandboxes away behind the fleet's back.
+    const pool = [...(await databasesOf('postgres'))].filter((name) => !before.has(name));
+    expect(pool).toHaveLength(2);
+    for (const name of pool) await pgQuery(`DROP DATABASE "${name}" WITH (FORCE)`);
+    const answer = await post(
+      fleet.url,
+      { engine: 'postgres', room, dbml: SHOP_DBML, query: 'SELECT COUNT(*) AS n FROM customers' },
+      { 'x-sqlfleet-client': `${room}-0` },
+    );
+    expect(answer.body).toMatchObject({ success: true, rows: [{ n: expect.anything() }] });
+    expect((await exams('DELETE', `/${room}`)).status).toBe(204);
   }, 120_000);
 
   it('falls back to building when the pool runs dry', async () => {

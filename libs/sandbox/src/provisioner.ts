@@ -50,6 +50,13 @@ export interface Provisioner {
    */
   ensure(spec: SandboxSpec, known?: Sandbox): Promise<EnsureResult>;
   /**
+   * Hands a pre-warmed sandbox just claimed from its exam's pool (built and checked by the pre-warmer,
+   * popped by this session alone) to `sandbox.sessionId` without checking it again: the session's first
+   * query is the check, and an error there sends the session through `ensure`. Absent: a claimed
+   * sandbox goes through `ensure`.
+   */
+  handOver?(sandbox: Sandbox): Promise<void>;
+  /**
    * Applies the sandbox's storage cap after a query ran in it, and says so in the outcome of a write
    * the cap refused. Absent: this provisioner's sandboxes have no storage cap.
    */

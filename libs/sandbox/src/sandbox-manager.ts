@@ -62,9 +62,14 @@ export class SandboxManager {
       // Read inside the lock: another worker may just have built or destroyed the sandbox.
       const session = await store.get(sessionId);
       if (!session) throw new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist or has expired`);
-      const batches = await this.batchesFor(session.engine, fingerprint);
+      const provisioner = this.provisionerFor(session.engine);
       const claimed = session.sandbox ? undefined : await this.claim(session, fingerprint);
-      const result = await this.provisionerFor(session.engine).ensure(
+      // Claimed from the exam's pool: no admin checks before the student's first query.
+      if (claimed && (await this.handOver(provisioner, claimed))) {
+        return { sandbox: claimed, state: 'created', claimed: true, session: { ...session, sandbox: claimed } };
+      }
+      const batches = await this.batchesFor(session.engine, fingerprint);
+      const result = await provisioner.ensure(
         { sessionId, engine: session.engine, fingerprint, batches },
         session.sandbox ?? claimed,
       );
@@ -127,11 +132,28 @@ export class SandboxManager {
     });
   }
 
+  /** Hands a claimed sandbox to its session where the provisioner can; false: check it in full instead. */
+  private async handOver(provisioner: Provisioner, sandbox: Sandbox): Promise<boolean> {
+    if (!provisioner.handOver) return false;
+    try {
+      await provisioner.handOver(sandbox);
+      return true;
+    } catch (error) {
+      this.options.logger.warn(
+        { sessionId: sandbox.sessionId, err: error },
+        'claimed sandbox not handed over: checking it',
+      );
+      return false;
+    }
+  }
+
   /** Pops a pre-warmed sandbox of the session's exam and records it at once, so a retry finds it. */
   private async claim(session: SessionRecord, fingerprint: string): Promise<Sandbox | undefined> {
     if (!session.room || !this.options.exams) return undefined;
-    const sandbox = await this.options.exams.claim(session.room, fingerprint);
-    if (sandbox) await this.options.store.setSandbox(session.id, sandbox);
+    const pooled = await this.options.exams.claim(session.room, fingerprint);
+    if (!pooled) return undefined;
+    const sandbox = { ...pooled, sessionId: session.id };
+    await this.options.store.setSandbox(session.id, sandbox);
     return sandbox;
   }
 

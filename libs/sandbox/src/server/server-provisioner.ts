@@ -51,6 +51,17 @@ export class ServerProvisioner implements Provisioner {
     }
   }
 
+  async handOver(sandbox: Sandbox): Promise<void> {
+    const { admin } = this.parts(sandbox.engine);
+    // The orphan sweep reads the owner from here: the session now, no longer the exam.
+    await admin.writeMeta(sandbox.id, {
+      sessionId: sandbox.sessionId,
+      fingerprint: sandbox.fingerprint,
+      createdAt: sandbox.createdAt,
+      ready: true,
+    });
+  }
+
   async enforceStorage(sandbox: Sandbox, outcome: QueryOutcome): Promise<QueryOutcome> {
     const cap = this.options.storageCapBytes ?? 0;
     const { admin, engine } = this.parts(sandbox.engine);
