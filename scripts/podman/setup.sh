@@ -66,8 +66,26 @@ backend() { # of the running service
   say "podman does not use netavark with $conf: $(podman info --format '{{.Host.NetworkBackend}}')"
   exit 1
 }
-if ping && [[ "$(backend)" != netavark ]]; then
-  say "the running service uses $(backend) networking: restarting it"
+# A service whose working directory was deleted (started from a CI clone that is gone) answers
+# _ping but fails every container start: conmon cannot enter that directory ("Failed to get
+# working directory"), seen as HTTP 500 "write child: broken pipe" on every create.
+service_cwd_gone() {
+  local pid
+  for pid in $(pgrep -f "podman system service .*unix://$sock"); do
+    [[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == *" (deleted)" ]] && return 0
+  done
+  return 1
+}
+restart_reason=""
+if ping; then
+  if [[ "$(backend)" != netavark ]]; then
+    restart_reason="it uses $(backend) networking"
+  elif service_cwd_gone; then
+    restart_reason="its working directory was deleted"
+  fi
+fi
+if [[ -n "$restart_reason" ]]; then
+  say "restarting the running service: $restart_reason"
   pkill -f "podman system service .*unix://$sock" || true
   for _ in $(seq 1 50); do ping || break; sleep 0.1; done
 fi
@@ -75,7 +93,8 @@ if ! ping; then
   mkdir -p "$(dirname "$sock")" "$log_dir"
   rm -f "$sock" # a stale socket from a dead service would make the bind fail
   say "starting podman system service on $sock"
-  nohup setsid podman system service --time=0 "unix://$sock" >>"$log_dir/podman-service.log" 2>&1 </dev/null &
+  # From /, so the service never depends on the directory this script was run from.
+  (cd / && nohup setsid podman system service --time=0 "unix://$sock" >>"$log_dir/podman-service.log" 2>&1 </dev/null &)
   for _ in $(seq 1 100); do
     ping && break
     sleep 0.1
