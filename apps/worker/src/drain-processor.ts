@@ -88,7 +88,7 @@ export class DrainProcessor {
     log.debug({ sql: query.query }, 'running query');
     const startedAt = performance.now();
     try {
-      const result = await runner.run(query);
+      const result = await runner.run(query, item.crashes);
       log.info({ success: result.success, sandbox: result.sandbox, durationMs: result.durationMs }, 'query done');
       void observer.finished(query, result, performance.now() - startedAt, startedAtMs);
       return { state: 'done', payload: JSON.stringify(result) };

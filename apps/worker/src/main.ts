@@ -10,6 +10,7 @@ import {
   mailboxOptions,
   ResultPublisher,
   RoomStats,
+  TransactionJournal,
   WorkerHeartbeats,
 } from '@sqlfleet/queue';
 import { createSandboxes } from '@sqlfleet/sandbox';
@@ -80,7 +81,14 @@ redis.on('ready', () => void resumeStranded());
 if (redis.status === 'ready') void resumeStranded();
 const processor = new DrainProcessor({
   mailbox,
-  runner: new QueryRunner(manager, runtime.engines, runtime.provisioners, metrics, logger),
+  runner: new QueryRunner(
+    manager,
+    runtime.engines,
+    runtime.provisioners,
+    metrics,
+    new TransactionJournal(redis, keys, config.resultTtlMs),
+    logger,
+  ),
   publisher: new ResultPublisher(redis, keys, emitter.io),
   observer,
   maxCrashes: config.worker.maxCrashes,

@@ -1,6 +1,7 @@
 import type { QueryJob, QueryOutcome, QueryResult } from '@sqlfleet/contracts';
 import { AppError, type EngineName, isAppError, type Logger } from '@sqlfleet/core';
-import type { Engine } from '@sqlfleet/engines';
+import type { Engine, RunRecord } from '@sqlfleet/engines';
+import type { TransactionJournal } from '@sqlfleet/queue';
 import type { EnsureResult, Provisioner, Sandbox, SandboxManager } from '@sqlfleet/sandbox';
 import { LRUCache } from 'lru-cache';
 import { toQueryResult } from './to-query-result.ts';
@@ -29,25 +30,54 @@ export class QueryRunner {
     private readonly engines: ReadonlyMap<EngineName, Engine>,
     private readonly provisioners: ReadonlyMap<EngineName, Provisioner>,
     private readonly metrics: WorkerMetrics,
+    private readonly journal: TransactionJournal,
     private readonly logger?: Logger,
   ) {}
 
-  async run(job: QueryJob): Promise<QueryResult> {
+  /** `crashes`: earlier runs of this job that never ended (their worker died under them). */
+  async run(job: QueryJob, crashes = 0): Promise<QueryResult> {
     const engine = this.engines.get(job.engine);
     if (!engine) throw new AppError('ENGINE_UNAVAILABLE', `Engine ${job.engine} is not available on this worker`);
     // A write past the cap freezes the sandbox before the session's next query runs here.
     await this.storageChecks.get(job.sessionId);
+    const record = await this.runRecord(job, crashes);
     const known = this.trusted.get(job.sessionId);
+    let answer: [Sandbox, QueryResult['sandbox'], QueryOutcome];
     if (known?.fingerprint === job.fingerprint) {
-      const outcome = await engine.execute(known.target, job.query, job.limits).catch(() => undefined);
-      if (outcome && outcome.kind !== 'sql-error') return this.answer(job, known, 'reused', outcome);
-      const verified = await this.verify(job);
-      if (outcome && verified.state === 'reused') return this.answer(job, verified.sandbox, 'reused', outcome);
-      const rerun = await engine.execute(verified.sandbox.target, job.query, job.limits);
-      return this.answer(job, verified.sandbox, verified.state, rerun);
+      const outcome = await engine.execute(known.target, job.query, job.limits, record).catch(() => undefined);
+      if (outcome && outcome.kind !== 'sql-error') {
+        answer = [known, 'reused', outcome];
+      } else {
+        const verified = await this.verify(job);
+        answer =
+          outcome && verified.state === 'reused'
+            ? [verified.sandbox, 'reused', outcome]
+            : [
+                verified.sandbox,
+                verified.state,
+                await engine.execute(verified.sandbox.target, job.query, job.limits, record),
+              ];
+      }
+    } else {
+      const { sandbox, state } = await this.verify(job);
+      answer = [sandbox, state, await engine.execute(sandbox.target, job.query, job.limits, record)];
     }
-    const { sandbox, state } = await this.verify(job);
-    return this.answer(job, sandbox, state, await engine.execute(sandbox.target, job.query, job.limits));
+    const result = await this.answer(job, ...answer);
+    if (crashes > 0) result.rerun = { afterCrashes: crashes, earlierRun: answer[2].earlierRun ?? 'unknown' };
+    return result;
+  }
+
+  /** What this run knows of the job's earlier runs, and where it records its own transaction. */
+  private async runRecord(job: QueryJob, crashes: number): Promise<RunRecord> {
+    const record: RunRecord = {
+      earlierRunDied: crashes > 0,
+      recordTransaction: (id) => this.journal.record(job.jobId, id),
+    };
+    if (crashes > 0) {
+      const earlier = await this.journal.earlier(job.jobId);
+      if (earlier) record.earlierTransaction = earlier;
+    }
+    return record;
   }
 
   /**

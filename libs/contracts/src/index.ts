@@ -18,6 +18,7 @@ export {
 } from './query-request.ts';
 export type {
   Column,
+  EarlierRun,
   QueryLimits,
   QueryOutcome,
   QueryResult,

@@ -40,10 +40,21 @@ export interface SqlError {
 }
 
 /** What running a student's script produced. A SQL error is an outcome, never an exception. */
-export type QueryOutcome =
+export type QueryOutcome = (
   | { kind: 'ok'; results: ResultSet[]; durationMs: number }
   | { kind: 'sql-error'; results: ResultSet[]; error: SqlError; durationMs: number }
-  | { kind: 'timeout'; results: ResultSet[]; error: SqlError; durationMs: number };
+  | { kind: 'timeout'; results: ResultSet[]; error: SqlError; durationMs: number }
+) & {
+  /**
+   * Set when an earlier run of the same job died with its worker and the engine could tell what that
+   * run left: `committed` (this run was skipped: its writes are in, its result sets are lost) or
+   * `rolled-back` (it left nothing; this run is the only one that applied).
+   */
+  earlierRun?: EarlierRun;
+};
+
+/** What an earlier run of a job, whose worker died under it, left in the sandbox. */
+export type EarlierRun = 'committed' | 'rolled-back' | 'unknown';
 
 export type SandboxState = 'created' | 'reused' | 'recreated';
 
@@ -59,6 +70,14 @@ export interface QueryResult {
   rows: Record<string, unknown>[];
   durationMs: number;
   error?: SqlError;
+  /**
+   * Present only when this query ran before and its worker died under it (issue 10 item 4):
+   * `afterCrashes` earlier runs never ended; `earlierRun` says what they left. `committed`: the
+   * earlier run's writes are in and it was not run again (`results` is empty); `rolled-back`: it
+   * left nothing and this answer is the only run that applied; `unknown`: the engine cannot tell
+   * (MySQL, SQL Server, a script of several statements), so its writes may have applied twice.
+   */
+  rerun?: { afterCrashes: number; earlierRun: EarlierRun };
 }
 
 /** Limits applied to one script run. */

@@ -10,8 +10,12 @@ export interface Engine {
   readonly name: EngineName;
   /** Runs the batches that build and seed a sandbox, in order; throws on the first failure. */
   applySchema(target: SandboxTarget, batches: readonly string[]): Promise<void>;
-  /** Runs a student's script with limits; each statement's result set comes back in order. */
-  execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome>;
+  /**
+   * Runs a student's script with limits; each statement's result set comes back in order. With a
+   * `RunRecord`, an engine that can (PostgreSQL) makes a re-run after a worker's death a no-op when
+   * the earlier run committed.
+   */
+  execute(target: SandboxTarget, script: string, limits: QueryLimits, record?: RunRecord): Promise<QueryOutcome>;
   /** Readiness probe: resolves once a trivial query answers on the target. */
   ping(target: SandboxTarget): Promise<void>;
   /** Closes the target's pool (its sandbox is going away). Idempotent. */
@@ -26,4 +30,19 @@ export interface ConnectionFigures {
   held: number;
   limit: number;
   waiting: number;
+}
+
+/**
+ * What the worker knows of a job's earlier runs, and where this run leaves its trace for the next
+ * (issue 10 item 4). A run that can be recorded opens a transaction, records its id here before it
+ * commits, and commits only once the record is durable; a later run of a job whose earlier run died
+ * asks the server whether that transaction committed, so it never applies the same writes twice.
+ */
+export interface RunRecord {
+  /** An earlier run of this job never ended: its worker process died under it. */
+  earlierRunDied: boolean;
+  /** The transaction the earlier run recorded before committing, if it got that far. */
+  earlierTransaction?: string;
+  /** Records this run's transaction durably; the run commits only once this resolves. */
+  recordTransaction(id: string): Promise<void>;
 }

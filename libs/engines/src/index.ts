@@ -1,4 +1,4 @@
-export type { ConnectionFigures, Engine } from './engine.ts';
+export type { ConnectionFigures, Engine, RunRecord } from './engine.ts';
 export type { EngineOptions } from './engine-options.ts';
 export {
   detectFlavour,

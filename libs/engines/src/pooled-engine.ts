@@ -1,7 +1,7 @@
 import { type QueryLimits, type QueryOutcome, type SandboxTarget, targetKey } from '@sqlfleet/contracts';
 import { AppError, type EngineName, type Logger } from '@sqlfleet/core';
 import { ConnectionBudget } from './connection-budget.ts';
-import type { ConnectionFigures, Engine } from './engine.ts';
+import type { ConnectionFigures, Engine, RunRecord } from './engine.ts';
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './engine-options.ts';
 import { type EngineErrors, type ScriptConnection, ScriptRunner } from './script-runner.ts';
 import type { Statement } from './statement-splitter.ts';
@@ -59,8 +59,8 @@ export abstract class PooledEngine<C> implements Engine {
     return { held: this.connections.size, limit: this.options.connectionBudget, waiting: this.connections.queued };
   }
 
-  execute(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
-    return this.runner.run(target, script, limits);
+  execute(target: SandboxTarget, script: string, limits: QueryLimits, record?: RunRecord): Promise<QueryOutcome> {
+    return this.runner.run(target, script, limits, record);
   }
 
   release(target: SandboxTarget): Promise<void> {

@@ -1,7 +1,8 @@
-import type { QueryLimits, QueryOutcome, ResultSet, SandboxTarget, SqlError } from '@sqlfleet/contracts';
+import type { EarlierRun, QueryLimits, QueryOutcome, ResultSet, SandboxTarget, SqlError } from '@sqlfleet/contracts';
 import { targetKey } from '@sqlfleet/contracts';
 import type { Logger } from '@sqlfleet/core';
 import { Deadline, HARD_STOP } from './deadline.ts';
+import type { RunRecord } from './engine.ts';
 import { connectionLostError, outcomeOf, timeoutError, unsupportedError } from './outcome.ts';
 import { ByteBudget } from './result-builder.ts';
 import type { Statement } from './statement-splitter.ts';
@@ -45,6 +46,19 @@ export interface ScriptConnection {
   terminate(): Promise<void>;
   /** Resets the session for the next script, or destroys it when `discard`. */
   giveBack(discard: boolean): Promise<void>;
+  /** Present where a run can be recorded in a transaction of ours (PostgreSQL): see `RunRecord`. */
+  transactions?: RecordedTransactions;
+}
+
+/** How a script of one statement runs in a transaction whose id is recorded before it commits. */
+export interface RecordedTransactions {
+  /** False for a statement that cannot run inside a transaction block, or that controls transactions itself. */
+  canWrap(statement: string): boolean;
+  /** Sets the statement's limit (as `limitNext`), opens a transaction and resolves with its id. */
+  limitAndBegin(ms: number): Promise<string>;
+  commit(): Promise<void>;
+  /** Whether an earlier run's transaction committed; one still open (its client died) is ended first. */
+  settle(id: string): Promise<Exclude<EarlierRun, 'unknown'>>;
 }
 
 export interface ScriptRunnerOptions {
@@ -66,22 +80,51 @@ export interface ScriptRunnerOptions {
 export class ScriptRunner {
   constructor(private readonly options: ScriptRunnerOptions) {}
 
-  async run(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
+  async run(target: SandboxTarget, script: string, limits: QueryLimits, record?: RunRecord): Promise<QueryOutcome> {
     try {
-      return await this.runOnce(target, script, limits);
+      return await this.runOnce(target, script, limits, record);
     } catch (err) {
       if (!(err instanceof StaleConnection)) throw err;
       this.options.log?.debug({ target: targetKey(target) }, 'pooled connection was dead; retrying on a new one');
-      return this.runOnce(target, script, limits);
+      return this.runOnce(target, script, limits, record);
     }
   }
 
-  private async runOnce(target: SandboxTarget, script: string, limits: QueryLimits): Promise<QueryOutcome> {
+  private async runOnce(
+    target: SandboxTarget,
+    script: string,
+    limits: QueryLimits,
+    record: RunRecord | undefined,
+  ): Promise<QueryOutcome> {
     const { errors } = this.options;
     const startedAt = performance.now();
     const statements = this.options.split(script);
     const conn = await this.options.open(target);
     const log = conn.log;
+    // One statement runs in a transaction of ours whose id is recorded before it commits, so that a run
+    // after a worker's death can tell whether this one committed. A script of several statements
+    // commits statement by statement (what the student wrote): it cannot be known, and is not wrapped.
+    const only = statements.length === 1 ? statements[0] : undefined;
+    const wrap = record && only && conn.transactions?.canWrap(only.text) ? conn.transactions : undefined;
+    let earlierRun: EarlierRun | undefined;
+    if (wrap && record?.earlierRunDied) {
+      try {
+        earlierRun = record.earlierTransaction ? await wrap.settle(record.earlierTransaction) : 'rolled-back';
+      } catch (err) {
+        await conn.giveBack(false);
+        throw err;
+      }
+      if (earlierRun === 'committed') {
+        await conn.giveBack(false);
+        return { ...outcomeOf([], undefined, startedAt), earlierRun };
+      }
+    }
+    let recording: Promise<void> | undefined;
+    const limitNext = async (ms: number): Promise<void> => {
+      if (!wrap || !record) return conn.limitNext(ms);
+      recording = record.recordTransaction(await wrap.limitAndBegin(ms));
+      recording.catch(() => undefined); // awaited before the commit
+    };
     const deadline = new Deadline({
       timeoutMs: limits.timeoutMs,
       graceMs: this.options.graceMs,
@@ -101,7 +144,7 @@ export class ScriptRunner {
           break;
         }
         log?.debug({ statement: index, sql: statement.text }, 'running statement');
-        await conn.limitNext(Math.max(1, Math.floor(deadline.remainingMs()))).catch((err: unknown) => {
+        await limitNext(Math.max(1, Math.floor(deadline.remainingMs()))).catch((err: unknown) => {
           throw index === 0 && errors.isConnectionLoss(err) ? new StaleConnection('stale', { cause: err }) : err;
         });
         const running = conn.run(statement.text, limits.maxRows, budget);
@@ -120,6 +163,12 @@ export class ScriptRunner {
         }
         results.push(...result);
       }
+      if (wrap && recording && !error) {
+        // A failed record leaves the transaction open: giving the connection back rolls it back.
+        await recording;
+        index = 0; // a commit the server refuses (a deferred constraint) is the statement's error
+        await wrap.commit();
+      }
     } catch (err) {
       if (err instanceof UnsupportedStatement) {
         error = unsupportedError(index, err.message);
@@ -134,7 +183,8 @@ export class ScriptRunner {
       await deadline.clear();
       await conn.giveBack(discard || deadline.fired);
     }
-    return outcomeOf(results, error, startedAt);
+    const outcome = outcomeOf(results, error, startedAt);
+    return earlierRun ? { ...outcome, earlierRun } : outcome;
   }
 }
 

@@ -1,4 +1,5 @@
 import { STORE_FIRST_LUA } from './job-store.ts';
+import { TRANSACTION_SUFFIX } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
 
 /**
@@ -73,14 +74,14 @@ return {'item', room, taken[1], taken[2], taken[3], taken[4]}
  * (with the payload when small, so a waiting API answers without reading it back), pops the head
  * if it is still the item that ran, marks the session used, then takes the next head or, when the
  * mailbox is empty, gives the session and the room slot up.
- * The run of the item ended with its worker alive: its run count goes.
+ * The run of the item ended with its worker alive: its run count and recorded transaction go.
  * Extra: KEYS[6] session, KEYS[7] sessions by last use; ARGV[10] the item as stored, ARGV[11] state
  * to store ('done' | 'failed'; '' stores nothing), ARGV[12] payload, ARGV[13] result TTL (ms),
  * ARGV[14] largest payload published inline, ARGV[15] results channel, ARGV[16] the drain's room.
  */
 export const COMPLETE = new LuaScript(`${TAKE}${STORE_FIRST_LUA}
 local ran = cjson.decode(ARGV[10])
-redis.call('DEL', ARGV[8] .. ran.jobId)
+redis.call('DEL', ARGV[8] .. ran.jobId, ARGV[8] .. ran.jobId .. '${TRANSACTION_SUFFIX}')
 local state, payload = storeFirst(ARGV[1] .. ran.jobId, ARGV[11], ARGV[12], ARGV[13])
 if state == 'done' or state == 'failed' then
   if #payload <= tonumber(ARGV[14]) then

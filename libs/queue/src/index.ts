@@ -29,4 +29,5 @@ export {
   type ScopeFigures,
   WINDOW_BUCKETS,
 } from './room-stats.ts';
+export { TransactionJournal } from './transaction-journal.ts';
 export { type WorkerHeartbeat, WorkerHeartbeats } from './worker-heartbeats.ts';

@@ -1,5 +1,8 @@
 import type { EngineName } from '@sqlfleet/core';
 
+/** `transaction(id)` is `runs(id)` plus this (the drain scripts remove both). */
+export const TRANSACTION_SUFFIX = ':xact';
+
 /** Every Redis key and channel sqlfleet uses, in one place, under the fleet's prefix. */
 export class FleetKeys {
   constructor(readonly fleetId: string) {}
@@ -40,6 +43,10 @@ export class FleetKeys {
   /** Runs of a query that started and have not ended (a worker died under them). */
   runs(jobId: string): string {
     return `${this.runsPrefix}${jobId}`;
+  }
+  /** The transaction a run of the job recorded before committing (`RunRecord`); removed with `runs(id)`. */
+  transaction(jobId: string): string {
+    return `${this.runs(jobId)}${TRANSACTION_SUFFIX}`;
   }
   /** `runs(id)` is this plus the id (the drain scripts count runs of the heads they take). */
   get runsPrefix(): string {

@@ -3,11 +3,12 @@ import type { Logger } from '@sqlfleet/core';
 import pg from 'pg';
 import type { EngineOptions } from '../engine-options.ts';
 import { PooledEngine } from '../pooled-engine.ts';
-import { type ScriptConnection, StaleConnection } from '../script-runner.ts';
+import { type RecordedTransactions, type ScriptConnection, StaleConnection } from '../script-runner.ts';
 import { postgresConnectFailure, postgresErrors } from './postgres-errors.ts';
 import { splitPostgres } from './postgres-splitter.ts';
 import { runPostgresStatement } from './postgres-statement.ts';
 import { POSTGRES_TYPES } from './postgres-types.ts';
+import { isRecordableStatement } from './recordable-statement.ts';
 import { TypeNames } from './type-names.ts';
 
 /** One connection of a sandbox login, with the type names of its database. */
@@ -28,6 +29,12 @@ interface PgConnection {
 const RESET_SESSION =
   'CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; ' +
   'SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES';
+
+/** Opens a recorded run's transaction and names it (xid8: never wraps around). */
+const BEGIN_NAMED = 'BEGIN; SELECT pg_catalog.pg_current_xact_id()::text AS id';
+
+/** How long a re-run waits for an earlier run's transaction, whose backend was told to end, to finish. */
+const SETTLE_MS = 10_000;
 
 /**
  * PostgreSQL through node-postgres. Each script runs on one connection from the engine's budget;
@@ -68,19 +75,29 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
     const { client, typeNames } = conn;
     const pid = (client as unknown as { processID: number }).processID;
     const log = this.log?.child({ target: targetKey(target), pid });
-    return {
-      log,
-      limitNext: async (ms) => {
-        if (!conn.used) {
-          await client.query(`SET statement_timeout = ${ms}`);
-          return;
-        }
-        await client.query(`${RESET_SESSION}; SET statement_timeout = ${ms}`).catch((err: unknown) => {
+    /** The next statement's limit, after the reset of what the last script left when there is one. */
+    const limit = async (ms: number, then = ''): Promise<pg.QueryResult[]> => {
+      if (!conn.used) return asList(await client.query(`SET statement_timeout = ${ms}${then ? `; ${then}` : ''}`));
+      // The reset is committed before a transaction of ours opens: its rollback must not undo it.
+      const results = await client
+        .query(`${RESET_SESSION}; SET statement_timeout = ${ms}${then ? `; COMMIT; ${then}` : ''}`)
+        .catch((err: unknown) => {
           // Whatever stopped the reset, the script has not started: run it on a fresh connection.
           throw new StaleConnection('the pooled connection could not be reset', { cause: err });
         });
-        conn.used = false;
-      },
+      conn.used = false;
+      return asList(results);
+    };
+    const transactions: RecordedTransactions = {
+      canWrap: isRecordableStatement,
+      limitAndBegin: async (ms) => String((await limit(ms, BEGIN_NAMED)).at(-1)?.rows[0]?.id),
+      commit: () => client.query('COMMIT').then(() => undefined),
+      settle: (id) => this.settle(target, id),
+    };
+    return {
+      log,
+      transactions,
+      limitNext: (ms) => limit(ms).then(() => undefined),
       run: (text, maxRows, budget) =>
         runPostgresStatement(client, text, maxRows, budget, typeNames, () => {
           this.signalBackend(target, pid, 'pg_cancel_backend').catch((err: unknown) =>
@@ -135,20 +152,53 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
   }
 
   /**
+   * Whether an earlier run's transaction committed. Its worker died, so a backend may still hold it
+   * open (idle, or running the statement): that backend is ended and its transaction waited for.
+   */
+  private async settle(target: SandboxTarget, id: string): Promise<'committed' | 'rolled-back'> {
+    // pg_stat_activity shows the 32-bit xid; the recorded xid8 carries the epoch above it.
+    const xid = String(BigInt(id) & 0xffffffffn);
+    return this.asWatchdog(target, async (client) => {
+      await client.query(
+        `SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity
+          WHERE backend_xid::text OPERATOR(pg_catalog.=) $1 AND usename OPERATOR(pg_catalog.=) $2`,
+        [xid, target.user],
+      );
+      const until = Date.now() + SETTLE_MS;
+      for (;;) {
+        const { rows } = await client.query('SELECT pg_catalog.pg_xact_status($1::pg_catalog.xid8) AS status', [id]);
+        const status = rows[0]?.status as string | null;
+        if (status === 'committed') return 'committed';
+        // 'aborted', or null: too old to know, and no run commits without a record younger than that.
+        if (status !== 'in progress') return 'rolled-back';
+        if (Date.now() > until) throw new Error(`transaction ${id} of an earlier run is still open`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    });
+  }
+
+  /**
    * Cancels or ends the script's backend from a connection of the watchdog login (the server admin),
    * which the student can neither lock out nor shadow: the function is named in pg_catalog, and only a
    * backend of the sandbox login is signalled (a pid the OS gave to another backend since is left alone).
    */
   private async signalBackend(target: SandboxTarget, pid: number, fn: 'pg_cancel_backend' | 'pg_terminate_backend') {
+    await this.asWatchdog(target, (client) =>
+      client.query(
+        `SELECT pg_catalog.${fn}(pid) FROM pg_catalog.pg_stat_activity WHERE pid OPERATOR(pg_catalog.=) $1 AND usename OPERATOR(pg_catalog.=) $2`,
+        [pid, target.user],
+      ),
+    );
+  }
+
+  /** Runs `fn` on a connection of its own as the watchdog login, closed afterwards. */
+  private async asWatchdog<T>(target: SandboxTarget, fn: (client: pg.Client) => Promise<T>): Promise<T> {
     const login = await this.watchdogLogin(target);
     const client = new pg.Client({ ...this.connectionConfig(target), ...login, application_name: 'sqlfleet-watchdog' });
     client.on('error', () => undefined);
     try {
       await client.connect();
-      await client.query(
-        `SELECT pg_catalog.${fn}(pid) FROM pg_catalog.pg_stat_activity WHERE pid OPERATOR(pg_catalog.=) $1 AND usename OPERATOR(pg_catalog.=) $2`,
-        [pid, target.user],
-      );
+      return await fn(client);
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -165,4 +215,9 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
       application_name: 'sqlfleet',
     };
   }
+}
+
+/** A simple query of several statements answers a list; of one, a single result. */
+function asList(result: pg.QueryResult | pg.QueryResult[]): pg.QueryResult[] {
+  return Array.isArray(result) ? result : [result];
 }
