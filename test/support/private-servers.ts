@@ -17,6 +17,8 @@ export interface PrivateServer {
   kill(): Promise<void>;
   /** Starts it again on the same port and data. */
   start(): Promise<void>;
+  /** Shuts it down with `signal` (PostgreSQL: SIGINT is a fast shutdown), waits `downMs`, starts it again. */
+  restart(signal: NodeJS.Signals, downMs: number): Promise<void>;
   /** Stops it and removes its directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -49,6 +51,12 @@ function privateServer(
 ): PrivateServer {
   let child: ChildProcess | undefined;
   let stopped = false;
+  const end = async (signal: NodeJS.Signals) => {
+    if (!child) return;
+    child.kill(signal);
+    await exited(child);
+    child = undefined;
+  };
   return {
     port,
     url,
@@ -57,11 +65,11 @@ function privateServer(
       child.on('error', () => undefined);
       await waitFor(ready, name);
     },
-    async kill() {
-      if (!child) return;
-      child.kill('SIGKILL');
-      await exited(child);
-      child = undefined;
+    kill: () => end('SIGKILL'),
+    async restart(signal, downMs) {
+      await end(signal);
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await this.start();
     },
     async stop() {
       if (stopped) return;
