@@ -110,6 +110,11 @@ const PG_BIN = '/usr/lib/postgresql/15/bin';
 const asPostgres = (cmd: string, args: string[]): [string, string[]] =>
   process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args];
 
+async function postgresUser(): Promise<{ uid: number; gid: number }> {
+  const id = async (flag: string) => Number((await run('id', [flag, 'postgres'])).stdout.trim());
+  return { uid: await id('-u'), gid: await id('-g') };
+}
+
 /** A PostgreSQL 15 cluster of the test's own (trust on loopback, fsync off: nothing here must outlive the test). */
 export async function privatePostgres(settings: string[] = []): Promise<PrivateServer> {
   const port = await freePort();
@@ -126,14 +131,13 @@ export async function privatePostgres(settings: string[] = []): Promise<PrivateS
     await run(`${PG_BIN}/pg_isready`, ['-h', '127.0.0.1', '-p', String(port), '-q']);
     return true;
   };
+  // The server itself is the child (not runuser): a signal sent to it must reach the postmaster.
+  const owner = process.getuid?.() === 0 ? await postgresUser() : {};
   const server = privateServer(
     port,
     `postgres://postgres@127.0.0.1:${port}/postgres`,
     dir,
-    () => {
-      const [cmd, args] = asPostgres(`${PG_BIN}/postgres`, opts);
-      return spawn(cmd, args, { stdio: 'ignore' });
-    },
+    () => spawn(`${PG_BIN}/postgres`, opts, { stdio: 'ignore', ...owner }),
     ready,
     'postgres',
   );
