@@ -9,6 +9,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ENGINE_NAMES } from '@sqlfleet/core';
 import { type Fleet, startFleet } from '../test/support/fleet.ts';
+import { type PrivateServer, privatePostgres } from '../test/support/private-servers.ts';
 import { since } from './stats.ts';
 import { benchEngines } from './suites/engine.ts';
 import { benchExamStart, EXAM_START } from './suites/exam-start.ts';
@@ -27,7 +28,10 @@ const SUITE_DEADLINE_MS = 600_000;
 /** The exam start builds and removes N sandboxes twice over. */
 const EXAM_DEADLINE_MS = 1_800_000;
 
-const USAGE = `usage: npm run bench -- [--only=${SUITES.join(',')}] [--engines=postgres,mysql] [--worker-concurrency=8] [--students=${EXAM_START.students}] [--exam-engines=postgres]`;
+const USAGE = `usage: npm run bench -- [--only=${SUITES.join(',')}] [--engines=postgres,mysql] [--worker-concurrency=8] [--students=${EXAM_START.students}] [--exam-engines=postgres] [--postgres-max-connections=N]`;
+
+/** Connections of a sized PostgreSQL left to admins, watchdogs and other clients (the rest is the fleet's budget). */
+const ADMIN_HEADROOM = 100;
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +40,9 @@ const { values } = parseArgs({
     'worker-concurrency': { type: 'string', default: '8' },
     students: { type: 'string', default: String(EXAM_START.students) },
     'exam-engines': { type: 'string', default: 'postgres' },
+    // A PostgreSQL of the bench's own sized as an operator would size a shared sandbox server for an
+    // exam (one connection per student and some), instead of the machine's (max_connections 100).
+    'postgres-max-connections': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -47,6 +54,11 @@ const only = pick(values.only ?? SUITES.join(','), SUITES, 'suite');
 const engines = pick(values.engines, ENGINE_NAMES, 'engine');
 const examEngines = pick(values['exam-engines'], ENGINE_NAMES, 'engine');
 const students = Number(values.students);
+const pgMaxConnections = values['postgres-max-connections'] ? Number(values['postgres-max-connections']) : undefined;
+if (pgMaxConnections !== undefined && (!Number.isInteger(pgMaxConnections) || pgMaxConnections <= ADMIN_HEADROOM)) {
+  console.error(`--postgres-max-connections must be an integer above ${ADMIN_HEADROOM}\n${USAGE}`);
+  process.exit(2);
+}
 if (!Number.isInteger(students) || students < 1) {
   console.error(`--students must be a positive integer\n${USAGE}`);
   process.exit(2);
@@ -57,7 +69,7 @@ if (!Number.isInteger(students) || students < 1) {
  * admins' pool (fixed in cfb09d7); `--worker-concurrency` lets a run compare settings, and a
  * suite that hangs is reported, not waited on.
  */
-const FLEET = {
+const FLEET: { workers: number; env: Record<string, string> } = {
   workers: 2,
   env: {
     WORKER_CONCURRENCY: values['worker-concurrency'],
@@ -68,10 +80,20 @@ const FLEET = {
   },
 };
 
+let sizedPostgres: PrivateServer | undefined;
+if (pgMaxConnections !== undefined) {
+  sizedPostgres = await privatePostgres([`max_connections=${pgMaxConnections}`, 'shared_buffers=256MB']);
+  Object.assign(FLEET.env, {
+    PG_ADMIN_URL: sizedPostgres.url,
+    CONNECTION_BUDGET: String(pgMaxConnections - ADMIN_HEADROOM),
+  });
+  log(`PostgreSQL of the bench's own on port ${sizedPostgres.port}, max_connections ${pgMaxConnections}`);
+}
+
 let fleet: Fleet | undefined;
 let stopping: Promise<void> | undefined;
 const stopFleet = () => {
-  stopping ??= fleet?.stop() ?? Promise.resolve();
+  stopping ??= (fleet?.stop() ?? Promise.resolve()).finally(() => sizedPostgres?.stop());
   return stopping;
 };
 // Ctrl-C still removes the fleet's processes, databases and keys.
@@ -118,6 +140,7 @@ const report = {
   engines,
   examEngines,
   students,
+  postgresMaxConnections: pgMaxConnections ?? null,
   fleet: FLEET,
   totalSeconds: since(started) / 1000,
   rows,
