@@ -67,13 +67,18 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
     });
     const threadId = conn.threadId;
     const log = this.log?.child({ target: targetKey(target), threadId });
+    const switched = { database: false };
     return {
       log,
       limitNext: (ms) => run(conn, limitStatement(flavour, ms)),
-      run: (text, maxRows, budget) => runMysqlStatement(conn, text, maxRows, budget),
+      run: (text, maxRows, budget) => {
+        // Only USE switches the current database (a routine cannot); a false alarm costs a round trip.
+        if (/\buse\b/i.test(text)) switched.database = true;
+        return runMysqlStatement(conn, text, maxRows, budget);
+      },
       cancel: () => this.kill(target, `KILL QUERY ${threadId}`),
       terminate: () => this.kill(target, `KILL ${threadId}`),
-      giveBack: (discard) => this.giveBack(borrowed, target, discard, log),
+      giveBack: (discard) => this.giveBack(borrowed, target, discard, switched.database, log),
     };
   }
 
@@ -121,11 +126,17 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
     return flavour;
   }
 
-  /** COM_RESET_CONNECTION drops SET values, user variables, temp tables, locks and an open transaction. */
+  /**
+   * COM_RESET_CONNECTION drops SET values, user variables, temp tables, locks and an open transaction,
+   * not the current database: `USE` the sandbox again only when the script may have switched it.
+   * Prepared XA transactions are looked for after every script: one left by a killed connection
+   * (detached on MariaDB) is found by the next script on the server, whatever that script holds.
+   */
   private async giveBack(
     borrowed: MysqlConnection,
     target: SandboxTarget,
     discard: boolean,
+    switchedDatabase: boolean,
     log: Logger | undefined,
   ): Promise<void> {
     const { conn } = borrowed;
@@ -136,8 +147,8 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
           if (rolledBack > 0) log?.debug({ rolledBack }, 'rolled back prepared XA transactions left behind');
         }
         await new Promise<void>((resolve, reject) => conn.reset((err) => (err ? reject(err) : resolve())));
-        // A script may have switched to another database it can see (information_schema).
-        await run(conn, `USE ${mysql.escapeId(target.database)}`);
+        // The script may have switched to another database it can see (information_schema).
+        if (switchedDatabase) await run(conn, `USE ${mysql.escapeId(target.database)}`);
       } catch (err) {
         log?.debug({ err }, 'reset failed; discarding the connection');
         discard = true;
