@@ -82,7 +82,8 @@ const FLEET: { workers: number; env: Record<string, string> } = {
 
 let sizedPostgres: PrivateServer | undefined;
 if (pgMaxConnections !== undefined) {
-  sizedPostgres = await privatePostgres([`max_connections=${pgMaxConnections}`, 'shared_buffers=256MB']);
+  // fsync on, as the machine's PostgreSQL runs: only the number of connections differs.
+  sizedPostgres = await privatePostgres([`max_connections=${pgMaxConnections}`, 'shared_buffers=256MB', 'fsync=on']);
   Object.assign(FLEET.env, {
     PG_ADMIN_URL: sizedPostgres.url,
     CONNECTION_BUDGET: String(pgMaxConnections - ADMIN_HEADROOM),
