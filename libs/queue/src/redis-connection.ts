@@ -1,13 +1,23 @@
-import type { Logger } from '@sqlfleet/core';
+import type { Logger, RedisTarget } from '@sqlfleet/core';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
- * A Redis connection with an error listener (an unhandled 'error' would crash the process)
- * and `maxRetriesPerRequest: null`, which BullMQ workers require and which makes commands
- * wait for a reconnect instead of failing while Redis restarts.
+ * A Redis connection to the configured target with an error listener (an unhandled 'error' would
+ * crash the process) and `maxRetriesPerRequest: null`, which BullMQ workers require and which makes
+ * commands wait for a reconnect instead of failing while Redis restarts or fails over.
+ * Connections made from it by `duplicate()` (BullMQ's blocking ones, the Socket.IO adapter's) keep
+ * the same target, Sentinel included.
  */
-export function connectRedis(url: string, logger: Logger, options: RedisOptions = {}): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+export function connectRedis(target: RedisTarget, logger: Logger, options: RedisOptions = {}): Redis {
+  const shared: RedisOptions = {
+    maxRetriesPerRequest: null,
+    // With Sentinel the ready check also makes sure the server reached is the primary (ROLE in INFO).
+    enableReadyCheck: true,
+    reconnectOnError: (error) => (isReadOnly(error) ? 1 : false),
+    ...options,
+  };
+  const redis =
+    target.kind === 'url' ? new Redis(target.url, withPassword(shared, target.password)) : sentinel(target, shared);
   let lastLogged = 0;
   redis.on('error', (error: Error) => {
     // Reconnect attempts repeat the same error; one line every 5 s is enough.
@@ -18,6 +28,34 @@ export function connectRedis(url: string, logger: Logger, options: RedisOptions 
     }
   });
   return redis;
+}
+
+function sentinel(target: Extract<RedisTarget, { kind: 'sentinel' }>, options: RedisOptions): Redis {
+  return new Redis({
+    ...withPassword(options, target.password),
+    sentinels: target.sentinels.map(({ host, port }) => ({ host, port })),
+    name: target.masterName,
+    sentinelPassword: target.sentinelPassword,
+    // Not `failoverDetector`: in ioredis 5.11 a +switch-master that arrives while a connection is still
+    // asking the sentinels fails that connect, which leaves the connection ended (status `end`, never
+    // reconnected); here it once threw an unhandled rejection that ended the process, and its sentinel
+    // subscriptions outlived quit(). Without it, a connection to a primary that died reconnects through
+    // the sentinels, and one to a primary demoted while up is cut by Sentinel itself (CLIENT KILL when it
+    // reconfigures the old primary) or meets READONLY (reconnectOnError).
+  });
+}
+
+function withPassword(options: RedisOptions, password: string | undefined): RedisOptions {
+  return password === undefined ? options : { ...options, password };
+}
+
+/**
+ * A write that reached a demoted primary (now a replica) after a failover: reconnecting (with
+ * Sentinel: to the primary the sentinels name now) is the cure. The command itself fails (it may be
+ * part of a MULTI, which must not be sent again alone); its caller treats it as Redis being away.
+ */
+function isReadOnly(error: Error): boolean {
+  return error.message.startsWith('READONLY');
 }
 
 /**
@@ -49,10 +87,15 @@ export async function warnIfVolatile(redis: Redis, logger: Logger): Promise<void
   }
 }
 
-/** True for the errors a command meets while Redis is away or not answering. */
+/**
+ * True for the errors a command meets while Redis is away, not answering, or failing over: a write
+ * that reached a demoted primary (READONLY), a replica that lost its primary (MASTERDOWN), a server
+ * still loading its data (LOADING). Each is retryable: the same command succeeds once Redis is back.
+ */
 export function isRedisDown(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === 'MaxRetriesPerRequestError') return true;
+  if (/^(READONLY|MASTERDOWN|LOADING) /.test(error.message)) return true;
   return /ECONNREFUSED|ECONNRESET|Connection is closed|max retries per request|Stream isn't writeable|Command timed out/i.test(
     error.message,
   );
