@@ -36,6 +36,9 @@ function sentinel(target: Extract<RedisTarget, { kind: 'sentinel' }>, options: R
     sentinels: target.sentinels.map(({ host, port }) => ({ host, port })),
     name: target.masterName,
     sentinelPassword: target.sentinelPassword,
+    // A sentinel that accepts the connection but never answers (a frozen host) would hold the connect for ever:
+    // past this the next sentinel is asked.
+    sentinelCommandTimeout: 2_000,
     // Not `failoverDetector`: in ioredis 5.11 a +switch-master that arrives while a connection is still
     // asking the sentinels fails that connect, which leaves the connection ended (status `end`, never
     // reconnected); here it once threw an unhandled rejection that ended the process, and its sentinel
