@@ -21,7 +21,15 @@ export interface SentinelGroup {
   stop(): Promise<void>;
 }
 
-export async function startSentinelGroup(): Promise<SentinelGroup> {
+export interface SentinelGroupOptions {
+  /**
+   * `min-replicas-to-write 1` on the data nodes. With one replica, the promoted replica then refuses
+   * writes until the old primary rejoins as its replica: fit for a switchover, not for a primary that died.
+   */
+  guarded?: boolean;
+}
+
+export async function startSentinelGroup(options: SentinelGroupOptions = {}): Promise<SentinelGroup> {
   const masterName = `t${randomBytes(4).toString('hex')}`;
   const password = randomBytes(12).toString('hex');
   const sentinelPassword = randomBytes(12).toString('hex');
@@ -31,9 +39,12 @@ export async function startSentinelGroup(): Promise<SentinelGroup> {
     await Promise.all([...sentinels, ...servers].map((server) => server.stop()));
   };
   try {
-    const primary = await privateRedis([], password);
+    // A primary cut off from its replica refuses writes (NOREPLICAS) rather than take writes a switchover
+    // would drop; on both nodes, since the replica becomes the primary.
+    const guard = options.guarded ? ['--min-replicas-to-write', '1', '--min-replicas-max-lag', '10'] : [];
+    const primary = await privateRedis(guard, password);
     servers.push(primary);
-    servers.push(await privateRedis(['--replicaof', '127.0.0.1', String(primary.port)], password));
+    servers.push(await privateRedis([...guard, '--replicaof', '127.0.0.1', String(primary.port)], password));
     for (let i = 0; i < 3; i++) {
       sentinels.push(await privateSentinel({ name: masterName, port: primary.port, password }, sentinelPassword));
     }

@@ -6,6 +6,7 @@ describe('isRedisDown', () => {
   it('counts what a failover answers as Redis being away (503, retryable)', () => {
     for (const message of [
       "READONLY You can't write against a read only replica.",
+      'NOREPLICAS Not enough good replicas to write.',
       'MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to no.',
       'LOADING Redis is loading the dataset in memory',
       "Stream isn't writeable and enableOfflineQueue options is false",

@@ -13,7 +13,9 @@ export function connectRedis(target: RedisTarget, logger: Logger, options: Redis
     maxRetriesPerRequest: null,
     // With Sentinel the ready check also makes sure the server reached is the primary (ROLE in INFO).
     enableReadyCheck: true,
-    reconnectOnError: (error) => (isReadOnly(error) ? 1 : false),
+    // 2: reconnect, then send the refused command again (it did not run, so it cannot run twice; a refused
+    // command of a MULTI is not sent alone: ioredis drops a transaction's fragments when the connection closes).
+    reconnectOnError: (error) => (isDemoted(error) ? 2 : false),
     // A reconnect at least every 0.5 s (ioredis: up to 2 s), so the fleet serves again within half a second of
     // Redis coming back or the sentinels naming the new primary; attempts at a dead address cost nothing.
     retryStrategy: (attempt) => Math.min(attempt * 50, 500),
@@ -46,8 +48,9 @@ function sentinel(target: Extract<RedisTarget, { kind: 'sentinel' }>, options: R
     // asking the sentinels fails that connect, which leaves the connection ended (status `end`, never
     // reconnected); here it once threw an unhandled rejection that ended the process, and its sentinel
     // subscriptions outlived quit(). Without it, a connection to a primary that died reconnects through
-    // the sentinels, and one to a primary demoted while up is cut by Sentinel itself (CLIENT KILL when it
-    // reconfigures the old primary) or meets READONLY (reconnectOnError).
+    // the sentinels; one to a primary replaced while up (a switchover) meets NOREPLICAS once the promoted
+    // replica has left it, when the data nodes run `min-replicas-to-write` (docs/reliability.md: otherwise
+    // its writes until Sentinel demotes it are lost), then READONLY, or Sentinel's CLIENT KILL.
   });
 }
 
@@ -56,12 +59,13 @@ function withPassword(options: RedisOptions, password: string | undefined): Redi
 }
 
 /**
- * A write that reached a demoted primary (now a replica) after a failover: reconnecting (with
- * Sentinel: to the primary the sentinels name now) is the cure. The command itself fails (it may be
- * part of a MULTI, which must not be sent again alone); its caller treats it as Redis being away.
+ * A write that reached a server that is no longer the primary to write to: READONLY (demoted to a
+ * replica), NOREPLICAS (a primary that lost its replicas and has `min-replicas-to-write`: in a switchover,
+ * the old primary once the promoted replica has left it). Reconnecting is the cure: with Sentinel, to the
+ * primary the sentinels name now. A fail-fast connection refuses the command meanwhile (503, retryable).
  */
-function isReadOnly(error: Error): boolean {
-  return error.message.startsWith('READONLY');
+function isDemoted(error: Error): boolean {
+  return /^(READONLY|NOREPLICAS) /.test(error.message);
 }
 
 /**
@@ -95,13 +99,14 @@ export async function warnIfVolatile(redis: Redis, logger: Logger): Promise<void
 
 /**
  * True for the errors a command meets while Redis is away, not answering, or failing over: a write
- * that reached a demoted primary (READONLY), a replica that lost its primary (MASTERDOWN), a server
- * still loading its data (LOADING). Each is retryable: the same command succeeds once Redis is back.
+ * that reached a server no longer the primary (READONLY, NOREPLICAS: see isDemoted), a replica that lost
+ * its primary (MASTERDOWN), a server still loading its data (LOADING). Each is retryable: the same
+ * command succeeds once Redis is back.
  */
 export function isRedisDown(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error.name === 'MaxRetriesPerRequestError') return true;
-  if (/^(READONLY|MASTERDOWN|LOADING) /.test(error.message)) return true;
+  if (isDemoted(error) || /^(MASTERDOWN|LOADING) /.test(error.message)) return true;
   return /ECONNREFUSED|ECONNRESET|Connection is closed|max retries per request|Stream isn't writeable|Command timed out/i.test(
     error.message,
   );
