@@ -11,7 +11,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, loadConfig } from '@sqlfleet/core';
 import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSocket, type StudentSocket, submitOverSocket, waitForJob } from '../support/client.ts';
+import {
+  connectSocket,
+  postTimed,
+  type StudentSocket,
+  submitOverSocket,
+  type TimedAnswer,
+  waitForJob,
+} from '../support/client.ts';
 import { type Fleet, startFleet } from '../support/fleet.ts';
 import { type SentinelGroup, startSentinelGroup } from '../support/redis-sentinel.ts';
 import { until } from '../support/until.ts';
@@ -30,8 +37,8 @@ beforeAll(async () => {
     reaper: true,
     // REDIS_URL blanked: set beside REDIS_SENTINELS it is refused (the runner's environment may carry one).
     // The job lock at its default, not the harness's 4 s: a lock shorter than the failover lets BullMQ hand an
-    // active drain to a second worker (docs/reliability.md: with 1.5 s, 8 drains stalled; with 4 s, once, a
-    // session's queries ran twice and out of order).
+    // active drain to a second worker (docs/reliability.md: with 1.5 s a session's queries ran twice and out of
+    // order in 3 runs of 4; with 4 s in 1 of 8).
     env: {
       ...group.env,
       WORKER_LOCK_MS: '30000',
@@ -47,28 +54,8 @@ afterAll(async () => {
   await group?.stop();
 }, 120_000);
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  ms: number;
-}
-
-async function submit(body: Record<string, unknown>, timeoutMs = 15_000): Promise<Answer> {
-  const startedAt = performance.now();
-  const response = await fetch(`${fleet.url}/api/query`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  }).catch((error: unknown) => {
-    throw new Error(`${JSON.stringify(body).slice(0, 100)}: ${String(error)}\n${fleet.logs().slice(-4000)}`);
-  });
-  return {
-    status: response.status,
-    body: (await response.json()) as Record<string, unknown>,
-    ms: performance.now() - startedAt,
-  };
-}
+const submit = (body: Record<string, unknown>, timeoutMs?: number) =>
+  postTimed(fleet.url, body, () => fleet.logs(), timeoutMs);
 
 /** The fleet's own warnings and errors (start-up notices about the shared servers left out), for a failure's message. */
 const faults = () =>
@@ -95,7 +82,7 @@ async function stalledDrains(): Promise<number> {
   }
 }
 
-const codeOf = (answer: Answer) =>
+const codeOf = (answer: TimedAnswer) =>
   `${answer.status} ${(answer.body.error as { code?: string } | undefined)?.code ?? String(answer.body.error ?? '')}`;
 
 describe('the Redis primary SIGKILLed during 400 writes, the sentinels promoting its replica', () => {
@@ -118,7 +105,7 @@ describe('the Redis primary SIGKILLed during 400 writes, the sentinels promoting
     let killedAt = 0;
     /** Since the kill: the last refusal, and the first write accepted after it (the fleet serving again). */
     let lastRefusalMs = 0;
-    const refused = new Map<string, Answer[]>();
+    const refused = new Map<string, TimedAnswer[]>();
     const jobs: string[] = [];
     const writer = async (sessionId: string) => {
       for (let seq = 1; seq <= WRITES; seq++) {
@@ -130,7 +117,7 @@ describe('the Redis primary SIGKILLed during 400 writes, the sentinels promoting
             requestId,
             wait: false,
             query: `INSERT INTO w (seq, attempt) VALUES (${seq}, ${attempt})`,
-          }).catch((error: unknown) => ({ status: 0, body: { error: String(error) }, ms: 0 }) as Answer);
+          }).catch((error: unknown) => ({ status: 0, body: { error: String(error) }, ms: 0 }) as TimedAnswer);
           if (answer.status === 202) {
             accepted++;
             expect(answer.body.jobId).toBe(requestId);
