@@ -16,7 +16,7 @@ import type { Row } from '../table.ts';
 
 export const FLOORS = { warmup: 200, iterations: 2_000 };
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
+const REDIS = { kind: 'url', url: 'redis://127.0.0.1:6379' } as const;
 
 export async function benchFloors(engines: readonly EngineName[]): Promise<Row[]> {
   const rows: Row[] = [];
@@ -57,8 +57,8 @@ async function driverFloor(engine: EngineName): Promise<Row> {
 async function bullmqFloor(): Promise<Row> {
   const logger = createLogger({ name: 'bench', level: 'warn' });
   const name = `bfloor${randomBytes(5).toString('hex')}`;
-  const producer = connectRedis(REDIS_URL, logger);
-  const consumer = connectRedis(REDIS_URL, logger);
+  const producer = connectRedis(REDIS, logger);
+  const consumer = connectRedis(REDIS, logger);
   const queue = new Queue(name, { connection: producer, prefix: 'bull' });
   const finished = new Map<string, () => void>();
   const worker = new Worker(name, async () => undefined, { connection: consumer, prefix: 'bull', concurrency: 1 });

@@ -23,7 +23,7 @@ import type { Row } from '../table.ts';
 
 export const QUEUE = { sessions: 20, perSession: 50, workers: 2, concurrency: 25, rounds: 5 };
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
+const REDIS = { kind: 'url', url: 'redis://127.0.0.1:6379' } as const;
 
 interface Round {
   wallMs: number;
@@ -38,7 +38,7 @@ export async function benchQueue(): Promise<Row[]> {
   // A fleet id of its own (letters and digits, as FLEET_ID requires): keys never meet a real fleet's.
   const keys = new FleetKeys(`b${randomBytes(5).toString('hex')}`);
   const logger = createLogger({ name: 'bench', level: 'warn' });
-  const redis = connectRedis(REDIS_URL, logger);
+  const redis = connectRedis(REDIS, logger);
   const queues = new DrainQueues(redis, keys);
   const mailbox = new Mailbox(redis, keys, queues, {
     resultTtlMs: 60_000,
@@ -48,7 +48,7 @@ export async function benchQueue(): Promise<Row[]> {
   });
   const drain = new NoopDrain(mailbox);
   // BullMQ does not close a connection it was handed, so the bench keeps them to close them.
-  const workerConnections = Array.from({ length: QUEUE.workers }, () => connectRedis(REDIS_URL, logger));
+  const workerConnections = Array.from({ length: QUEUE.workers }, () => connectRedis(REDIS, logger));
   const workers = workerConnections.map(
     (connection) =>
       new Worker<DrainJobData>(keys.drainQueueFor('postgres'), drain.process, {

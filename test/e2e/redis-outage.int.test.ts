@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForJob } from '../support/client.ts';
+import { postTimed, type TimedAnswer, waitForJob } from '../support/client.ts';
 import { type Fleet, startFleet } from '../support/fleet.ts';
 import { type PrivateServer, privateRedis } from '../support/private-servers.ts';
 
@@ -30,29 +30,8 @@ afterAll(async () => {
   await redis?.stop();
 }, 120_000);
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  ms: number;
-}
-
-async function submit(body: Record<string, unknown>, timeoutMs = 15_000): Promise<Answer> {
-  const startedAt = performance.now();
-  // A refusal that hangs past 15 s is the failure this test is about (building a sandbox may take longer).
-  const response = await fetch(`${fleet.url}/api/query`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  }).catch((error: unknown) => {
-    throw new Error(`${JSON.stringify(body).slice(0, 100)}: ${String(error)}\n${fleet.logs().slice(-4000)}`);
-  });
-  return {
-    status: response.status,
-    body: (await response.json()) as Record<string, unknown>,
-    ms: performance.now() - startedAt,
-  };
-}
+const submit = (body: Record<string, unknown>, timeoutMs?: number) =>
+  postTimed(fleet.url, body, () => fleet.logs(), timeoutMs);
 
 describe('Redis SIGKILLed and restarted during 400 writes', () => {
   it('refuses with 503 QUEUE_UNAVAILABLE while it is away, and finishes every accepted write once, in order', {
@@ -69,8 +48,8 @@ describe('Redis SIGKILLed and restarted during 400 writes', () => {
     }
 
     let accepted = 0;
-    const refused: Answer[] = [];
-    const other: Answer[] = [];
+    const refused: TimedAnswer[] = [];
+    const other: TimedAnswer[] = [];
     const jobs: string[] = [];
     const writer = async (sessionId: string) => {
       for (let seq = 1; seq <= WRITES; seq++) {
@@ -83,7 +62,7 @@ describe('Redis SIGKILLed and restarted during 400 writes', () => {
             requestId,
             wait: false,
             query: `INSERT INTO w (seq, attempt) VALUES (${seq}, ${attempt})`,
-          }).catch((error: unknown) => ({ status: 0, body: { error: String(error) }, ms: 0 }) as Answer);
+          }).catch((error: unknown) => ({ status: 0, body: { error: String(error) }, ms: 0 }) as TimedAnswer);
           if (answer.status === 202) {
             accepted++;
             expect(answer.body.jobId).toBe(requestId);

@@ -37,6 +37,37 @@ export async function del(url: string, path: string): Promise<Answer> {
   return { status: response.status, body: text ? JSON.parse(text) : {} };
 }
 
+export interface TimedAnswer extends Answer {
+  /** How long the answer took, in ms. */
+  ms: number;
+}
+
+/**
+ * POST /api/query for the fault tests: timed, given up after `timeoutMs` (a refusal that hangs is what they
+ * look for), and a failed call thrown with the fleet's last output (`logs`) in its message.
+ */
+export async function postTimed(
+  url: string,
+  body: Record<string, unknown>,
+  logs: () => string,
+  timeoutMs = 15_000,
+): Promise<TimedAnswer> {
+  const startedAt = performance.now();
+  const response = await fetch(`${url}/api/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  }).catch((error: unknown) => {
+    throw new Error(`${JSON.stringify(body).slice(0, 100)}: ${String(error)}\n${logs().slice(-4000)}`);
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+    ms: performance.now() - startedAt,
+  };
+}
+
 /** Polls a job until it has finished, as a reconnecting client would. */
 export async function waitForJob(url: string, jobId: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
   const giveUpAt = Date.now() + timeoutMs;

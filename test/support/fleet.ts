@@ -7,7 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import { createLogger, loadConfig } from '@sqlfleet/core';
+import { closeRedis, connectRedis } from '@sqlfleet/queue';
 import { dropFleetDatabases } from './databases.ts';
 import { freePort } from './free-port.ts';
 
@@ -73,7 +74,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   } catch (error) {
     // A fleet that never became healthy is still running: stop it, or it outlives the test run.
     await Promise.all(processes.map(stopProcess));
-    await removeFleetKeys(fleetId);
+    await removeFleetKeys(fleetId, env);
     throw error;
   }
 
@@ -91,7 +92,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     async stop() {
       await Promise.all(processes.map(stopProcess));
       await dropFleetDatabases(fleetId);
-      await removeFleetKeys(fleetId);
+      await removeFleetKeys(fleetId, env);
     },
   };
 }
@@ -119,8 +120,9 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function removeFleetKeys(fleetId: string): Promise<void> {
-  const redis = new Redis('redis://127.0.0.1:6379');
+/** Removes the fleet's keys from the Redis its processes were given (REDIS_URL or REDIS_SENTINELS in `env`). */
+export async function removeFleetKeys(fleetId: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const redis = connectRedis(loadConfig(env).redis, createLogger({ name: 'fleet', level: 'silent' }));
   try {
     for (const pattern of [`${fleetId}:*`, `bull:${fleetId}-*`]) {
       let cursor = '0';
@@ -131,6 +133,6 @@ export async function removeFleetKeys(fleetId: string): Promise<void> {
       } while (cursor !== '0');
     }
   } finally {
-    redis.disconnect();
+    await closeRedis(redis);
   }
 }

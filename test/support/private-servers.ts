@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -86,20 +86,66 @@ function privateServer(
   };
 }
 
-/** redis-server with an append-only file fsynced on every write, as the README asks for production. */
-export async function privateRedis(extraArgs: string[] = []): Promise<PrivateServer> {
+/**
+ * redis-server with an append-only file fsynced on every write, as the README asks for production.
+ * With `password`, clients (and a replica, of its primary) must give it.
+ */
+export async function privateRedis(extraArgs: string[] = [], password?: string): Promise<PrivateServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sqlfleet-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
-  args.push('--appendonly', 'yes', '--appendfsync', 'always', ...extraArgs);
-  const ping = async () => (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.trim() === 'PONG';
+  args.push('--appendonly', 'yes', '--appendfsync', 'always');
+  if (password) args.push('--requirepass', password, '--masterauth', password);
+  args.push(...extraArgs);
+  const ping = async () => (await redisCli(port, password, ['ping'])) === 'PONG';
+  const url = `redis://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${port}`;
+  const server = privateServer(port, url, dir, () => spawn('redis-server', args, { stdio: 'ignore' }), ping, 'redis');
+  await server.start();
+  return server;
+}
+
+/** redis-cli's answer, trimmed (one line per element of an array reply). */
+export async function redisCli(port: number, password: string | undefined, command: string[]): Promise<string> {
+  const auth = password ? ['-a', password, '--no-auth-warning'] : [];
+  return (await run('redis-cli', ['-p', String(port), ...auth, ...command])).stdout.trim();
+}
+
+export interface MonitoredPrimary {
+  /** The name the sentinel knows it by. */
+  name: string;
+  port: number;
+  password?: string;
+}
+
+/**
+ * A Redis Sentinel watching `primary`, quick to act: down after 1 s without an answer, 2 sentinels
+ * agreeing (quorum). Sentinel rewrites its configuration file as it learns, so the file is its own.
+ */
+export async function privateSentinel(primary: MonitoredPrimary, password?: string): Promise<PrivateServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'sqlfleet-sentinel-'));
+  const conf = join(dir, 'sentinel.conf');
+  const lines = [
+    `port ${port}`,
+    'bind 127.0.0.1',
+    `dir ${dir}`,
+    `sentinel monitor ${primary.name} 127.0.0.1 ${primary.port} 2`,
+    `sentinel down-after-milliseconds ${primary.name} 1000`,
+    `sentinel failover-timeout ${primary.name} 5000`,
+    `sentinel parallel-syncs ${primary.name} 1`,
+  ];
+  if (primary.password) lines.push(`sentinel auth-pass ${primary.name} ${primary.password}`);
+  if (password) lines.push(`requirepass ${password}`);
+  writeFileSync(conf, `${lines.join('\n')}\n`);
+  const knowsPrimary = async () =>
+    (await redisCli(port, password, ['SENTINEL', 'get-master-addr-by-name', primary.name])).includes('127.0.0.1');
   const server = privateServer(
     port,
     `redis://127.0.0.1:${port}`,
     dir,
-    () => spawn('redis-server', args, { stdio: 'ignore' }),
-    ping,
-    'redis',
+    () => spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' }),
+    knowsPrimary,
+    'sentinel',
   );
   await server.start();
   return server;

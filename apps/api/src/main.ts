@@ -40,9 +40,9 @@ shutdown.listen();
 
 const keys = new FleetKeys(config.fleetId);
 // Fail fast: while Redis is away a request answers 503 QUEUE_UNAVAILABLE at once instead of hanging.
-const redis = connectRedis(config.redisUrl, logger, FAIL_FAST);
-const subscriber = connectRedis(config.redisUrl, logger);
-const adapterRedis = connectRedis(config.redisUrl, logger);
+const redis = connectRedis(config.redis, logger, FAIL_FAST);
+const subscriber = connectRedis(config.redis, logger);
+const adapterRedis = connectRedis(config.redis, logger);
 shutdown.add('redis', () => Promise.all([redis, subscriber, adapterRedis].map(closeRedis)).then(() => undefined));
 await redisReady(redis);
 await warnIfVolatile(redis, logger);

@@ -10,7 +10,7 @@ const shutdown = new Shutdown({ logger });
 shutdown.listen();
 
 const keys = new FleetKeys(config.fleetId);
-const redis = connectRedis(config.redisUrl, logger);
+const redis = connectRedis(config.redis, logger);
 shutdown.add('redis', () => closeRedis(redis));
 // The reaper never builds a sandbox, so its schema compiler never starts a thread.
 const sandboxes = await createSandboxes({ config, logger, redis, keys });

@@ -28,9 +28,9 @@ const shutdown = new Shutdown({ logger });
 shutdown.listen();
 
 const keys = new FleetKeys(config.fleetId);
-const redis = connectRedis(config.redisUrl, logger);
-const workerRedis = connectRedis(config.redisUrl, logger);
-const adapterRedis = connectRedis(config.redisUrl, logger);
+const redis = connectRedis(config.redis, logger);
+const workerRedis = connectRedis(config.redis, logger);
+const adapterRedis = connectRedis(config.redis, logger);
 shutdown.add('redis', () => Promise.all([redis, workerRedis, adapterRedis].map(closeRedis)).then(() => undefined));
 
 const sandboxes = await createSandboxes({ config, logger, redis, keys });
@@ -121,7 +121,7 @@ shutdown.add('worker', async () => {
   processor.stop();
   await Promise.all(workers.map((worker) => worker.close()));
 });
-const prewarmRedis = connectRedis(config.redisUrl, logger);
+const prewarmRedis = connectRedis(config.redis, logger);
 shutdown.add('prewarm redis', () => closeRedis(prewarmRedis));
 const prewarm = startPrewarmWorker({ config, keys, connection: prewarmRedis, producer: redis, sandboxes, logger });
 if (prewarm) shutdown.add('prewarm worker', () => prewarm.close());

@@ -44,6 +44,61 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ENGINES: 'postgres,oracle' })).toThrow(/unknown engine "oracle"/);
   });
 
+  it('reaches Redis by URL unless sentinels are listed', () => {
+    expect(loadConfig({}).redis).toEqual({ kind: 'url', url: 'redis://127.0.0.1:6379' });
+    expect(loadConfig({ REDIS_URL: 'redis://r:6380', REDIS_PASSWORD: 'pw' }).redis).toEqual({
+      kind: 'url',
+      url: 'redis://r:6380',
+      password: 'pw',
+    });
+    expect(
+      loadConfig({
+        REDIS_SENTINELS: 's1:26380, s2 ,[::1]:26381',
+        REDIS_SENTINEL_MASTER: 'exam-redis',
+        REDIS_PASSWORD: 'data-pw',
+        REDIS_SENTINEL_PASSWORD: 'sentinel-pw',
+      }).redis,
+    ).toEqual({
+      kind: 'sentinel',
+      sentinels: [
+        { host: 's1', port: 26380 },
+        { host: 's2', port: 26379 },
+        { host: '::1', port: 26381 },
+      ],
+      masterName: 'exam-redis',
+      password: 'data-pw',
+      sentinelPassword: 'sentinel-pw',
+    });
+    expect(loadConfig({ REDIS_SENTINELS: '10.0.0.5' }).redis).toMatchObject({ masterName: 'mymaster' });
+  });
+
+  it('reports every Redis problem at once', () => {
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as AppError).details.problems as string[];
+      }
+    };
+    expect(problemsOf({ REDIS_SENTINELS: 's1', REDIS_SENTINEL_MASTER: 'no spaces' })).toEqual([
+      'REDIS_SENTINEL_MASTER: letters, digits, dot, dash and underscore, at most 64',
+    ]);
+    expect(
+      problemsOf({ REDIS_SENTINELS: 's1:26379,s2:99999,:26379,s3:x', REDIS_URL: 'redis://127.0.0.1:6379' }),
+    ).toEqual([
+      'REDIS_SENTINELS: "s2:99999" is not host:port',
+      'REDIS_SENTINELS: ":26379" is not host:port',
+      'REDIS_SENTINELS: "s3:x" is not host:port',
+      'REDIS_URL: set REDIS_URL or REDIS_SENTINELS, not both',
+    ]);
+    expect(problemsOf({ REDIS_SENTINELS: ' , ' })).toEqual(['REDIS_SENTINELS: no sentinel listed']);
+    expect(problemsOf({ REDIS_URL: 'redis://:a@r:6379', REDIS_PASSWORD: 'b', REDIS_SENTINEL_PASSWORD: 'c' })).toEqual([
+      'REDIS_SENTINEL_PASSWORD: only used with REDIS_SENTINELS, which is not set',
+      'REDIS_PASSWORD: REDIS_URL holds a password already; give it in one place',
+    ]);
+  });
+
   it('documents every variable in docs/configuration.md', () => {
     const documented = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
     const names = [...documented.matchAll(/^\|\s*`([A-Z_]+)`\s*\|/gm)].map((m) => m[1]);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from './errors.ts';
+import { parseSentinels, type RedisTarget } from './redis-target.ts';
 
 /**
  * The one configuration schema of sqlfleet. Only an app's main.ts calls `loadConfig`;
@@ -20,7 +21,17 @@ export const ENV_SCHEMA = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().default('127.0.0.1'),
   PORT: int(3000),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Left out (not defaulted) here so that setting it beside REDIS_SENTINELS can be refused; default in toConfig. */
+  REDIS_URL: z.string().url().optional(),
+  /** Password of the Redis server (with Sentinel: of the primary and replicas); or give it in REDIS_URL. */
+  REDIS_PASSWORD: z.string().optional(),
+  /** Redis Sentinel: `host:port` of each sentinel, comma-separated; set, it replaces REDIS_URL. */
+  REDIS_SENTINELS: z.string().optional(),
+  REDIS_SENTINEL_MASTER: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash and underscore, at most 64')
+    .optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
   /** Prefix for every name sqlfleet makes (queues, Redis keys, databases, logins, container labels). */
   FLEET_ID: z
     .string()
@@ -125,6 +136,10 @@ export const ENV_SCHEMA = {
 const envSchema = z.object(ENV_SCHEMA);
 type Env = z.infer<typeof envSchema>;
 
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** The name Redis's sample sentinel.conf monitors its primary under. */
+const DEFAULT_SENTINEL_MASTER = 'mymaster';
+
 /** BullMQ's largest job priority (2^21). */
 export const MAX_PRIORITY = 2_097_152;
 
@@ -140,7 +155,7 @@ export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
   http: { host: string; port: number; corsOrigins: '*' | readonly string[] };
-  redisUrl: string;
+  redis: RedisTarget;
   fleetId: string;
   engines: {
     enabled: readonly EngineName[];
@@ -238,7 +253,39 @@ function crossChecks(env: Env): string[] {
   if (env.ROOM_PRIORITY < 1 || env.ROOM_PRIORITY > MAX_PRIORITY) {
     problems.push(`ROOM_PRIORITY: must be between 1 and ${MAX_PRIORITY}`);
   }
+  problems.push(...redisChecks(env));
   return problems;
+}
+
+function redisChecks(env: Env): string[] {
+  const problems: string[] = [];
+  if (env.REDIS_SENTINELS === undefined) {
+    for (const name of ['REDIS_SENTINEL_MASTER', 'REDIS_SENTINEL_PASSWORD'] as const) {
+      if (env[name] !== undefined) problems.push(`${name}: only used with REDIS_SENTINELS, which is not set`);
+    }
+    if (env.REDIS_PASSWORD !== undefined && env.REDIS_URL && new URL(env.REDIS_URL).password) {
+      problems.push('REDIS_PASSWORD: REDIS_URL holds a password already; give it in one place');
+    }
+    return problems;
+  }
+  const { sentinels, problems: entries } = parseSentinels(env.REDIS_SENTINELS);
+  problems.push(...entries.map((p) => `REDIS_SENTINELS: ${p}`));
+  if (entries.length === 0 && sentinels.length === 0) problems.push('REDIS_SENTINELS: no sentinel listed');
+  // Both set would leave one of them silently unused.
+  if (env.REDIS_URL !== undefined) problems.push('REDIS_URL: set REDIS_URL or REDIS_SENTINELS, not both');
+  return problems;
+}
+
+function redisTarget(env: Env): RedisTarget {
+  const password = env.REDIS_PASSWORD;
+  if (env.REDIS_SENTINELS === undefined) return { kind: 'url', url: env.REDIS_URL ?? DEFAULT_REDIS_URL, password };
+  return {
+    kind: 'sentinel',
+    sentinels: parseSentinels(env.REDIS_SENTINELS).sentinels,
+    masterName: env.REDIS_SENTINEL_MASTER ?? DEFAULT_SENTINEL_MASTER,
+    password,
+    sentinelPassword: env.REDIS_SENTINEL_PASSWORD,
+  };
 }
 
 function parseOrigins(list: string): '*' | string[] {
@@ -263,7 +310,7 @@ function toConfig(env: Env): Config {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
     http: { host: env.HOST, port: env.PORT, corsOrigins: parseOrigins(env.CORS_ORIGINS) },
-    redisUrl: env.REDIS_URL,
+    redis: redisTarget(env),
     fleetId: env.FLEET_ID,
     engines: {
       enabled: parseEngines(env.ENGINES).known,

@@ -10,4 +10,5 @@ export {
 export { AppError, type AppErrorOptions, ERROR_CODES, type ErrorCode, isAppError, isErrorCode } from './errors.ts';
 export { createLogger, type Logger, type LoggerOptions, redactUrlTokens } from './logger.ts';
 export { type MetricsSource, serveMetrics } from './metrics-server.ts';
+export type { RedisTarget, SentinelAddress } from './redis-target.ts';
 export { type Closer, Shutdown, type ShutdownOptions } from './shutdown.ts';

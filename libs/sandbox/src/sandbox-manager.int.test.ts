@@ -11,7 +11,7 @@ const loginOf = ({ host, port, user, password, database }: SandboxTarget) => ({ 
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const config = loadConfig({ FLEET_ID: `t${randomBytes(5).toString('hex')}`, ENGINES: 'mysql' });
-const redis = connectRedis(config.redisUrl, logger);
+const redis = connectRedis(config.redis, logger);
 let sandboxes: Sandboxes;
 
 beforeAll(async () => {
