@@ -85,14 +85,6 @@ export class SandboxManager {
     });
   }
 
-  /**
-   * Whether this engine's sandboxes can be pre-warmed: the server provisioner only so far (the docker
-   * provisioner finds a session's container by its session label, so it would not find a claimed one).
-   */
-  canPrewarm(engine: EngineName): boolean {
-    return this.options.provisioners.get(engine)?.kind === 'server';
-  }
-
   /** Builds one pre-warmed sandbox for the exam, owned by the exam until a session claims it. */
   async prewarm(exam: ExamRecord): Promise<Sandbox> {
     // Random, not the slot number: a slot given back after a failed build must not name a sandbox in use.
@@ -132,9 +124,8 @@ export class SandboxManager {
     });
   }
 
-  /** Hands a claimed sandbox to its session where the provisioner can; false: check it in full instead. */
+  /** Hands a claimed sandbox to its session; false when that failed: check it in full instead. */
   private async handOver(provisioner: Provisioner, sandbox: Sandbox): Promise<boolean> {
-    if (!provisioner.handOver) return false;
     try {
       await provisioner.handOver(sandbox);
       return true;
