@@ -39,6 +39,9 @@ const claims = Number(values.claims);
 const readyMs = Number(values['ready-minutes']) * 60_000;
 const floorMiB = Number(values['floor-gib']) * 1024;
 
+/** Podman's cgroupfs parent: one cgroup per container, and one holding every container's conmon. */
+const CGROUP = '/sys/fs/cgroup/memory/libpod_parent';
+
 const fleet: Fleet = await startFleet({
   workers: 2,
   env: {
@@ -58,7 +61,8 @@ const capacity: Record<string, unknown>[] = [];
 try {
   for (const size of sizes) {
     const available = await memAvailableMiB();
-    const perContainer = Number(capacity.at(-1)?.hostMiBPerContainer ?? 40);
+    // What the host gave up per container last time (page cache is reclaimable, so not the cgroup's usage).
+    const perContainer = Math.max(30, Number(capacity.at(-1)?.hostMiBPerContainer ?? 60));
     if (available - size * perContainer < floorMiB) {
       log(`stopping before ${size}: ${available.toFixed(0)} MiB available, ~${perContainer.toFixed(0)} MiB each`);
       break;
@@ -66,6 +70,11 @@ try {
     const fits = await measureSize(size);
     if (!fits) break;
   }
+} catch (error) {
+  log(
+    `failed: ${error instanceof Error ? error.message : String(error)}; the fleet's last output:\n${fleet.logs().slice(-4000)}`,
+  );
+  process.exitCode = 1;
 } finally {
   await fleet.stop();
   await removeFleetContainers(fleet.fleetId);
@@ -88,6 +97,7 @@ await writeFile(new URL('./results/docker-exam.json', import.meta.url), `${JSON.
 async function measureSize(size: number): Promise<boolean> {
   const room = `bench-${randomBytes(4).toString('hex')}`;
   const memBefore = await memAvailableMiB();
+  const conmonBefore = await conmonMiB();
   const started = performance.now();
   await exams('POST', '', { room, engine, dbml: EXAM_DBML, students: size });
   const students: Student[] = [];
@@ -105,9 +115,22 @@ async function measureSize(size: number): Promise<boolean> {
     await sleep(5_000);
     const memAfter = await memAvailableMiB();
     const mem = await containerMemoryMiB(room);
-    const summary = summarize(mem);
+    const conmonEach = ((await conmonMiB()) - conmonBefore) / Math.max(1, ready);
+    const summary = summarize(mem.map((m) => m.usage));
+    const rss = summarize(mem.flatMap((m) => (m.rss === undefined ? [] : [m.rss])));
+    const cache = summarize(mem.flatMap((m) => (m.cache === undefined ? [] : [m.cache])));
     const hostMiBPerContainer = (memBefore - memAfter) / Math.max(1, ready);
-    capacity.push({ size, ready, toReadyS: toReady / 1000, containerMiB: summary, hostMiBPerContainer, peakLoad });
+    capacity.push({
+      size,
+      ready,
+      toReadyS: toReady / 1000,
+      usageMiB: summary,
+      rssMiB: rss,
+      cacheMiB: cache,
+      conmonMiBEach: conmonEach,
+      hostMiBPerContainer,
+      peakLoad,
+    });
     rows.push({
       suite: 'docker-exam',
       case: `${engine} pre-warm ${size} seeded containers`,
@@ -125,7 +148,7 @@ async function measureSize(size: number): Promise<boolean> {
       suite: 'docker-exam',
       case: `${engine} memory per container, ${ready} running (cgroup, MiB)`,
       summary: { ...summary, perSecond: Number.NaN },
-      note: `host MemAvailable fell ${(memBefore - memAfter).toFixed(0)} MiB = ${hostMiBPerContainer.toFixed(1)} MiB per container (shared machine: others' use counts too)`,
+      note: `of which resident p50 ${rss.p50.toFixed(1)}, page cache p50 ${cache.p50.toFixed(1)}; conmon ${conmonEach.toFixed(1)} MiB each; host MemAvailable fell ${(memBefore - memAfter).toFixed(0)} MiB (shared machine: others count too)`,
     });
     log(`${size}: ${ready} ready in ${(toReady / 1000).toFixed(0)} s, container p50 ${summary.p50.toFixed(1)} MiB`);
     if (ready < size) return false;
@@ -167,20 +190,42 @@ async function exams(method: string, path: string, body?: unknown): Promise<Reco
   return text ? JSON.parse(text) : {};
 }
 
-/** Each of the room's containers' memory use as its cgroup counts it (the container API's one-shot stats). */
-async function containerMemoryMiB(room: string): Promise<number[]> {
+interface ContainerMemory {
+  /** What the container API's one-shot stats report (its cgroup's usage: resident plus page cache). */
+  usage: number;
+  /** From the cgroup's memory.stat (cgroup v1, Podman's cgroupfs manager), when this host exposes it. */
+  rss?: number;
+  cache?: number;
+}
+
+/** Each of the room's containers' memory, in MiB. */
+async function containerMemoryMiB(room: string): Promise<ContainerMemory[]> {
   const ids = (await fleetContainers(fleet.fleetId)).filter((c) => c.Labels['sqlfleet.exam'] === room).map((c) => c.Id);
-  const out: number[] = [];
+  const out: ContainerMemory[] = [];
   for (let i = 0; i < ids.length; i += 8) {
     const batch = await Promise.all(
       ids.slice(i, i + 8).map(async (id) => {
         const stats = (await container(id).stats({ stream: false })) as { memory_stats?: { usage?: number } };
-        return (stats.memory_stats?.usage ?? Number.NaN) / 2 ** 20;
+        const stat = await readFile(`${CGROUP}/libpod-${id}/memory.stat`, 'utf8').catch(() => '');
+        const field = (name: string) => {
+          const bytes = new RegExp(`^${name} (\\d+)$`, 'm').exec(stat)?.[1];
+          return bytes === undefined ? undefined : Number(bytes) / 2 ** 20;
+        };
+        const usage = (stats.memory_stats?.usage ?? Number.NaN) / 2 ** 20;
+        const rss = field('total_rss');
+        const cache = field('total_cache');
+        return { usage, ...(rss === undefined ? {} : { rss }), ...(cache === undefined ? {} : { cache }) };
       }),
     );
     out.push(...batch);
   }
   return out;
+}
+
+/** MiB the conmon processes (one per container) use together; NaN where the cgroup is not readable. */
+async function conmonMiB(): Promise<number> {
+  const bytes = await readFile(`${CGROUP}/conmon/memory.usage_in_bytes`, 'utf8').catch(() => 'NaN');
+  return Number(bytes.trim()) / 2 ** 20;
 }
 
 async function memAvailableMiB(): Promise<number> {

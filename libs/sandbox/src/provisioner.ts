@@ -29,6 +29,11 @@ export interface SandboxRef {
   engine: EngineName;
   /** The session it was made for, when the provisioner can tell. */
   sessionId?: string;
+  /**
+   * True when who owns it could not be read just now (a pre-warmed container whose server did not
+   * answer): the sweep neither removes it nor counts it missing, and reads it again next time.
+   */
+  ownerUnknown?: boolean;
 }
 
 export interface EnsureResult {

@@ -195,6 +195,7 @@ export class SandboxManager {
     for (const provisioner of new Set(this.options.provisioners.values())) {
       for (const ref of await provisioner.list()) {
         existing.add(ref.id);
+        if (ref.ownerUnknown) continue;
         const exam = ref.sessionId === undefined ? undefined : parseExamOwner(ref.sessionId);
         if (exam && (await this.options.exams?.isLive(exam.room, exam.examId))) continue;
         if (!ref.sessionId || exam) {

@@ -47,8 +47,8 @@ export async function writeOwner(
 /**
  * A pre-warmed container's ref, its owner (the session that claimed it, else the exam of its label) read
  * from its server: a claim writes the row, so a container without one was never claimed. A running one
- * whose server does not answer now is left out until the next sweep rather than handed to the reaper as
- * its exam's; a stopped one is listed without an owner.
+ * whose server does not answer now is listed with its owner unknown (kept until a sweep can read it),
+ * never as its exam's, which could hand a claimed one to the reaper; a stopped one is listed without an owner.
  */
 export async function pooledRef(
   info: Docker.ContainerInspectInfo,
@@ -56,15 +56,15 @@ export async function pooledRef(
   engine: EngineName,
   parts: SandboxParts | undefined,
   logger: Logger,
-): Promise<SandboxRef | undefined> {
+): Promise<SandboxRef> {
   if (!info.State.Running) return { id: name, engine };
   const labelled = info.Config.Labels?.[LABELS.session];
-  if (!parts || !labelled) return undefined;
   try {
+    if (!parts || !labelled) throw new Error('no image contract or owner label to read it with');
     const meta = await withAdmin(info, engine, parts, logger, (admin) => admin.readMeta(name));
     return { id: name, engine, sessionId: meta?.sessionId ?? labelled };
   } catch (error) {
-    logger.debug({ err: error, sandbox: name }, 'pre-warmed container not answering: listed at the next sweep');
-    return undefined;
+    logger.debug({ err: error, sandbox: name }, 'pre-warmed container not answering: its owner is read next sweep');
+    return { id: name, engine, ownerUnknown: true };
   }
 }

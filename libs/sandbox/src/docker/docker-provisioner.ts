@@ -156,8 +156,7 @@ export class DockerProvisioner implements Provisioner {
       // A pre-warmed container's label names its exam even once a session claimed it: its server knows.
       if (c.Labels?.[LABELS.exam] !== undefined) {
         const info = await this.api.inspectContainer(id);
-        const ref = info && (await pooledRef(info, id, engine, this.partsOrUndefined(engine), this.options.logger));
-        if (ref) refs.push(ref);
+        if (info) refs.push(await pooledRef(info, id, engine, this.partsOrUndefined(engine), this.options.logger));
         continue;
       }
       const sessionId = c.Labels?.[LABELS.session];
