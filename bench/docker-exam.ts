@@ -62,7 +62,7 @@ try {
   for (const size of sizes) {
     const available = await memAvailableMiB();
     // What the host gave up per container last time (page cache is reclaimable, so not the cgroup's usage).
-    const perContainer = Math.max(30, Number(capacity.at(-1)?.hostMiBPerContainer ?? 60));
+    const perContainer = Math.max(30, Number(capacity.at(-1)?.hostMiBPerContainer ?? 30));
     if (available - size * perContainer < floorMiB) {
       log(`stopping before ${size}: ${available.toFixed(0)} MiB available, ~${perContainer.toFixed(0)} MiB each`);
       break;
@@ -173,10 +173,16 @@ async function measureSize(size: number): Promise<boolean> {
     return true;
   } finally {
     await Student.leaveAll(students);
+    const deleting = performance.now();
     await exams('DELETE', `/${room}`);
+    const deleteS = since(deleting) / 1000;
     const gone = performance.now();
     while ((await fleetContainers(fleet.fleetId)).length > 0 && since(gone) < 300_000) await sleep(1_000);
-    log(`${size}: exam deleted, containers gone in ${(since(gone) / 1000).toFixed(0)} s`);
+    log(
+      `${size}: DELETE /api/exams answered in ${deleteS.toFixed(0)} s, containers gone ${(since(gone) / 1000).toFixed(0)} s later`,
+    );
+    const last = capacity.at(-1);
+    if (last?.size === size) last.deleteS = deleteS;
   }
 }
 
