@@ -55,8 +55,6 @@ export const ENV_SCHEMA = {
   SANDBOX_MEMORY_MB: int(256),
   SANDBOX_CPUS: z.coerce.number().positive().default(0.5),
   SANDBOX_PIDS: int(256),
-  /** Started, unseeded containers kept per containerised engine, so a new session skips the container start (0 = off). */
-  SANDBOX_WARM_POOL: int(0),
   /** Server provisioner: MB a sandbox database may hold before its writes are refused (0 = no cap). */
   SANDBOX_STORAGE_MB: int(256),
   /** Server provisioner, PostgreSQL: temp_file_limit of each sandbox login in MB (spilled sorts and hashes). */
@@ -172,7 +170,6 @@ export interface Config {
     memoryMb: number;
     cpus: number;
     pids: number;
-    warmPool: number;
     templates: boolean;
     templateIdleMs: number;
     storageMb: number;
@@ -327,7 +324,6 @@ function toConfig(env: Env): Config {
       memoryMb: env.SANDBOX_MEMORY_MB,
       cpus: env.SANDBOX_CPUS,
       pids: env.SANDBOX_PIDS,
-      warmPool: env.SANDBOX_WARM_POOL,
       templates: env.SANDBOX_TEMPLATES,
       templateIdleMs: env.SANDBOX_TEMPLATE_IDLE_MS,
       storageMb: env.SANDBOX_STORAGE_MB,

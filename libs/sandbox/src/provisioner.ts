@@ -29,6 +29,11 @@ export interface SandboxRef {
   engine: EngineName;
   /** The session it was made for, when the provisioner can tell. */
   sessionId?: string;
+  /**
+   * True when who owns it could not be read just now (a pre-warmed container whose server did not
+   * answer): the sweep neither removes it nor counts it missing, and reads it again next time.
+   */
+  ownerUnknown?: boolean;
 }
 
 export interface EnsureResult {
@@ -52,10 +57,11 @@ export interface Provisioner {
   /**
    * Hands a pre-warmed sandbox just claimed from its exam's pool (built and checked by the pre-warmer,
    * popped by this session alone) to `sandbox.sessionId` without checking it again: the session's first
-   * query is the check, and an error there sends the session through `ensure`. Absent: a claimed
-   * sandbox goes through `ensure`.
+   * query is the check, and an error there sends the session through `ensure`. Records the session as
+   * the sandbox's owner where `list()` reads it (the server's metadata table, the container's own server).
+   * A failure sends the claimed sandbox through `ensure`, which records the owner too.
    */
-  handOver?(sandbox: Sandbox): Promise<void>;
+  handOver(sandbox: Sandbox): Promise<void>;
   /**
    * Applies the sandbox's storage cap after a query ran in it, and says so in the outcome of a write
    * the cap refused. Absent: this provisioner's sandboxes have no storage cap.

@@ -66,8 +66,6 @@ export async function createSandboxRuntime({ config, logger }: SandboxRuntimeOpt
   for (const admin of Object.values(admins)) void reportBounds(admin, logger);
   const containers = docker ? dockerProvisioner(config, logger, docker, engines, containerised) : undefined;
   if (containers) watchdog.useContainers(containers);
-  // In the background: a worker serves sessions cold until its pool is warm.
-  void containers?.fillWarmPool();
   const provisioners = new Map(
     [...available].map((name) => [name, (containerised.has(name) ? containers : provisioner) as Provisioner] as const),
   );
@@ -121,7 +119,7 @@ function dockerProvisioner(
   containerised: ReadonlySet<EngineName>,
 ): DockerProvisioner {
   const { sandbox } = config;
-  // Only engines served in containers get an image: the warm pool fills one per image it has.
+  // Only engines served in containers get an image.
   const images = Object.fromEntries([...containerised].map((e) => [e, sandbox.images[e]]));
   return new DockerProvisioner({
     fleetId: config.fleetId,
@@ -130,7 +128,6 @@ function dockerProvisioner(
     images,
     limits: { memoryMb: sandbox.memoryMb, cpus: sandbox.cpus, pidsLimit: sandbox.pids },
     readinessMs: sandbox.readinessMs,
-    warmPool: sandbox.warmPool,
     // A container's hostname is its id, which the container engine accepts as a name.
     attachContainer: sandbox.attachContainer === 'self' ? hostname() : sandbox.attachContainer,
     logger,

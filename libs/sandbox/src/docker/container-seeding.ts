@@ -82,6 +82,8 @@ async function seed(
   const name = target.database;
   const meta = await admin.readMeta(name);
   if (meta?.ready && meta.fingerprint === spec.fingerprint) {
+    // A pre-warmed sandbox now belongs to the session that claimed it (the orphan sweep reads this).
+    if (meta.sessionId !== spec.sessionId) await admin.writeMeta(name, { ...meta, sessionId: spec.sessionId });
     // Seeded already; the student may have changed the login's password since.
     if (!(await answersPing(engine, target))) {
       await engine.release(target);

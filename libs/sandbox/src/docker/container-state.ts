@@ -6,10 +6,7 @@ import { LABELS } from './sandbox-labels.ts';
 export function staleReason(info: Docker.ContainerInspectInfo, spec: SandboxSpec): string | undefined {
   const labels = info.Config.Labels ?? {};
   if (labels[LABELS.engine] !== spec.engine) return 'it runs another engine';
-  // A claimed warm container has no fingerprint label: its metadata is checked while seeding, and a
-  // changed schema is rebuilt in place (the database dropped and made again).
-  const claimed = labels[LABELS.warm] === 'true';
-  if (!claimed && labels[LABELS.fingerprint] !== spec.fingerprint) return 'the schema changed';
+  if (labels[LABELS.fingerprint] !== spec.fingerprint) return 'the schema changed';
   // A stopped sandbox is replaced, not restarted: it runs with durability off, so a crash may have broken it.
   if (!info.State.Running) return `it is ${info.State.Status}`;
   return undefined;

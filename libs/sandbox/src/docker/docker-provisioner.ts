@@ -7,6 +7,7 @@ import { answersPing, asSandboxError } from '../provisioning.ts';
 import { assertFleetId, isSandboxName, sandboxName } from '../server/sandbox-names.ts';
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitSnapshot } from './circuit-breaker.ts';
 import { adminPasswordOf, containerIp, newAdminPassword } from './container-admin.ts';
+import { pooledRef, writeOwner } from './container-owner.ts';
 import { untilStarted } from './container-probes.ts';
 import { describeSandbox, type Seeded, seedSandbox } from './container-seeding.ts';
 import { type ContainerLimits, containerSpec } from './container-spec.ts';
@@ -16,8 +17,6 @@ import { SandboxDocker } from './sandbox-docker.ts';
 import { bridgeName, LABELS, networkName, sandboxLabels, sandboxNetworkOf } from './sandbox-labels.ts';
 import { type SandboxParts, sandboxParts } from './sandbox-parts.ts';
 import { removeSandbox, sweepNetworks } from './sandbox-removal.ts';
-import { claimedRef, claimWarm, type WarmClaimContext } from './warm-claim.ts';
-import { WarmPool } from './warm-pool.ts';
 
 export interface DockerProvisionerOptions {
   /** Starts every container and network name, and is the `sqlfleet.fleet` label. */
@@ -37,11 +36,6 @@ export interface DockerProvisionerOptions {
    * container engine's host and reaches sandbox bridges directly.
    */
   attachContainer?: string;
-  /**
-   * Started, unseeded containers kept per engine (0 = none): a new session claims one instead of
-   * waiting for a container to start. Default 0.
-   */
-  warmPool?: number;
   /** Circuit over the container API. Defaults: opens after 5 failures in a row, for 10 s. */
   breaker?: Omit<CircuitBreakerOptions, 'isFailure'>;
   logger: Logger;
@@ -52,7 +46,9 @@ export interface DockerProvisionerOptions {
  * nor the outside), from the engine's sandbox image. Inside it, the engine's ServerAdmin makes a
  * database and a least-privilege login named after the sandbox, and the schema is applied as that
  * login: the handle never holds the admin password. Names derive from (fleet, session), so two
- * workers ensuring one session at once collide on the name and end up sharing one container.
+ * workers ensuring one session at once collide on the name and end up sharing one container. An exam's
+ * containers are built ahead the same way, for its owner tag (`exam:<room>:…`, labelled `sqlfleet.exam`),
+ * and a session that claims one keeps it under that name.
  */
 export class DockerProvisioner implements Provisioner {
   readonly kind = 'docker' as const;
@@ -60,8 +56,6 @@ export class DockerProvisioner implements Provisioner {
   private readonly api: SandboxDocker;
   private readonly limits: ContainerLimits;
   private readonly readinessMs: number;
-  private readonly pool: WarmPool;
-  private readonly warmClaim: WarmClaimContext;
 
   constructor(private readonly options: DockerProvisionerOptions) {
     assertFleetId(options.fleetId);
@@ -69,34 +63,6 @@ export class DockerProvisioner implements Provisioner {
     this.api = new SandboxDocker(options.docker, this.breaker);
     this.limits = { memoryMb: 256, cpus: 0.5, pidsLimit: 256, ...options.limits };
     this.readinessMs = options.readinessMs ?? 60_000;
-    const attach = (network: string) => this.attach(network);
-    this.pool = new WarmPool({
-      fleetId: options.fleetId,
-      size: options.warmPool ?? 0,
-      api: this.api,
-      breaker: this.breaker,
-      limits: this.limits,
-      readinessMs: this.readinessMs,
-      attach,
-      logger: options.logger,
-    });
-    this.warmClaim = { api: this.api, pool: this.pool, attach };
-  }
-
-  /**
-   * Fills the warm pool of every engine this provisioner has an image for; resolves once each pool
-   * is full (or its fill failed: failures are logged, not thrown). Nothing to do without a pool.
-   */
-  async fillWarmPool(): Promise<void> {
-    await Promise.all(
-      [...this.options.engines.keys()].map(async (engine) => {
-        const parts = this.partsOrUndefined(engine);
-        if (!parts) return;
-        await this.pool
-          .fill(engine, parts.image)
-          .catch((error: unknown) => this.options.logger.warn({ err: error, engine }, 'warm pool not filled'));
-      }),
-    );
   }
 
   /**
@@ -120,7 +86,11 @@ export class DockerProvisioner implements Provisioner {
 
   async ensure(spec: SandboxSpec, known?: Sandbox): Promise<EnsureResult> {
     const parts = this.parts(spec.engine);
-    const name = sandboxName(this.options.fleetId, spec.sessionId);
+    // A claimed pre-warmed container keeps the name it was built under (the handle the session store has).
+    const name =
+      known?.provisioner === 'docker' && isSandboxName(this.options.fleetId, known.id)
+        ? known.id
+        : sandboxName(this.options.fleetId, spec.sessionId);
     const log = this.options.logger.child({ sessionId: spec.sessionId, engine: spec.engine, sandbox: name });
     const deadline = Date.now() + this.readinessMs;
     try {
@@ -137,12 +107,27 @@ export class DockerProvisioner implements Provisioner {
         replaced = true;
       }
       if (known) await parts.engine.release(known.target);
-      const made =
-        (await claimWarm(this.warmClaim, name, spec, parts, deadline, log)) ??
-        (await this.create(name, spec, parts, deadline, log));
+      const made = await this.create(name, spec, parts, deadline, log);
       return { sandbox: made.sandbox, state: made.seeded || replaced ? built(replaced) : 'reused' };
     } catch (error) {
       throw asSandboxError(error, 'The sandbox could not be prepared');
+    }
+  }
+
+  async handOver(sandbox: Sandbox): Promise<void> {
+    const parts = this.parts(sandbox.engine);
+    try {
+      const info = await this.api.inspectContainer(sandbox.id);
+      const network = info && sandboxNetworkOf(info);
+      if (!info?.State.Running || !network) throw new Error('the pre-warmed container is gone or stopped');
+      // The worker that claims may not be the one that built it: join its network first (compose, k8s).
+      await this.attach(network);
+      // The orphan sweep reads the owner from here: the session now, no longer the exam its label names.
+      const { sessionId, fingerprint, createdAt } = sandbox;
+      const meta = { sessionId, fingerprint, createdAt, ready: true };
+      await writeOwner(info, sandbox.id, sandbox.engine, parts, meta, this.options.logger);
+    } catch (error) {
+      throw asSandboxError(error, 'The pre-warmed sandbox could not be handed over');
     }
   }
 
@@ -167,29 +152,23 @@ export class DockerProvisioner implements Provisioner {
       for (const network of Object.keys(c.NetworkSettings?.Networks ?? {})) inUse.add(network);
       const id = c.Names?.[0]?.replace(/^\//, '');
       const engine = c.Labels?.[LABELS.engine];
-      // Unclaimed warm containers belong to the pool, not to a session: they are no orphans.
       if (!id || !isSandboxName(fleetId, id) || !isEngineName(engine)) continue;
-      if (c.Labels?.[LABELS.warm] === 'true') {
-        const parts = this.partsOrUndefined(engine);
-        const ref = await claimedRef(this.api, id, engine, parts, c.State === 'running', this.options.logger);
-        if (ref) refs.push(ref);
+      // A pre-warmed container's label names its exam even once a session claimed it: its server knows.
+      if (c.Labels?.[LABELS.exam] !== undefined) {
+        const info = await this.api.inspectContainer(id);
+        if (info) refs.push(await pooledRef(info, id, engine, this.partsOrUndefined(engine), this.options.logger));
         continue;
       }
       const sessionId = c.Labels?.[LABELS.session];
       refs.push(sessionId ? { id, engine, sessionId } : { id, engine });
     }
     await sweepNetworks(this.api, fleetId, inUse, this.readinessMs, this.options.logger);
-    for (const engine of this.options.engines.keys()) {
-      const parts = this.partsOrUndefined(engine);
-      if (parts) this.pool.refill(engine, parts.image);
-    }
     return refs;
   }
 
   close(): Promise<void> {
-    // The API client holds no connection between calls; engines' pools belong to their owner. Warm
-    // containers stay: the fleet's other workers claim them.
-    return this.pool.close();
+    // The API client holds no connection between calls; engines' pools belong to their owner.
+    return Promise.resolve();
   }
 
   /**
@@ -211,10 +190,10 @@ export class DockerProvisioner implements Provisioner {
     const adminPassword = adminPasswordOf(info, parts.image);
     if (!network || !host || !adminPassword) return undefined;
     await this.attach(network);
-    // The label of a claimed warm container dates from the pool; its metadata holds the claim's time.
     const createdAt = Number(info.Config.Labels?.[LABELS.created]) || Date.now();
-    // The fingerprint check covers claimed warm containers, whose labels carry none.
-    const same = known?.id === name && known.fingerprint === spec.fingerprint && known.target.host === host;
+    // A claimed pre-warmed container's label names its exam: seeding records the session as its owner.
+    const owned = info.Config.Labels?.[LABELS.session] === spec.sessionId;
+    const same = owned && known?.id === name && known.fingerprint === spec.fingerprint && known.target.host === host;
     if (known && same && (await answersPing(parts.engine, known.target))) {
       return { sandbox: describeSandbox(name, spec, known.target, known.createdAt), seeded: false };
     }

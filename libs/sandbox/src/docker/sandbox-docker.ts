@@ -43,26 +43,6 @@ export class SandboxDocker {
     );
   }
 
-  /**
-   * Renames the container: the atomic step that claims a warm container for a session. 'missing' when
-   * the container is gone (another worker claimed it), 'taken' when a container has the new name already.
-   */
-  renameContainer(name: string, to: string): Promise<'renamed' | 'missing' | 'taken'> {
-    return this.call(() =>
-      this.docker
-        .getContainer(name)
-        .rename({ name: to })
-        .then(
-          () => 'renamed' as const,
-          (error: unknown) => {
-            if (isNotFound(error)) return 'missing' as const;
-            if (isNameConflict(error)) return 'taken' as const;
-            throw error;
-          },
-        ),
-    );
-  }
-
   startContainer(name: string): Promise<void> {
     return this.call(async () => {
       await this.docker.getContainer(name).start();

@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { EngineName } from '@sqlfleet/core';
 import type Docker from 'dockerode';
+import { parseExamOwner } from '../exams/exam-owner.ts';
 
 /** Labels on every container and network the docker provisioner makes. */
 export const LABELS = {
@@ -9,8 +10,11 @@ export const LABELS = {
   engine: 'sqlfleet.engine',
   fingerprint: 'sqlfleet.fingerprint',
   created: 'sqlfleet.created',
-  /** On a warm-pool container: made before any session, so it has no session or fingerprint label. */
-  warm: 'sqlfleet.warm',
+  /**
+   * On a container pre-warmed for an exam: its room (the session label holds the exam's owner tag). It
+   * stays after a session claims the container (labels cannot change); the claim is in its metadata.
+   */
+  exam: 'sqlfleet.exam',
 } as const;
 
 export interface SandboxLabelValues {
@@ -22,35 +26,18 @@ export interface SandboxLabelValues {
 }
 
 export function sandboxLabels(v: SandboxLabelValues): Record<string, string> {
+  const exam = parseExamOwner(v.sessionId);
   return {
     [LABELS.fleet]: v.fleetId,
     [LABELS.session]: v.sessionId,
     [LABELS.engine]: v.engine,
     [LABELS.fingerprint]: v.fingerprint,
     [LABELS.created]: String(v.createdAt),
+    ...(exam ? { [LABELS.exam]: exam.room } : {}),
   };
 }
 
-/** Labels of a warm-pool container; they stay the same after a session claims it (labels cannot change). */
-export function warmLabels(v: { fleetId: string; engine: EngineName; createdAt: number }): Record<string, string> {
-  return {
-    [LABELS.fleet]: v.fleetId,
-    [LABELS.engine]: v.engine,
-    [LABELS.warm]: 'true',
-    [LABELS.created]: String(v.createdAt),
-  };
-}
-
-/** A warm container's name until a session claims it by renaming it to the session's sandbox name. */
-export const warmName = (fleetId: string): string => `${fleetId}_warm_${randomBytes(6).toString('hex')}`;
-
-export const isWarmName = (fleetId: string, name: string): boolean =>
-  name.startsWith(`${fleetId}_warm_`) && /^[0-9a-f]{12}$/.test(name.slice(`${fleetId}_warm_`.length));
-
-/**
- * The sandbox network a container is on. A claimed warm container keeps the network named after its
- * warm name, so the network is read from the container rather than derived from its current name.
- */
+/** The sandbox network a container is on, as the container engine reports it. */
 export const sandboxNetworkOf = (info: Docker.ContainerInspectInfo): string | undefined =>
   Object.keys(info.NetworkSettings.Networks ?? {})[0];
 

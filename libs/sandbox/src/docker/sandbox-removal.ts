@@ -24,7 +24,6 @@ export async function removeSandbox(
 /**
  * Removes the fleet's networks no container is on (a crash between the two removals), once older than
  * `readinessMs` so as not to be mid-create; a network that cannot be removed is logged and kept.
- * Judged by use, not name: a claimed warm container is on a network named after its warm name.
  */
 export async function sweepNetworks(
   api: SandboxDocker,

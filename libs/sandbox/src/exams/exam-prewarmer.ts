@@ -31,10 +31,6 @@ export class ExamPrewarmer {
     const exam = await exams.get(room);
     if (exam?.id !== examId) return 'done';
     const log = this.options.logger.child({ room, engine: exam.engine });
-    if (!manager.canPrewarm(exam.engine)) {
-      log.warn('this engine runs in containers, which are not pre-warmed per exam yet: students build their own');
-      return 'done';
-    }
     // The schema store forgets a fingerprint no session used lately; the exam still needs it.
     await sessions.saveSchema(exam.fingerprint, { engine: exam.engine, dbml: exam.dbml, data: exam.data });
     let built = 0;
