@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
@@ -15,7 +15,13 @@ export default defineConfig({
         // The end-to-end suites start fleets of processes: run after the rest, so the timing checks of
         // the engine suites ("stops within a second of the limit") do not share the cores with them.
         extends: true,
-        test: { name: 'e2e', include: ['test/**/*.test.ts'], sequence: { groupOrder: 1 } },
+        // The chaos scripts (test/chaos) take minutes and want the machine alone: `npm run chaos`.
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/chaos/**'],
+          sequence: { groupOrder: 1 },
+        },
       },
     ],
   },

@@ -7,9 +7,15 @@ export function staleReason(info: Docker.ContainerInspectInfo, spec: SandboxSpec
   const labels = info.Config.Labels ?? {};
   if (labels[LABELS.engine] !== spec.engine) return 'it runs another engine';
   if (labels[LABELS.fingerprint] !== spec.fingerprint) return 'the schema changed';
-  // A stopped sandbox is replaced, not restarted: it runs with durability off, so a crash may have broken it.
-  if (!info.State.Running) return `it is ${info.State.Status}`;
   return undefined;
+}
+
+/**
+ * Stopped after running: its engine died (killed, out of memory) or the container engine restarted.
+ * The student's data is on the container's disk, so it is started again rather than replaced.
+ */
+export function hasStopped(info: Docker.ContainerInspectInfo): boolean {
+  return !info.State.Running && ['exited', 'stopped'].includes(info.State.Status);
 }
 
 /** Created but not started, recently: another worker is between `create` and `start`. */

@@ -167,13 +167,19 @@ describe.skipIf(!available)('docker provisioner against a real Docker/Podman API
       await provisioner.destroy({ id: sandbox.id, engine, sessionId: s.sessionId });
     });
 
-    it('notices a container killed or removed from outside and replaces it', { timeout: 120_000 }, async () => {
+    it('starts a container whose engine was killed again, with the student’s data; replaces one removed', {
+      timeout: 120_000,
+    }, async () => {
       const s = spec(engine);
       const first = await provisioner.ensure(s);
+      await rowsOf(first.sandbox.target, "INSERT INTO items VALUES (3, 'student')");
+      // The engine dies (SIGKILL to the container's main process): the container stops, its disk stays.
       await docker.getContainer(first.sandbox.id).kill();
+      expect((await inspect(first.sandbox.id)).State.Running).toBe(false);
       const afterKill = await provisioner.ensure(s, first.sandbox);
-      expect(afterKill.state).toBe('recreated');
-      expect(await itemCount(afterKill.sandbox.target)).toBe(2);
+      expect(afterKill.state).toBe('reused');
+      expect(afterKill.sandbox.id).toBe(first.sandbox.id);
+      expect(await itemCount(afterKill.sandbox.target)).toBe(3);
 
       await docker.getContainer(afterKill.sandbox.id).remove({ force: true, v: true });
       const afterRemove = await provisioner.ensure(s, afterKill.sandbox);

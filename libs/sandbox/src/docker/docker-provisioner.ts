@@ -11,7 +11,7 @@ import { pooledRef, writeOwner } from './container-owner.ts';
 import { untilStarted } from './container-probes.ts';
 import { describeSandbox, type Seeded, seedSandbox } from './container-seeding.ts';
 import { type ContainerLimits, containerSpec } from './container-spec.ts';
-import { built, isBeingStarted, staleReason } from './container-state.ts';
+import { built, hasStopped, isBeingStarted, staleReason } from './container-state.ts';
 import { isEngineDown } from './docker-errors.ts';
 import { SandboxDocker } from './sandbox-docker.ts';
 import { bridgeName, LABELS, networkName, sandboxLabels, sandboxNetworkOf } from './sandbox-labels.ts';
@@ -99,7 +99,14 @@ export class DockerProvisioner implements Provisioner {
       let found = await this.api.inspectContainer(name);
       if (found && isBeingStarted(found, this.readinessMs)) found = await untilStarted(this.api, name, deadline);
       if (found) {
-        const stale = staleReason(found, spec);
+        let stale = staleReason(found, spec);
+        if (!stale && hasStopped(found)) {
+          const restarted = await this.restart(name, spec, parts, known, deadline, log);
+          if (restarted) return { sandbox: restarted.sandbox, state: restarted.seeded ? built(replaced) : 'reused' };
+          stale = 'it stopped and did not come back';
+        } else if (!stale && !found.State.Running) {
+          stale = `it is ${found.State.Status}`;
+        }
         const adopted = stale ? undefined : await this.adopt(name, found, spec, parts, known, deadline, log);
         if (adopted) return { sandbox: adopted.sandbox, state: adopted.seeded ? built(replaced) : 'reused' };
         log.info({ why: stale ?? 'it has no address on its sandbox network' }, 'replacing sandbox container');
@@ -176,6 +183,31 @@ export class DockerProvisioner implements Provisioner {
    * inspect shows it cannot be reached at all (no sandbox network or address). A login that does not
    * answer is never a reason to replace it: seeding resets the password or throws a retryable error.
    */
+  /**
+   * Starts a stopped sandbox again and adopts it: its engine recovers from its own files (durability
+   * is off inside sandboxes, which a process dying does not touch; only a host crash could lose
+   * writes). One that does not start or answer within the readiness time is replaced after all.
+   */
+  private async restart(
+    name: string,
+    spec: SandboxSpec,
+    parts: SandboxParts,
+    known: Sandbox | undefined,
+    deadline: number,
+    log: Logger,
+  ): Promise<Seeded | undefined> {
+    try {
+      log.info('sandbox container had stopped: starting it again');
+      await this.api.startContainer(name);
+      const info = await untilStarted(this.api, name, deadline);
+      if (!info) return undefined;
+      return await this.adopt(name, info, spec, parts, known, deadline, log);
+    } catch (error) {
+      log.warn({ err: error }, 'a stopped sandbox container did not come back');
+      return undefined;
+    }
+  }
+
   private async adopt(
     name: string,
     info: Docker.ContainerInspectInfo,
