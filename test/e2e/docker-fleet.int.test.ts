@@ -86,20 +86,27 @@ describe.skipIf(!available)('a fleet on container sandboxes (run scripts/podman/
       expect(await sessionContainers(fleet, sessionId)).toEqual([]);
     });
 
-    it('replaces a container killed from outside on the next query', { timeout: 90_000 }, async () => {
-      const first = await post(fleet.url, { engine, dbml: SHOP_DBML, query: 'SELECT 1 AS one' });
+    it('starts a container whose engine was killed again on the next query, with the student’s rows', {
+      timeout: 90_000,
+    }, async () => {
+      const first = await post(fleet.url, {
+        engine,
+        dbml: SHOP_DBML,
+        query: "INSERT INTO customers (id, name) VALUES (3, 'Student')",
+      });
+      expect(first.body).toMatchObject({ success: true });
       const sessionId = String(first.body.sessionId);
       const [made] = await sessionContainers(fleet, sessionId);
       await container(made?.Id ?? '').kill();
       const next = await post(fleet.url, { engine, sessionId, query: 'SELECT name FROM customers ORDER BY id' });
       expect(next.body).toMatchObject({
         success: true,
-        sandbox: 'recreated',
-        rows: [{ name: 'Ada' }, { name: 'Grace' }],
+        sandbox: 'reused',
+        rows: [{ name: 'Ada' }, { name: 'Grace' }, { name: 'Student' }],
       });
       const now = await sessionContainers(fleet, sessionId);
       expect(now.map((c) => c.State)).toEqual(['running']);
-      expect(now[0]?.Id).not.toBe(made?.Id);
+      expect(now[0]?.Id).toBe(made?.Id);
     });
   });
 
