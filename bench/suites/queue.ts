@@ -183,11 +183,12 @@ class NoopDrain {
 
   readonly process = async (job: Job<DrainJobData>): Promise<void> => {
     const { sessionId } = job.data;
-    const start = await this.mailbox.begin(sessionId);
+    const owner = job.id ?? sessionId;
+    const start = await this.mailbox.begin(sessionId, owner);
     if (start.kind !== 'item') return;
     for (let item: MailboxItem | undefined = start.item; item; ) {
       this.check(item);
-      const { next } = await this.mailbox.complete(item, start.room, { state: 'done', payload: '{}' });
+      const { next } = await this.mailbox.complete(item, start.room, { state: 'done', payload: '{}' }, owner);
       this.running.delete(sessionId);
       this.record(item);
       item = next;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AppError, isAppError, type Logger } from '@sqlfleet/core';
 import type { DrainJobData, JobFailure, Mailbox, ResultPublisher, TakenItem } from '@sqlfleet/queue';
 import { DelayedError, type Job } from 'bullmq';
@@ -11,6 +12,8 @@ export interface DrainProcessorOptions {
   observer: QueryObserver;
   /** A query whose runs ended this many worker processes is failed instead of run again (WORKER_MAX_CRASHES). */
   maxCrashes: number;
+  /** The drain's lease on its session (the mailbox's); its heartbeat renews it three times per lease. */
+  leaseMs: number;
   logger: Logger;
 }
 
@@ -28,6 +31,10 @@ type Outcome = { state: 'done' | 'failed'; payload: string };
  * ended `maxCrashes` workers already (the scripts count runs that never ended).
  * The observer's figures (dashboard, audit) are written without holding the drain up: they go
  * down the same connection, in order, while the next query runs.
+ * BullMQ's job lock alone does not make the drain the session's only one: a lock that runs out while
+ * the drain still runs (a Redis failover longer than it) hands the job to another worker. So each
+ * drain holds the session under a token of its own, renewed by a heartbeat; a second drain waits for
+ * the holder's lease, and a drain that finds another holder at its next step stops there.
  */
 export class DrainProcessor {
   private stopping = false;
@@ -42,27 +49,37 @@ export class DrainProcessor {
   readonly process = async (job: Job<DrainJobData>, token?: string): Promise<void> => {
     const { mailbox, publisher } = this.options;
     const { sessionId } = job.data;
-    const start = await mailbox.begin(sessionId);
+    const owner = randomUUID();
+    const start = await mailbox.begin(sessionId, owner);
     if (start.kind === 'empty') return;
-    if (start.kind === 'defer') {
-      // The room holds its share of the fleet while other rooms wait: let them go first.
-      await job.moveToDelayed(Date.now() + ROOM_DEFER_MS, token);
+    if (start.kind === 'defer' || start.kind === 'held') {
+      // The room holds its share of the fleet while other rooms wait: let them go first. Or another
+      // drain still holds the session: come back when its lease ends (or it finishes and lets go).
+      const ms = start.kind === 'defer' ? ROOM_DEFER_MS : start.ms + ROOM_DEFER_MS;
+      await job.moveToDelayed(Date.now() + ms, token);
       throw new DelayedError();
     }
     const { room } = start;
     let item: TakenItem | undefined = start.item;
+    const heartbeat = setInterval(() => {
+      mailbox.renew(sessionId, room, owner).catch((error: unknown) => {
+        this.options.logger.warn({ err: error, sessionId }, 'drain lease not renewed');
+      });
+    }, this.options.leaseMs / 3);
     try {
       while (item && !this.stopping) {
         // Stored before a crash, not yet popped: announce again rather than run twice.
         const outcome = item.stored ? undefined : await this.runOne(item, job);
-        const { status, next } = await mailbox.complete(item, room, outcome);
+        const { status, next, lost } = await mailbox.complete(item, room, outcome, owner);
         if (status) await publisher.publish(status, true);
+        if (lost) this.options.logger.warn({ sessionId }, 'another drain holds the session now: this one stops');
         item = next;
       }
     } finally {
+      clearInterval(heartbeat);
       // Left with the session still held (stopping, a retry, an error): give it up.
       if (item) {
-        const waiting = await mailbox.release(item, room);
+        const waiting = await mailbox.release(item, room, owner);
         // keepLastIfActive turns this into a follow-up drain once this one ends.
         if (this.stopping && waiting > 0) await mailbox.scheduleDrain(sessionId, item.job.engine);
       }

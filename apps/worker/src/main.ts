@@ -70,7 +70,8 @@ const observer = new QueryObserver({
 });
 observer.start();
 shutdown.add('heartbeat', () => observer.stop());
-const mailbox = new Mailbox(redis, keys, drainQueues, mailboxOptions(config));
+const mailboxSettings = mailboxOptions(config);
+const mailbox = new Mailbox(redis, keys, drainQueues, mailboxSettings);
 // Each time Redis is back (and at start), queries stored just before an outage get their drain.
 const resumeStranded = () =>
   mailbox.resumeStranded().then(
@@ -92,6 +93,7 @@ const processor = new DrainProcessor({
   publisher: new ResultPublisher(redis, keys, emitter.io),
   observer,
   maxCrashes: config.worker.maxCrashes,
+  leaseMs: mailboxSettings.leaseMs,
   logger,
 });
 

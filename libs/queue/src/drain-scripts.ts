@@ -10,15 +10,17 @@ import { LuaScript } from './lua-script.ts';
  * KEYS[4] backlog by engine, KEYS[5] room concurrency overrides;
  * ARGV[1] job key prefix, ARGV[2] room-active key prefix,
  * ARGV[3] session id, ARGV[4] now (ms), ARGV[5] lease (ms), ARGV[6] default room concurrency (0: no cap),
- * ARGV[7] name of the no-room group, ARGV[8] runs key prefix, ARGV[9] runs TTL (ms).
+ * ARGV[7] name of the no-room group, ARGV[8] runs key prefix, ARGV[9] runs TTL (ms), ARGV[10] the drain's
+ * owner token (the draining flag holds it: a drain whose token is not there no longer owns the session).
  * Keys built from a prefix (job, room) are read from the items themselves; sqlfleet runs on one
  * Redis (not a cluster), where that is allowed.
  */
 const TAKE = `
 local now = tonumber(ARGV[4])
--- The drain owns the session (and a slot of its room) for the lease; renewed at every query.
+-- The drain owns the session (and a slot of its room) for the lease; renewed at every query and by
+-- the drain's heartbeat (RENEW) while a query runs.
 local function lease(room)
-  redis.call('SET', KEYS[2], room, 'PX', ARGV[5])
+  redis.call('SET', KEYS[2], ARGV[10], 'PX', ARGV[5])
   redis.call('ZADD', ARGV[2] .. room, now + tonumber(ARGV[5]), ARGV[3])
 end
 -- Marks a head running, counts its run, and says what it is
@@ -51,6 +53,9 @@ end
 export const BEGIN = new LuaScript(`${TAKE}
 local head = redis.call('LINDEX', KEYS[1], 0)
 if not head then return {'empty'} end
+-- Another drain holds the session (BullMQ handed its job on while it still runs): wait for its lease.
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[10] then return {'held', redis.call('PTTL', KEYS[2])} end
 local room = cjson.decode(head).room or ARGV[7]
 local active = ARGV[2] .. room
 redis.call('ZREMRANGEBYSCORE', active, '-inf', now)
@@ -75,24 +80,30 @@ return {'item', room, taken[1], taken[2], taken[3], taken[4]}
  * if it is still the item that ran, marks the session used, then takes the next head or, when the
  * mailbox is empty, gives the session and the room slot up.
  * The run of the item ended with its worker alive: its run count and recorded transaction go.
- * Extra: KEYS[6] session, KEYS[7] sessions by last use; ARGV[10] the item as stored, ARGV[11] state
- * to store ('done' | 'failed'; '' stores nothing), ARGV[12] payload, ARGV[13] result TTL (ms),
- * ARGV[14] largest payload published inline, ARGV[15] results channel, ARGV[16] the drain's room.
+ * A drain that lost the session to another (its lease ran out while it ran, and another drain took it)
+ * still stores its outcome (first stored wins) but pops nothing and takes nothing: the holder goes on.
+ * Extra: KEYS[6] session, KEYS[7] sessions by last use; ARGV[11] the item as stored, ARGV[12] state
+ * to store ('done' | 'failed'; '' stores nothing), ARGV[13] payload, ARGV[14] result TTL (ms),
+ * ARGV[15] largest payload published inline, ARGV[16] results channel, ARGV[17] the drain's room.
  */
 export const COMPLETE = new LuaScript(`${TAKE}${STORE_FIRST_LUA}
-local ran = cjson.decode(ARGV[10])
-redis.call('DEL', ARGV[8] .. ran.jobId, ARGV[8] .. ran.jobId .. '${TRANSACTION_SUFFIX}')
-local state, payload = storeFirst(ARGV[1] .. ran.jobId, ARGV[11], ARGV[12], ARGV[13])
+local ran = cjson.decode(ARGV[11])
+local holder = redis.call('GET', KEYS[2])
+local owner = not holder or holder == ARGV[10]
+-- The holder's run of the same job counts on: its run count and transaction record stay.
+if owner then redis.call('DEL', ARGV[8] .. ran.jobId, ARGV[8] .. ran.jobId .. '${TRANSACTION_SUFFIX}') end
+local state, payload = storeFirst(ARGV[1] .. ran.jobId, ARGV[12], ARGV[13], ARGV[14])
 if state == 'done' or state == 'failed' then
-  if #payload <= tonumber(ARGV[14]) then
-    redis.call('PUBLISH', ARGV[15], ran.jobId .. '\\n' .. state .. '\\n' .. payload)
+  if #payload <= tonumber(ARGV[15]) then
+    redis.call('PUBLISH', ARGV[16], ran.jobId .. '\\n' .. state .. '\\n' .. payload)
   else
-    redis.call('PUBLISH', ARGV[15], ran.jobId)
+    redis.call('PUBLISH', ARGV[16], ran.jobId)
   end
 else
   state, payload = '', ''
 end
-if redis.call('LINDEX', KEYS[1], 0) == ARGV[10] then
+if not owner then return {state, payload, '', '', '', '', 'lost'} end
+if redis.call('LINDEX', KEYS[1], 0) == ARGV[11] then
   redis.call('LPOP', KEYS[1])
   redis.call('HINCRBY', KEYS[3], ran.room or ARGV[7], -1)
   redis.call('HINCRBY', KEYS[4], ran.engine, -1)
@@ -104,23 +115,38 @@ end
 local head = redis.call('LINDEX', KEYS[1], 0)
 if not head then
   redis.call('DEL', KEYS[2])
-  redis.call('ZREM', ARGV[2] .. ARGV[16], ARGV[3])
+  redis.call('ZREM', ARGV[2] .. ARGV[17], ARGV[3])
   return {state, payload}
 end
-lease(ARGV[16])
+lease(ARGV[17])
 local taken = take(head)
 return {state, payload, taken[1], taken[2], taken[3], taken[4]}
 `);
 
 /**
  * Gives a session up mid-drain (stopping, a retry, a failure): clears the draining flag and the
- * room slot; the run of the item in hand ended with its worker alive. KEYS[1] mailbox, KEYS[2]
- * draining flag, KEYS[3] room-active set, KEYS[4] the item's run count; ARGV[1] session id.
+ * room slot, unless another drain holds them now; the run of the item in hand ended with its worker
+ * alive. KEYS[1] mailbox, KEYS[2] draining flag, KEYS[3] room-active set, KEYS[4] the item's run
+ * count; ARGV[1] session id, ARGV[2] the drain's owner token.
  * Returns the queries still waiting, so the caller can hand them to another drain.
  */
 export const RELEASE = new LuaScript(`
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[2] then return 0 end
 redis.call('DEL', KEYS[2])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('DEL', KEYS[4])
 return redis.call('LLEN', KEYS[1])
+`);
+
+/**
+ * The drain's heartbeat while a query runs: extends its lease on the session and its room slot if it
+ * still holds them (1), or says it does not (0). KEYS[1] draining flag, KEYS[2] room-active set;
+ * ARGV[1] session id, ARGV[2] owner token, ARGV[3] now (ms), ARGV[4] lease (ms).
+ */
+export const RENEW = new LuaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[2], 'XX', tonumber(ARGV[3]) + tonumber(ARGV[4]), ARGV[1])
+return 1
 `);

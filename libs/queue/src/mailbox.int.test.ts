@@ -22,6 +22,8 @@ const subscriber = new Redis('redis://127.0.0.1:6379');
 const options: MailboxOptions = { resultTtlMs: 60_000, leaseMs: 60_000, roomConcurrency: 0, roomPriority: 100 };
 const checks: EnqueueChecks = { backlog: 1000, pendingPerSession: 100, schemaTtlMs: 60_000 };
 const fleets: { keys: FleetKeys; queues: DrainQueues }[] = [];
+/** The drain's owner token in the cases where one drain runs. */
+const OWNER = 'drain-a';
 afterAll(async () => {
   for (const { keys, queues } of fleets) {
     for (const [, queue] of queues.entries()) await queue.obliterate({ force: true });
@@ -82,14 +84,14 @@ describe('Mailbox', () => {
       byRoom: { 'room-1': 3 },
       byEngine: { mysql: 3 },
     });
-    const start = await mailbox.begin(id);
+    const start = await mailbox.begin(id, OWNER);
     if (start.kind !== 'item') throw new Error(`expected an item, got ${start.kind}`);
     expect(start.item.job).toMatchObject({ fingerprint: 'f', room: 'room-1' });
     expect((await jobs.get(start.item.job.jobId))?.state).toBe('running');
     const seen: string[] = [];
     for (let item = start.item as typeof start.item | undefined; item; ) {
       seen.push(item.job.query);
-      const { status, next } = await mailbox.complete(item, start.room, done(item, 1));
+      const { status, next } = await mailbox.complete(item, start.room, done(item, 1), OWNER);
       expect(status).toMatchObject({ state: 'done', result: { success: true } });
       item = next;
     }
@@ -100,15 +102,15 @@ describe('Mailbox', () => {
   it('needs no drain job for a query pushed while a worker drains the session, and one again after', async () => {
     const id = await session();
     await mailbox.enqueue(job(id, 1), checks);
-    const start = await mailbox.begin(id);
+    const start = await mailbox.begin(id, OWNER);
     if (start.kind !== 'item') throw new Error('expected an item');
     // As if a worker had taken the drain job: none is left waiting.
     await queue.obliterate({ force: true });
     await mailbox.enqueue(job(id, 2), checks);
     expect(await queue.count()).toBe(0);
-    const { next } = await mailbox.complete(start.item, start.room, done(start.item, 1));
+    const { next } = await mailbox.complete(start.item, start.room, done(start.item, 1), OWNER);
     expect(next?.job.query).toBe('SELECT 2');
-    if (next) expect((await mailbox.complete(next, start.room, done(next, 1))).next).toBeUndefined();
+    if (next) expect((await mailbox.complete(next, start.room, done(next, 1), OWNER)).next).toBeUndefined();
     await mailbox.enqueue(job(id, 3), checks);
     expect(await queue.count()).toBe(1);
   });
@@ -119,14 +121,16 @@ describe('Mailbox', () => {
     const heard: string[] = [];
     subscriber.on('message', (_channel, message: string) => heard.push(message));
     await mailbox.enqueue(job(id, 1), checks);
-    const first = await mailbox.begin(id);
+    const first = await mailbox.begin(id, OWNER);
     if (first.kind !== 'item') throw new Error('expected an item');
-    // A worker stored its answer and died before popping: the head is still there, finished.
+    // A worker stored its answer and died before popping: the head is still there, finished; its
+    // lease has run out when the next drain comes.
     await redis.hset(keys.job(first.item.job.jobId), { state: 'done', payload: done(first.item, 1).payload });
-    const again = await mailbox.begin(id);
+    await redis.del(keys.draining(id));
+    const again = await mailbox.begin(id, 'drain-b');
     if (again.kind !== 'item') throw new Error('expected an item');
     expect(again.item.stored).toMatchObject({ state: 'done', result: { rows: [null] } });
-    const { status } = await mailbox.complete(again.item, again.room, done(again.item, 5));
+    const { status } = await mailbox.complete(again.item, again.room, done(again.item, 5), 'drain-b');
     expect(status?.result?.rows).toHaveLength(1);
     expect(await jobs.get(first.item.job.jobId)).toMatchObject({ state: 'done', result: { rows: [null] } });
     await expect
@@ -138,12 +142,12 @@ describe('Mailbox', () => {
   it('does not pop a head that is no longer the job that ran (the session was cleared meanwhile)', async () => {
     const id = await session();
     await mailbox.enqueue(job(id, 1), checks);
-    const start = await mailbox.begin(id);
+    const start = await mailbox.begin(id, OWNER);
     if (start.kind !== 'item') throw new Error('expected an item');
     const dropped = await mailbox.clear(id);
     expect(dropped.map((j) => j.query)).toEqual(['SELECT 1']);
     await mailbox.enqueue(job(id, 2), checks);
-    const { next } = await mailbox.complete(start.item, start.room, done(start.item, 1));
+    const { next } = await mailbox.complete(start.item, start.room, done(start.item, 1), OWNER);
     expect(next?.job.query).toBe('SELECT 2');
     expect(Number(await redis.hget(keys.backlogByRoom, NO_ROOM))).toBe(1);
   });
@@ -170,17 +174,46 @@ describe('Mailbox', () => {
     expect(await mailbox.pending(id)).toBe(2);
   });
 
+  it('keeps a second drain off a held session, and stops the first once its lease went to another', async () => {
+    const id = await session();
+    for (let n = 1; n <= 2; n++) await mailbox.enqueue(job(id, n), checks);
+    const a = await mailbox.begin(id, 'drain-a');
+    if (a.kind !== 'item') throw new Error('expected an item');
+    // BullMQ handed the drain job to another worker while the first still runs it.
+    const early = await mailbox.begin(id, 'drain-b');
+    expect(early.kind).toBe('held');
+    if (early.kind === 'held') expect(early.ms).toBeGreaterThan(0);
+    expect(await mailbox.renew(id, a.room, 'drain-a')).toBe(true);
+
+    // The first drain's lease ran out (its heartbeats could not reach Redis): the second takes the session.
+    await redis.del(keys.draining(id));
+    const b = await mailbox.begin(id, 'drain-b');
+    if (b.kind !== 'item') throw new Error('expected an item');
+    expect(b.item.job.jobId).toBe(a.item.job.jobId);
+    expect(await mailbox.renew(id, a.room, 'drain-a')).toBe(false);
+
+    // The first finishes its query: its answer is stored (first wins), but it pops and takes nothing.
+    const lateA = await mailbox.complete(a.item, a.room, done(a.item, 1), 'drain-a');
+    expect(lateA).toMatchObject({ lost: true, next: undefined, status: { state: 'done' } });
+    expect(await mailbox.pending(id)).toBe(2);
+    // The holder goes on in order: the same head (already answered), then the next.
+    const onB = await mailbox.complete(b.item, b.room, done(b.item, 7), 'drain-b');
+    expect(onB.status?.result?.rows).toHaveLength(1);
+    expect(onB.next?.job.query).toBe('SELECT 2');
+    expect(onB.lost).toBe(false);
+  });
+
   it('defers a room at its share while another room has work, and lets a room alone use every slot', async () => {
     const capped = new Mailbox(redis, keys, queues, { ...options, roomConcurrency: 1 });
     const [a1, a2, b1] = [await session('exam-a'), await session('exam-a'), await session('exam-b')];
     for (const id of [a1, a2]) await capped.enqueue(job(id, 1), checks);
-    expect((await capped.begin(a1)).kind).toBe('item');
+    expect((await capped.begin(a1, OWNER)).kind).toBe('item');
     // Room A alone: its second session may start too (no other room waits).
-    const alone = await capped.begin(a2);
+    const alone = await capped.begin(a2, OWNER);
     expect(alone.kind).toBe('item');
-    if (alone.kind === 'item') await capped.release(alone.item, alone.room);
+    if (alone.kind === 'item') await capped.release(alone.item, alone.room, OWNER);
     await capped.enqueue(job(b1, 1), checks);
-    expect(await capped.begin(a2)).toEqual({ kind: 'defer', room: 'exam-a' });
-    expect((await capped.begin(b1)).kind).toBe('item');
+    expect(await capped.begin(a2, OWNER)).toEqual({ kind: 'defer', room: 'exam-a' });
+    expect((await capped.begin(b1, OWNER)).kind).toBe('item');
   });
 });

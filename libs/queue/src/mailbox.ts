@@ -2,7 +2,7 @@ import type { JobState, JobStatus, QueryJob } from '@sqlfleet/contracts';
 import type { Config, EngineName } from '@sqlfleet/core';
 import type { Redis } from 'ioredis';
 import type { DrainQueues } from './drain-queue.ts';
-import { BEGIN, COMPLETE, RELEASE } from './drain-scripts.ts';
+import { BEGIN, COMPLETE, RELEASE, RENEW } from './drain-scripts.ts';
 import { statusOf } from './job-store.ts';
 import type { FleetKeys } from './keys.ts';
 import { SUBMIT } from './submit-script.ts';
@@ -30,12 +30,14 @@ export interface TakenItem extends MailboxItem {
 export type DrainStart =
   | { kind: 'empty' }
   | { kind: 'defer'; room: string }
+  /** Another drain holds the session for `ms` more (BullMQ handed a job on while its first worker still runs). */
+  | { kind: 'held'; ms: number }
   | { kind: 'item'; room: string; item: TakenItem };
 
 export interface MailboxOptions {
   /** How long stored results live. */
   resultTtlMs: number;
-  /** A drain holds its session and room slot this long past its last step (a dead worker's are freed after it). */
+  /** A drain holds its session and room slot this long past its last step or heartbeat (a dead worker's are freed after it). */
   leaseMs: number;
   /** Drains a room may hold at once fleet-wide while other rooms have work (0: no cap); per-room overrides in Redis. */
   roomConcurrency: number;
@@ -192,10 +194,18 @@ export class Mailbox {
     return counts.reduce((sum, n) => sum + Math.max(0, Number(n)), 0);
   }
 
-  /** Takes the session's head to run it (see BEGIN): the drain owns the session until it completes or releases it. */
-  async begin(sessionId: string, now = Date.now()): Promise<DrainStart> {
-    const reply = (await BEGIN.run(this.redis, this.drainKeys(sessionId), this.drainArgs(sessionId, now))) as string[];
+  /**
+   * Takes the session's head to run it (see BEGIN): the drain, known by its `owner` token, owns the
+   * session until it completes or releases it, or its lease runs out without a `renew`.
+   */
+  async begin(sessionId: string, owner: string, now = Date.now()): Promise<DrainStart> {
+    const reply = (await BEGIN.run(
+      this.redis,
+      this.drainKeys(sessionId),
+      this.drainArgs(sessionId, owner, now),
+    )) as string[];
     if (reply[0] === 'empty') return { kind: 'empty' };
+    if (reply[0] === 'held') return { kind: 'held', ms: Math.max(0, Number(reply[1])) };
     if (reply[0] === 'defer') return { kind: 'defer', room: reply[1] ?? NO_ROOM };
     const [, room = NO_ROOM, raw = '', state = 'running', payload = '', crashes = 0] = reply;
     return { kind: 'item', room, item: taken(raw, state as JobState, payload, Number(crashes)) };
@@ -204,20 +214,22 @@ export class Mailbox {
   /**
    * Stores the outcome of the item that ran (the first stored one wins; undefined stores nothing,
    * for an item found finished), announces the stored status, pops the item and takes the next.
+   * `lost`: another drain holds the session now; this one stored its outcome and must stop.
    */
   async complete(
     item: MailboxItem,
     room: string,
     outcome: { state: 'done' | 'failed'; payload: string } | undefined,
+    owner: string,
     now = Date.now(),
-  ): Promise<{ status: JobStatus | undefined; next: TakenItem | undefined }> {
+  ): Promise<{ status: JobStatus | undefined; next: TakenItem | undefined; lost: boolean }> {
     const { keys } = this;
     const { sessionId } = item.job;
     const reply = (await COMPLETE.run(
       this.redis,
       [...this.drainKeys(sessionId), keys.session(sessionId), keys.sessionsByLastUse],
       [
-        ...this.drainArgs(sessionId, now),
+        ...this.drainArgs(sessionId, owner, now),
         item.raw,
         outcome?.state ?? '',
         outcome?.payload ?? '',
@@ -227,21 +239,32 @@ export class Mailbox {
         room,
       ],
     )) as (string | number)[];
-    const [state = '', payload = '', nextRaw, nextState = 'running', nextPayload = '', nextCrashes = 0] =
+    const [state = '', payload = '', nextRaw, nextState = 'running', nextPayload = '', nextCrashes = 0, lost] =
       reply.map(String);
     const status = state === '' ? undefined : statusOf(item.job.jobId, sessionId, state as JobState, payload);
     const next = nextRaw ? taken(nextRaw, nextState as JobState, nextPayload, Number(nextCrashes)) : undefined;
-    return { status, next };
+    return { status, next, lost: lost === 'lost' };
+  }
+
+  /** The drain's heartbeat: extends its lease while a query runs; false once another drain holds the session. */
+  async renew(sessionId: string, room: string, owner: string, now = Date.now()): Promise<boolean> {
+    const { keys, options } = this;
+    const held = await RENEW.run(
+      this.redis,
+      [keys.draining(sessionId), keys.roomActive(room)],
+      [sessionId, owner, now, options.leaseMs],
+    );
+    return held === 1;
   }
 
   /** Gives the session up mid-drain, with `item` in hand but not finished; returns how many queries still wait. */
-  async release(item: MailboxItem, room: string): Promise<number> {
+  async release(item: MailboxItem, room: string, owner: string): Promise<number> {
     const { keys } = this;
     const { sessionId, jobId } = item.job;
     return (await RELEASE.run(
       this.redis,
       [keys.mailbox(sessionId), keys.draining(sessionId), keys.roomActive(room), keys.runs(jobId)],
-      [sessionId],
+      [sessionId, owner],
     )) as number;
   }
 
@@ -271,7 +294,7 @@ export class Mailbox {
     ];
   }
 
-  private drainArgs(sessionId: string, now: number): (string | number)[] {
+  private drainArgs(sessionId: string, owner: string, now: number): (string | number)[] {
     const { keys, options } = this;
     return [
       keys.jobPrefix,
@@ -283,6 +306,7 @@ export class Mailbox {
       NO_ROOM,
       keys.runsPrefix,
       options.resultTtlMs,
+      owner,
     ];
   }
 }
@@ -298,8 +322,9 @@ function taken(raw: string, state: JobState, payload: string, crashes: number): 
 export function mailboxOptions(config: Config): MailboxOptions {
   return {
     resultTtlMs: config.resultTtlMs,
-    // Past the longest query and a job lock: a live drain renews its lease at every query.
-    leaseMs: config.worker.lockMs + config.limits.queryTimeMs.ceiling,
+    // As long as a job lock: a live drain renews its lease at every query and by a heartbeat while one
+    // runs, so a dead worker's session is free again about when BullMQ hands its job on.
+    leaseMs: config.worker.lockMs,
     roomConcurrency: config.rooms.concurrency,
     roomPriority: config.rooms.priority,
   };
