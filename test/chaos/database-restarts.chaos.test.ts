@@ -7,6 +7,9 @@
  * Queries in flight come back as CONNECTION_LOST or are retried; nothing that still exists is rebuilt;
  * afterwards every session still holds the seed and every write it was told succeeded.
  */
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post, waitForJob } from '../support/client.ts';
@@ -153,8 +156,13 @@ describe.each(['postgres', 'mysql'] as const)('the shared %s server restarted mi
         `sessions missing the seed or an answered write: ${damaged.length}`,
     );
     if (damaged.length > 0) console.log(damaged.slice(0, 5).join('\n'));
-    // What the fleet logged about each query that did not succeed.
+    // What the fleet logged about each query that did not succeed; the whole log beside it, to read around them.
     const logs = fleet.logs().split('\n');
+    if (answers.some((x) => !x.success) || damaged.length > 0) {
+      const file = join(tmpdir(), `sqlfleet-restart-${engine}.log`);
+      writeFileSync(file, logs.join('\n'));
+      console.log(`fleet log: ${file}`);
+    }
     for (const a of answers.filter((x) => !x.success).slice(0, 5)) {
       console.log(`${a.code}: ${logs.filter((line) => a.jobId && line.includes(a.jobId)).join('\n')}`);
     }

@@ -19,6 +19,12 @@ interface PgConnection {
   lost: boolean;
   /** Holds what a script left behind (settings, temp tables, prepared statements): reset before the next one. */
   used: boolean;
+  /**
+   * Rejects once the connection is lost. A query in flight when the socket died does not always settle
+   * (a write that failed with EPIPE as the server shut down left its promise pending until the time
+   * limit, answered QUERY_TIMEOUT): every round trip of a script races this.
+   */
+  gone: Promise<never>;
 }
 
 /**
@@ -72,26 +78,28 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
 
   protected async open(target: SandboxTarget): Promise<ScriptConnection> {
     const conn = await this.borrow(target);
-    const { client, typeNames } = conn;
-    const pid = (client as unknown as { processID: number }).processID;
+    const { typeNames } = conn;
+    /** A simple query of the script's, or its loss if the connection dies meanwhile. */
+    const send = (text: string) => Promise.race([conn.client.query(text), conn.gone]);
+    const pid = (conn.client as unknown as { processID: number }).processID;
     const log = this.log?.child({ target: targetKey(target), pid });
     /** The next statement's limit, after the reset of what the last script left when there is one. */
     const limit = async (ms: number, then = ''): Promise<pg.QueryResult[]> => {
-      if (!conn.used) return asList(await client.query(`SET statement_timeout = ${ms}${then ? `; ${then}` : ''}`));
+      if (!conn.used) return asList(await send(`SET statement_timeout = ${ms}${then ? `; ${then}` : ''}`));
       // The reset is committed before a transaction of ours opens: its rollback must not undo it.
-      const results = await client
-        .query(`${RESET_SESSION}; SET statement_timeout = ${ms}${then ? `; COMMIT; ${then}` : ''}`)
-        .catch((err: unknown) => {
-          // Whatever stopped the reset, the script has not started: run it on a fresh connection.
-          throw new StaleConnection('the pooled connection could not be reset', { cause: err });
-        });
+      const results = await send(
+        `${RESET_SESSION}; SET statement_timeout = ${ms}${then ? `; COMMIT; ${then}` : ''}`,
+      ).catch((err: unknown) => {
+        // Whatever stopped the reset, the script has not started: run it on a fresh connection.
+        throw new StaleConnection('the pooled connection could not be reset', { cause: err });
+      });
       conn.used = false;
       return asList(results);
     };
     const transactions: RecordedTransactions = {
       canWrap: isRecordableStatement,
       limitAndBegin: async (ms) => String((await limit(ms, BEGIN_NAMED)).at(-1)?.rows[0]?.id),
-      commit: () => client.query('COMMIT').then(() => undefined),
+      commit: () => send('COMMIT').then(() => undefined),
       settle: (id) => this.settle(target, id),
     };
     return {
@@ -99,11 +107,14 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
       transactions,
       limitNext: (ms) => limit(ms).then(() => undefined),
       run: (text, maxRows, budget) =>
-        runPostgresStatement(client, text, maxRows, budget, typeNames, () => {
-          this.signalBackend(target, pid, 'pg_cancel_backend').catch((err: unknown) =>
-            log?.debug({ err }, 'cancelling a refused COPY failed'),
-          );
-        }).then((result) => [result]),
+        Promise.race([
+          runPostgresStatement(conn.client, text, maxRows, budget, typeNames, () => {
+            this.signalBackend(target, pid, 'pg_cancel_backend').catch((err: unknown) =>
+              log?.debug({ err }, 'cancelling a refused COPY failed'),
+            );
+          }),
+          conn.gone,
+        ]).then((result) => [result]),
       cancel: () => this.signalBackend(target, pid, 'pg_cancel_backend'),
       terminate: () => this.signalBackend(target, pid, 'pg_terminate_backend'),
       giveBack: (discard) => this.giveBack(target, conn, discard, log),
@@ -112,15 +123,22 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
 
   protected async connect(target: SandboxTarget): Promise<PgConnection> {
     const client = new pg.Client({ ...this.connectionConfig(target), types: POSTGRES_TYPES });
-    const conn: PgConnection = { client, typeNames: new TypeNames(), lost: false, used: false };
+    let markGone: (err: Error) => void = () => undefined;
+    const gone = new Promise<never>((_, reject) => {
+      markGone = reject;
+    });
+    gone.catch(() => undefined); // raced by every round trip; nobody may be listening when it happens
+    const conn: PgConnection = { client, typeNames: new TypeNames(), lost: false, used: false, gone };
     const key = targetKey(target);
     // A backend ended by pg_terminate_backend or DROP DATABASE … WITH (FORCE) must never crash the process.
     client.on('error', (err) => {
       conn.lost = true;
+      markGone(err);
       this.log?.debug({ err, target: key }, 'connection error');
     });
     client.on('end', () => {
       conn.lost = true;
+      markGone(new Error('Connection ended'));
     });
     try {
       await client.connect();
