@@ -48,9 +48,15 @@ export class QueryRunner {
       if (outcome && outcome.kind !== 'sql-error') {
         answer = [known, 'reused', outcome];
       } else {
-        const verified = await this.verify(job);
-        answer =
-          outcome && verified.state === 'reused'
+        // The script ran (or began to) when it has an outcome: if the check cannot run now (the server is
+        // restarting), answer that outcome rather than retry the query, whose writes may have committed.
+        const verified = await this.verify(job).catch((error: unknown) => {
+          if (outcome) return undefined;
+          throw error;
+        });
+        answer = !verified
+          ? [known, 'reused', outcome as QueryOutcome]
+          : outcome && verified.state === 'reused'
             ? [verified.sandbox, 'reused', outcome]
             : [
                 verified.sandbox,
