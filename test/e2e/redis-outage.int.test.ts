@@ -5,10 +5,9 @@
  * editor would; every accepted write must finish once, in its session's order, and the API, workers
  * and reaper carry on by themselves.
  */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postTimed, type TimedAnswer, waitForJob } from '../support/client.ts';
+import { postTimed, type TimedAnswer, waitForJob, writeInOrder } from '../support/client.ts';
 import { type Fleet, startFleet } from '../support/fleet.ts';
 import { type PrivateServer, privateRedis } from '../support/private-servers.ts';
 
@@ -51,32 +50,19 @@ describe('Redis SIGKILLed and restarted during 400 writes', () => {
     const refused: TimedAnswer[] = [];
     const other: TimedAnswer[] = [];
     const jobs: string[] = [];
-    const writer = async (sessionId: string) => {
-      for (let seq = 1; seq <= WRITES; seq++) {
-        // Sent again with the same requestId after a refusal, as the README tells clients to.
-        const requestId = randomUUID();
-        for (let attempt = 1; ; attempt++) {
-          const answer = await submit({
-            engine: 'postgres',
-            sessionId,
-            requestId,
-            wait: false,
-            query: `INSERT INTO w (seq, attempt) VALUES (${seq}, ${attempt})`,
-          }).catch((error: unknown) => ({ status: 0, body: { error: String(error) }, ms: 0 }) as TimedAnswer);
-          if (answer.status === 202) {
-            accepted++;
-            expect(answer.body.jobId).toBe(requestId);
-            jobs.push(requestId);
-            break;
-          }
+    const writer = (sessionId: string) =>
+      writeInOrder(submit, sessionId, WRITES, {
+        accepted: (jobId) => {
+          accepted++;
+          jobs.push(jobId);
+        },
+        refused: (answer) => {
           if (answer.status === 503 && (answer.body.error as { code?: string })?.code === 'QUEUE_UNAVAILABLE')
             refused.push(answer);
           else other.push(answer);
           if (refused.length + other.length > 5_000) throw new Error('Redis never came back');
-          await sleep(100);
-        }
-      }
-    };
+        },
+      });
     const fault = (async () => {
       while (accepted < 150) await sleep(10);
       await redis.kill();

@@ -6,7 +6,6 @@
  * session's order, on the promoted replica; a Socket.IO client connected before the failover still gets
  * its results pushed after it. Prints what the failover cost (docs/reliability.md records it).
  */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, loadConfig } from '@sqlfleet/core';
 import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
@@ -18,6 +17,7 @@ import {
   submitOverSocket,
   type TimedAnswer,
   waitForJob,
+  writeInOrder,
 } from '../support/client.ts';
 import { type Fleet, startFleet } from '../support/fleet.ts';
 import { type SentinelGroup, startSentinelGroup } from '../support/redis-sentinel.ts';
@@ -107,31 +107,19 @@ describe('the Redis primary SIGKILLed during 400 writes, the sentinels promoting
     let lastRefusalMs = 0;
     const refused = new Map<string, TimedAnswer[]>();
     const jobs: string[] = [];
-    const writer = async (sessionId: string) => {
-      for (let seq = 1; seq <= WRITES; seq++) {
-        const requestId = randomUUID();
-        for (let attempt = 1; ; attempt++) {
-          const answer = await submit({
-            engine: 'postgres',
-            sessionId,
-            requestId,
-            wait: false,
-            query: `INSERT INTO w (seq, attempt) VALUES (${seq}, ${attempt})`,
-          }).catch((error: unknown) => ({ status: 0, body: { error: String(error) }, ms: 0 }) as TimedAnswer);
-          if (answer.status === 202) {
-            accepted++;
-            expect(answer.body.jobId).toBe(requestId);
-            jobs.push(requestId);
-            break;
-          }
+    const writer = (sessionId: string) =>
+      writeInOrder(submit, sessionId, WRITES, {
+        accepted: (jobId) => {
+          accepted++;
+          jobs.push(jobId);
+        },
+        refused: (answer) => {
           if (killedAt) lastRefusalMs = performance.now() - killedAt;
           const code = codeOf(answer);
           refused.set(code, [...(refused.get(code) ?? []), answer]);
           if ([...refused.values()].flat().length > 5_000) throw new Error('the fleet never served again');
-          await sleep(100);
-        }
-      }
-    };
+        },
+      });
     const fault = (async () => {
       while (accepted < 150) await sleep(10);
       const primary = group.servers.find((server) => server.port === firstPrimary);

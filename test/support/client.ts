@@ -1,4 +1,6 @@
 /** What a student's editor does: HTTP calls and a Socket.IO connection to the API. */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   ClientToServerEvents,
   QueryResult,
@@ -7,6 +9,7 @@ import type {
   SubmitAck,
 } from '@sqlfleet/contracts';
 import { io, type Socket } from 'socket.io-client';
+import { expect } from 'vitest';
 
 export interface Answer<T = Record<string, unknown>> {
   status: number;
@@ -66,6 +69,39 @@ export async function postTimed(
     body: (await response.json()) as Record<string, unknown>,
     ms: performance.now() - startedAt,
   };
+}
+
+/**
+ * A student's editor writing `INSERT INTO w (seq, attempt)` for seq 1…`writes` into its session, one after
+ * another (`wait: false`), as the README tells clients to: a refused write is sent again after 100 ms with the
+ * same `requestId`, which becomes the job id. `accepted` hears each job id; `refused` each refusal (and may
+ * throw to give up).
+ */
+export async function writeInOrder(
+  submit: (body: Record<string, unknown>) => Promise<TimedAnswer>,
+  sessionId: string,
+  writes: number,
+  on: { accepted(jobId: string): void; refused(answer: TimedAnswer): void },
+): Promise<void> {
+  for (let seq = 1; seq <= writes; seq++) {
+    const requestId = randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      const answer = await submit({
+        engine: 'postgres',
+        sessionId,
+        requestId,
+        wait: false,
+        query: `INSERT INTO w (seq, attempt) VALUES (${seq}, ${attempt})`,
+      }).catch((error: unknown) => ({ status: 0, body: { error: String(error) }, ms: 0 }) as TimedAnswer);
+      if (answer.status === 202) {
+        expect(answer.body.jobId).toBe(requestId);
+        on.accepted(requestId);
+        break;
+      }
+      on.refused(answer);
+      await sleep(100);
+    }
+  }
 }
 
 /** Polls a job until it has finished, as a reconnecting client would. */
