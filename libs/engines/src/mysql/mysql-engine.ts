@@ -20,6 +20,10 @@ interface MysqlConnection {
 /** MariaDB limits every statement (`max_statement_time`, seconds); MySQL 8 only SELECTs (`max_execution_time`, ms). */
 type Flavour = 'mariadb' | 'mysql';
 
+/** How long a discarded connection's thread may take to end on the server before it is killed. */
+const THREAD_EXIT_WAIT_MS = 1_000;
+const THREAD_EXIT_POLL_MS = 10;
+
 function run(conn: { query(sql: string, cb: (err: QueryError | null) => void): unknown }, sql: string): Promise<void> {
   return new Promise((resolve, reject) => conn.query(sql, (err) => (err ? reject(err) : resolve())));
 }
@@ -140,9 +144,10 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
     log: Logger | undefined,
   ): Promise<void> {
     const { conn } = borrowed;
+    const mariadb = (await this.flavourOf(target, conn).catch(() => undefined)) === 'mariadb';
     if (!discard) {
       try {
-        if ((await this.flavourOf(target, conn)) === 'mariadb') {
+        if (mariadb) {
           const rolledBack = await rollBackPreparedXa(connectionQuery(conn));
           if (rolledBack > 0) log?.debug({ rolledBack }, 'rolled back prepared XA transactions left behind');
         }
@@ -155,10 +160,46 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
       }
     }
     this.giveBackConnection(target, borrowed, discard);
+    if (discard && mariadb) {
+      // The server is likely away when this fails (a lost connection): the next script's check finds what is left.
+      await this.settleDiscarded(target, conn.threadId).catch((err: unknown) =>
+        log?.debug({ err }, 'could not check that a discarded connection left nothing prepared behind'),
+      );
+    }
   }
 
   /** KILL from a connection of the watchdog login (the server admin): a student's SET PASSWORD cannot lock it out. */
-  private async kill(target: SandboxTarget, sql: string): Promise<void> {
+  private kill(target: SandboxTarget, sql: string): Promise<void> {
+    return this.asWatchdog(target, (conn) => run(conn, sql));
+  }
+
+  /**
+   * A discarded connection (a timeout, a lost connection) ends on the server after the client let go of it,
+   * and only then does MariaDB detach a transaction it had prepared (`XA PREPARE`; then `DO SLEEP(60)`).
+   * The script is answered once its thread is gone (killed if it lingers) and what it prepared rolled back,
+   * so the next script finds its rows unlocked and nothing of the runaway is left on the server.
+   */
+  private settleDiscarded(target: SandboxTarget, threadId: number): Promise<void> {
+    return this.asWatchdog(target, async (conn) => {
+      const xa = connectionQuery(conn);
+      const present = async () =>
+        (await xa(`SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = ${Number(threadId)}`)).length > 0;
+      const killAfter = Date.now() + THREAD_EXIT_WAIT_MS;
+      while (await present()) {
+        if (Date.now() > killAfter) {
+          await run(conn, `KILL ${Number(threadId)}`).catch(() => undefined);
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, THREAD_EXIT_POLL_MS));
+      }
+      const rolledBack = await rollBackPreparedXa(xa);
+      if (rolledBack > 0)
+        this.log?.debug({ rolledBack, threadId }, 'rolled back XA transactions a discarded connection prepared');
+    });
+  }
+
+  /** Runs `fn` on a connection of its own as the watchdog login, closed afterwards. */
+  private async asWatchdog<T>(target: SandboxTarget, fn: (conn: Connection) => Promise<T>): Promise<T> {
     const { user, password, database } = await this.watchdogLogin(target);
     const conn = mysql.createConnection({
       ...this.connectionOptions(target),
@@ -168,7 +209,7 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
     });
     conn.on('error', () => undefined);
     try {
-      await run(conn, sql);
+      return await fn(conn);
     } finally {
       conn.destroy();
     }
