@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, isAppError, type Logger } from '@sqlfleet/core';
+import { AppError, isAppError, type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { DrainJobData, JobFailure, Mailbox, ResultPublisher, TakenItem } from '@sqlfleet/queue';
 import { DelayedError, type Job } from 'bullmq';
 import type { QueryObserver } from './query-observer.ts';
@@ -38,8 +38,12 @@ type Outcome = { state: 'done' | 'failed'; payload: string };
  */
 export class DrainProcessor {
   private stopping = false;
+  /** An outage makes every running drain and retried query say the same: one line per interval each. */
+  private readonly repeats: RepeatFolder;
 
-  constructor(private readonly options: DrainProcessorOptions) {}
+  constructor(private readonly options: DrainProcessorOptions) {
+    this.repeats = RepeatFolder.of(options.logger);
+  }
 
   /** Stop after the query in hand; what is left in the mailbox goes to another drain. */
   stop(): void {
@@ -63,7 +67,7 @@ export class DrainProcessor {
     let item: TakenItem | undefined = start.item;
     const heartbeat = setInterval(() => {
       mailbox.renew(sessionId, room, owner).catch((error: unknown) => {
-        this.options.logger.warn({ err: error, sessionId }, 'drain lease not renewed');
+        this.repeats.warn({ err: error, sessionId }, 'drain lease not renewed');
       });
     }, this.options.leaseMs / 3);
     try {
@@ -114,7 +118,10 @@ export class DrainProcessor {
       const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
       if (retryable && attemptsLeft > 0 && !this.stopping) {
         void observer.retrying(query);
-        log.warn({ err: error, attemptsLeft }, 'query could not run; the drain will retry');
+        this.repeats.warn(
+          { err: error, jobId: query.jobId, sessionId: query.sessionId, engine: query.engine, attemptsLeft },
+          'query could not run; the drain will retry',
+        );
         throw error;
       }
       log.error({ err: error }, 'query failed');
