@@ -19,6 +19,7 @@ import { DrainProcessor } from './drain-processor.ts';
 import { startPrewarmWorker } from './prewarm-worker.ts';
 import { QueryObserver } from './query-observer.ts';
 import { QueryRunner } from './query-runner.ts';
+import { RetryPolicy } from './retry-policy.ts';
 import { createSocketEmitter } from './socket-emitter.ts';
 import { WorkerMetrics } from './worker-metrics.ts';
 
@@ -96,6 +97,7 @@ const processor = new DrainProcessor({
   publisher: new ResultPublisher(redis, keys, emitter.io),
   observer,
   maxCrashes: config.worker.maxCrashes,
+  retry: new RetryPolicy({ ceilingMs: config.worker.retryMs }),
   leaseMs: mailboxSettings.leaseMs,
   logger,
 });
