@@ -76,7 +76,15 @@ describe('Redis SIGKILLed and restarted during 400 writes', () => {
 
     expect(other, JSON.stringify(other.slice(0, 3))).toEqual([]);
     expect(accepted).toBe(SESSIONS * WRITES);
-    for (const jobId of jobs) expect((await waitForJob(fleet.url, jobId, 120_000)).state).toBe('done');
+    const notDone: Record<string, unknown>[] = [];
+    for (const jobId of jobs) {
+      const job = await waitForJob(fleet.url, jobId, 120_000);
+      if (job.state !== 'done') notDone.push(job);
+    }
+    // An accepted query must never end failed because Redis was away (issue 10: it did, SERVER_BUSY, when the
+    // shared server's connections filled up around the outage and the drain gave up after about 3.5 s).
+    if (notDone.length > 0) console.log(JSON.stringify(notDone), fleet.faults());
+    expect(notDone.map((job) => job.jobId)).toEqual([]);
 
     for (const sessionId of sessions) {
       const read = await submit(

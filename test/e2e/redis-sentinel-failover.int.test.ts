@@ -57,16 +57,6 @@ afterAll(async () => {
 const submit = (body: Record<string, unknown>, timeoutMs?: number) =>
   postTimed(fleet.url, body, () => fleet.logs(), timeoutMs);
 
-/** The fleet's own warnings and errors (start-up notices about the shared servers left out), for a failure's message. */
-const faults = () =>
-  fleet
-    .logs()
-    .split('\n')
-    .filter((line) => /"level":(40|50|60)/.test(line) && !line.includes('shared server'))
-    .map((line) => line.slice(0, 400))
-    .slice(-60)
-    .join('\n');
-
 /** Drain jobs BullMQ found stalled (lock gone while active) and gave to another worker: a session drained twice at once. */
 async function stalledDrains(): Promise<number> {
   const redis = connectRedis(loadConfig(group.env).redis, createLogger({ name: 'test', level: 'silent' }));
@@ -141,7 +131,7 @@ describe('the Redis primary SIGKILLed during 400 writes, the sentinels promoting
     const stalled = await stalledDrains();
     const states = await Promise.all(jobs.map(async (jobId) => (await waitForJob(fleet.url, jobId, 120_000)).state));
     const lost = states.filter((state) => state !== 'done').length;
-    if (lost > 0) console.log(faults());
+    if (lost > 0) console.log(fleet.faults());
     expect(lost).toBe(0);
 
     for (const sessionId of sessions) {
@@ -150,7 +140,8 @@ describe('the Redis primary SIGKILLed during 400 writes, the sentinels promoting
         120_000,
       );
       const rows = (read.body.results as { rows: string[][] }[] | undefined)?.[0]?.rows.map((r) => Number(r[0]));
-      if (rows?.length !== WRITES) console.log(sessionId, JSON.stringify(read.body.results), { stalled }, faults());
+      if (rows?.length !== WRITES)
+        console.log(sessionId, JSON.stringify(read.body.results), { stalled }, fleet.faults());
       expect({ sessionId, rows }).toEqual({ sessionId, rows: Array.from({ length: WRITES }, (_, i) => i + 1) });
     }
     // Pushed through the worker's and the API's Socket.IO adapters, both on the promoted primary now.

@@ -36,6 +36,8 @@ export interface Fleet {
   stop(): Promise<void>;
   /** Output of every process, for a failing test's message. */
   logs(): string;
+  /** The fleet's own warnings and errors, the last 60 (start-up notices about the shared servers left out). */
+  faults(): string;
 }
 
 export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
@@ -89,6 +91,14 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       return worker;
     },
     logs: () => output.join(''),
+    faults: () =>
+      output
+        .join('')
+        .split('\n')
+        .filter((line) => /"level":(40|50|60)/.test(line) && !line.includes('shared server'))
+        .map((line) => line.slice(0, 400))
+        .slice(-60)
+        .join('\n'),
     async stop() {
       await Promise.all(processes.map(stopProcess));
       await dropFleetDatabases(fleetId);

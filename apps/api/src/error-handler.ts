@@ -1,13 +1,18 @@
 import type { Duplex } from 'node:stream';
-import { AppError, isAppError } from '@sqlfleet/core';
+import { AppError, isAppError, type Logger, RepeatFolder } from '@sqlfleet/core';
 import { isRedisDown } from '@sqlfleet/queue';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Every refusal answers `{ error: { code, message, ... } }`; only our own faults are 5xx. */
 export function installErrorHandler(app: FastifyInstance): void {
+  // While Redis is away every request answers 503 QUEUE_UNAVAILABLE: one line per interval says so, not one each.
+  const repeats = RepeatFolder.of(app.log as Logger);
+  app.addHook('onClose', async () => repeats.flush());
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (appError.status >= 500 && appError.retryable) {
+      repeats.error({ err: error, reqId: request.id, code: appError.code }, `request failed: ${appError.code}`);
+    } else if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: appError.code }, 'request refused');
     if (appError.code === 'RATE_LIMITED') reply.header('retry-after', String(appError.details.retryAfterS ?? 60));
     return reply.status(appError.status).send(appError.toJSON());

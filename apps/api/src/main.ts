@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
+import { createLogger, loadConfig, RepeatFolder, Shutdown } from '@sqlfleet/core';
 import {
   AuditLog,
   closeRedis,
@@ -37,6 +37,8 @@ const config = loadConfig();
 const logger = createLogger({ name: 'api', level: config.logLevel });
 const shutdown = new Shutdown({ logger });
 shutdown.listen();
+// Run last: what repeated warnings (an outage's) folded since their last line is written before the process ends.
+shutdown.add('folded log lines', () => RepeatFolder.of(logger).flush());
 
 const keys = new FleetKeys(config.fleetId);
 // Fail fast: while Redis is away a request answers 503 QUEUE_UNAVAILABLE at once instead of hanging.

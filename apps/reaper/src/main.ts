@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, Shutdown, serveMetrics } from '@sqlfleet/core';
+import { createLogger, loadConfig, RepeatFolder, Shutdown, serveMetrics } from '@sqlfleet/core';
 import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
 import { createSandboxes } from '@sqlfleet/sandbox';
 import { Reaper } from './reaper.ts';
@@ -8,6 +8,8 @@ const config = loadConfig();
 const logger = createLogger({ name: 'reaper', level: config.logLevel });
 const shutdown = new Shutdown({ logger });
 shutdown.listen();
+// Run last: what repeated warnings (an outage's) folded since their last line is written before the process ends.
+shutdown.add('folded log lines', () => RepeatFolder.of(logger).flush());
 
 const keys = new FleetKeys(config.fleetId);
 const redis = connectRedis(config.redis, logger);

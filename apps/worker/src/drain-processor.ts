@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, isAppError, type Logger } from '@sqlfleet/core';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError, isAppError, type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { DrainJobData, JobFailure, Mailbox, ResultPublisher, TakenItem } from '@sqlfleet/queue';
 import { DelayedError, type Job } from 'bullmq';
 import type { QueryObserver } from './query-observer.ts';
 import type { QueryRunner } from './query-runner.ts';
+import type { RetryPolicy } from './retry-policy.ts';
 
 export interface DrainProcessorOptions {
   mailbox: Mailbox;
@@ -12,6 +14,8 @@ export interface DrainProcessorOptions {
   observer: QueryObserver;
   /** A query whose runs ended this many worker processes is failed instead of run again (WORKER_MAX_CRASHES). */
   maxCrashes: number;
+  /** When a query that could not run is tried again (WORKER_RETRY_MS). */
+  retry: RetryPolicy;
   /** The drain's lease on its session (the mailbox's); its heartbeat renews it three times per lease. */
   leaseMs: number;
   logger: Logger;
@@ -38,12 +42,19 @@ type Outcome = { state: 'done' | 'failed'; payload: string };
  */
 export class DrainProcessor {
   private stopping = false;
+  /** Ends the pauses between tries of a query when the worker stops. */
+  private readonly stopped = new AbortController();
+  /** An outage makes every running drain and retried query say the same: one line per interval each. */
+  private readonly repeats: RepeatFolder;
 
-  constructor(private readonly options: DrainProcessorOptions) {}
+  constructor(private readonly options: DrainProcessorOptions) {
+    this.repeats = RepeatFolder.of(options.logger);
+  }
 
   /** Stop after the query in hand; what is left in the mailbox goes to another drain. */
   stop(): void {
     this.stopping = true;
+    this.stopped.abort();
   }
 
   readonly process = async (job: Job<DrainJobData>, token?: string): Promise<void> => {
@@ -63,13 +74,13 @@ export class DrainProcessor {
     let item: TakenItem | undefined = start.item;
     const heartbeat = setInterval(() => {
       mailbox.renew(sessionId, room, owner).catch((error: unknown) => {
-        this.options.logger.warn({ err: error, sessionId }, 'drain lease not renewed');
+        this.repeats.warn({ err: error, sessionId }, 'drain lease not renewed');
       });
     }, this.options.leaseMs / 3);
     try {
       while (item && !this.stopping) {
         // Stored before a crash, not yet popped: announce again rather than run twice.
-        const outcome = item.stored ? undefined : await this.runOne(item, job);
+        const outcome = item.stored ? undefined : await this.runOne(item);
         const { status, next, lost } = await mailbox.complete(item, room, outcome, owner);
         if (status) await publisher.publish(status, true);
         if (lost) this.options.logger.warn({ sessionId }, 'another drain holds the session now: this one stops');
@@ -86,41 +97,65 @@ export class DrainProcessor {
     }
   };
 
-  /** Runs one query; its result, or its failure once retrying cannot help. Throws to retry the drain. */
-  private async runOne(item: TakenItem, job: Job<DrainJobData>): Promise<Outcome> {
-    const { runner, observer, maxCrashes } = this.options;
+  /**
+   * Runs one query: its result, or its failure once retrying cannot help. A query that cannot run for a
+   * passing reason is tried again here, the drain keeping its session (and its order), for as long as the
+   * retry policy allows (WORKER_RETRY_MS from the first failure), however long the outage. Throws only to hand
+   * the query back when the worker is stopping.
+   */
+  private async runOne(item: TakenItem): Promise<Outcome> {
+    const { runner, observer, maxCrashes, retry } = this.options;
     const query = item.job;
     const log = this.options.logger.child({ jobId: query.jobId, sessionId: query.sessionId, engine: query.engine });
-    const startedAtMs = Date.now();
-    void observer.started(query);
     if (item.crashes >= maxCrashes) {
+      void observer.started(query);
       // Handing it to the next worker would take that one down too.
       log.error({ crashes: item.crashes, sql: query.query }, 'query ended every worker that ran it; failing it');
       const failure = failureOf(
         new AppError('QUERY_CRASHED_WORKER', `This query ended ${item.crashes} worker processes; it is not run again`),
       );
-      void observer.failed(query, failure.code, 0, startedAtMs);
+      void observer.failed(query, failure.code, 0, Date.now());
       return { state: 'failed', payload: JSON.stringify(failure) };
     }
-    log.debug({ sql: query.query }, 'running query');
-    const startedAt = performance.now();
-    try {
-      const result = await runner.run(query, item.crashes);
-      log.info({ success: result.success, sandbox: result.sandbox, durationMs: result.durationMs }, 'query done');
-      void observer.finished(query, result, performance.now() - startedAt, startedAtMs);
-      return { state: 'done', payload: JSON.stringify(result) };
-    } catch (error) {
-      const retryable = !isAppError(error) || error.retryable;
-      const attemptsLeft = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
-      if (retryable && attemptsLeft > 0 && !this.stopping) {
+    let firstFailureAt: number | undefined;
+    for (let tries = 1; ; tries++) {
+      const startedAtMs = Date.now();
+      void observer.started(query);
+      log.debug({ sql: query.query, tries }, 'running query');
+      const startedAt = performance.now();
+      try {
+        const result = await runner.run(query, item.crashes);
+        log.info({ success: result.success, sandbox: result.sandbox, durationMs: result.durationMs }, 'query done');
+        void observer.finished(query, result, performance.now() - startedAt, startedAtMs);
+        return { state: 'done', payload: JSON.stringify(result) };
+      } catch (error) {
+        firstFailureAt ??= startedAt;
+        const failingForMs = performance.now() - firstFailureAt;
+        const delayMs = retry.delayMs(error, tries, failingForMs);
+        if (delayMs === undefined) {
+          log.error({ err: error, tries, failingForMs: Math.round(failingForMs) }, 'query failed');
+          const failure = failureOf(error);
+          void observer.failed(query, failure.code, performance.now() - startedAt, startedAtMs);
+          return { state: 'failed', payload: JSON.stringify(failure) };
+        }
         void observer.retrying(query);
-        log.warn({ err: error, attemptsLeft }, 'query could not run; the drain will retry');
-        throw error;
+        this.repeats.warn(
+          { err: error, jobId: query.jobId, sessionId: query.sessionId, engine: query.engine, tries, delayMs },
+          'query could not run; the drain will retry',
+        );
+        // Stopping: the query goes back to the mailbox's head for another worker (see process's finally).
+        if (this.stopping || !(await this.pause(delayMs))) throw error;
       }
-      log.error({ err: error }, 'query failed');
-      const failure = failureOf(error);
-      void observer.failed(query, failure.code, performance.now() - startedAt, startedAtMs);
-      return { state: 'failed', payload: JSON.stringify(failure) };
+    }
+  }
+
+  /** Waits `ms`; false when the worker began to stop meanwhile. */
+  private async pause(ms: number): Promise<boolean> {
+    try {
+      await sleep(ms, undefined, { signal: this.stopped.signal });
+      return true;
+    } catch {
+      return false;
     }
   }
 }

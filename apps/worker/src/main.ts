@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, Shutdown } from '@sqlfleet/core';
+import { createLogger, loadConfig, RepeatFolder, Shutdown } from '@sqlfleet/core';
 import {
   AuditLog,
   closeRedis,
@@ -19,6 +19,7 @@ import { DrainProcessor } from './drain-processor.ts';
 import { startPrewarmWorker } from './prewarm-worker.ts';
 import { QueryObserver } from './query-observer.ts';
 import { QueryRunner } from './query-runner.ts';
+import { RetryPolicy } from './retry-policy.ts';
 import { createSocketEmitter } from './socket-emitter.ts';
 import { WorkerMetrics } from './worker-metrics.ts';
 
@@ -26,6 +27,9 @@ const config = loadConfig();
 const logger = createLogger({ name: 'worker', level: config.logLevel });
 const shutdown = new Shutdown({ logger });
 shutdown.listen();
+// Run last: what repeated warnings (an outage's) folded since their last line is written before the process ends.
+const repeats = RepeatFolder.of(logger);
+shutdown.add('folded log lines', () => repeats.flush());
 
 const keys = new FleetKeys(config.fleetId);
 const redis = connectRedis(config.redis, logger);
@@ -93,6 +97,7 @@ const processor = new DrainProcessor({
   publisher: new ResultPublisher(redis, keys, emitter.io),
   observer,
   maxCrashes: config.worker.maxCrashes,
+  retry: new RetryPolicy({ ceilingMs: config.worker.retryMs }),
   leaseMs: mailboxSettings.leaseMs,
   logger,
 });
@@ -109,9 +114,10 @@ const workers = [...runtime.available].map((engine) => {
     stalledInterval: config.worker.lockMs,
     maxStalledCount: 10,
   });
-  worker.on('error', (error) => logger.error({ err: error, engine }, 'worker error'));
+  // Both repeat for every connection and drain while Redis is away.
+  worker.on('error', (error) => repeats.error({ err: error, engine }, 'worker error'));
   worker.on('failed', (job, error) =>
-    logger.warn(
+    repeats.warn(
       { sessionId: job?.data.sessionId, engine, attemptsMade: job?.attemptsMade, err: error },
       'drain attempt failed',
     ),

@@ -1,4 +1,4 @@
-import type { Config, Logger } from '@sqlfleet/core';
+import { type Config, type Logger, RepeatFolder } from '@sqlfleet/core';
 import { addFillJobs, createPrewarmQueue, type FleetKeys, type PrewarmJobData } from '@sqlfleet/queue';
 import { ExamPrewarmer, type Sandboxes } from '@sqlfleet/sandbox';
 import { Worker } from 'bullmq';
@@ -44,7 +44,8 @@ export function startPrewarmWorker(options: PrewarmWorkerOptions): { close(): Pr
       stalledInterval: config.worker.lockMs,
     },
   );
-  worker.on('error', (error) => logger.error({ err: error }, 'prewarm worker error'));
+  // Repeats for every connection while Redis is away.
+  worker.on('error', (error) => RepeatFolder.of(logger).error({ err: error }, 'prewarm worker error'));
   worker.on('failed', (job, error) =>
     logger.warn({ room: job?.data.room, attemptsMade: job?.attemptsMade, err: error }, 'exam fill attempt failed'),
   );

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type OutcomeLabel, outcomeOf, type QueryJob, type QueryResult } from '@sqlfleet/contracts';
-import type { Logger } from '@sqlfleet/core';
+import { type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { AuditLog, RoomStats, WorkerHeartbeats } from '@sqlfleet/queue';
 import type { Redis } from 'ioredis';
 import type { WorkerMetrics } from './worker-metrics.ts';
@@ -123,6 +123,6 @@ export class QueryObserver {
   }
 
   private warn(error: unknown): void {
-    this.options.logger.warn({ err: error }, 'could not record query figures');
+    RepeatFolder.of(this.options.logger).warn({ err: error }, 'could not record query figures');
   }
 }

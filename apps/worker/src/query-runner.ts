@@ -1,5 +1,5 @@
 import type { QueryJob, QueryOutcome, QueryResult } from '@sqlfleet/contracts';
-import { AppError, type EngineName, isAppError, type Logger } from '@sqlfleet/core';
+import { AppError, type EngineName, isAppError, type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { Engine, RunRecord } from '@sqlfleet/engines';
 import type { TransactionJournal } from '@sqlfleet/queue';
 import type { EnsureResult, Provisioner, Sandbox, SandboxManager } from '@sqlfleet/sandbox';
@@ -112,7 +112,7 @@ export class QueryRunner {
     const provisioner = this.provisioners.get(job.engine);
     if (!provisioner?.enforceStorage) return Promise.resolve(ran);
     return provisioner.enforceStorage(sandbox, ran).catch((error: unknown) => {
-      this.logger?.warn({ err: error, sessionId: job.sessionId }, 'storage cap not checked');
+      RepeatFolder.of(this.logger)?.warn({ err: error, sessionId: job.sessionId }, 'storage cap not checked');
       return ran;
     });
   }

@@ -92,6 +92,11 @@ export const ENV_SCHEMA = {
   WORKER_CONCURRENCY: int(8),
   /** Job lock; a dead worker's job is taken again after about this long. Every worker must agree. */
   WORKER_LOCK_MS: int(30_000),
+  /**
+   * How long a query that cannot run for a passing reason (Redis away, a database server restarting or full, no
+   * connection free) is tried again, from its first failure, before it is failed with that reason's code.
+   */
+  WORKER_RETRY_MS: int(60_000),
   /** A query whose runs ended this many worker processes is failed (QUERY_CRASHED_WORKER) instead of run again. */
   WORKER_MAX_CRASHES: z.coerce.number().int().positive().default(3),
   /** A worker serves GET /metrics here; 0 turns it off (several workers on one host need their own ports). */
@@ -187,7 +192,7 @@ export interface Config {
   sessionTtlMs: number;
   resultTtlMs: number;
   reaperIntervalMs: number;
-  worker: { concurrency: number; lockMs: number; metricsPort: number; maxCrashes: number };
+  worker: { concurrency: number; lockMs: number; retryMs: number; metricsPort: number; maxCrashes: number };
   rooms: { concurrency: number; priority: number };
   rateLimitPerMinute: number;
   waitTimeoutMs: number;
@@ -347,6 +352,7 @@ function toConfig(env: Env): Config {
     worker: {
       concurrency: env.WORKER_CONCURRENCY,
       lockMs: env.WORKER_LOCK_MS,
+      retryMs: env.WORKER_RETRY_MS,
       metricsPort: env.WORKER_METRICS_PORT,
       maxCrashes: env.WORKER_MAX_CRASHES,
     },

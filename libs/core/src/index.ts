@@ -11,4 +11,5 @@ export { AppError, type AppErrorOptions, ERROR_CODES, type ErrorCode, isAppError
 export { createLogger, type Logger, type LoggerOptions, redactUrlTokens } from './logger.ts';
 export { type MetricsSource, serveMetrics } from './metrics-server.ts';
 export type { RedisTarget, SentinelAddress } from './redis-target.ts';
+export { RepeatFolder, type RepeatFolderOptions } from './repeat-folder.ts';
 export { type Closer, Shutdown, type ShutdownOptions } from './shutdown.ts';

@@ -1,5 +1,5 @@
 import { type QueryLimits, type QueryOutcome, type SandboxTarget, targetKey } from '@sqlfleet/contracts';
-import { AppError, type EngineName, type Logger } from '@sqlfleet/core';
+import { AppError, type EngineName, type Logger, RepeatFolder } from '@sqlfleet/core';
 import { ConnectionBudget } from './connection-budget.ts';
 import type { ConnectionFigures, Engine, RunRecord } from './engine.ts';
 import { type EngineOptions, type ResolvedEngineOptions, resolveEngineOptions } from './engine-options.ts';
@@ -81,7 +81,10 @@ export abstract class PooledEngine<C> implements Engine {
    */
   protected async watchdogLogin(target: SandboxTarget): Promise<WatchdogLogin> {
     const login = await this.options.watchdog?.loginFor(target).catch((err: unknown) => {
-      this.log?.warn({ err, target: targetKey(target) }, 'could not find the admin login to stop a runaway with');
+      RepeatFolder.of(this.log)?.warn(
+        { err, target: targetKey(target) },
+        'could not find the admin login to stop a runaway with',
+      );
       return undefined;
     });
     return login ?? { user: target.user, password: target.password, database: target.database };

@@ -152,7 +152,7 @@ export class Mailbox {
       {
         deduplication: { id: sessionId, keepLastIfActive: true },
         priority: Math.max(1, priority),
-        // A sandbox that cannot be made yet (engine restarting) is retried before the query fails.
+        // For the drain's own steps in Redis (a query that cannot run is retried by the worker, by time: WORKER_RETRY_MS).
         attempts: 4,
         backoff: { type: 'exponential', delay: 500 },
         removeOnComplete: true,

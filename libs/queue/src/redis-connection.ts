@@ -1,4 +1,4 @@
-import type { Logger, RedisTarget } from '@sqlfleet/core';
+import { type Logger, type RedisTarget, RepeatFolder } from '@sqlfleet/core';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -23,15 +23,9 @@ export function connectRedis(target: RedisTarget, logger: Logger, options: Redis
   };
   const redis =
     target.kind === 'url' ? new Redis(target.url, withPassword(shared, target.password)) : sentinel(target, shared);
-  let lastLogged = 0;
-  redis.on('error', (error: Error) => {
-    // Reconnect attempts repeat the same error; one line every 5 s is enough.
-    const now = Date.now();
-    if (now - lastLogged > 5_000) {
-      lastLogged = now;
-      logger.warn({ err: error }, 'redis connection error');
-    }
-  });
+  // Reconnect attempts repeat the same error, on every connection the process holds: one line per interval.
+  const folder = RepeatFolder.of(logger);
+  redis.on('error', (error: Error) => folder.warn({ err: error }, 'redis connection error'));
   return redis;
 }
 

@@ -1,5 +1,5 @@
 import { type SandboxTarget, targetKey } from '@sqlfleet/contracts';
-import { AppError, type Logger } from '@sqlfleet/core';
+import { AppError, type Logger, RepeatFolder } from '@sqlfleet/core';
 import sql from 'mssql';
 
 export interface MssqlConnectionOptions {
@@ -82,7 +82,7 @@ export class MssqlPools {
     const pool = new sql.ConnectionPool(poolConfig(target, this.options));
     // A connection that drops (KILL, server restart) is reported here; unheard, it would crash the process.
     pool.on('error', (error: unknown) =>
-      this.logger?.warn({ err: error, database: target.database }, 'mssql sandbox connection error'),
+      RepeatFolder.of(this.logger)?.warn({ err: error, database: target.database }, 'mssql sandbox connection error'),
     );
     try {
       return await pool.connect();

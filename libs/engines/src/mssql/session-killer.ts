@@ -1,5 +1,5 @@
 import type { SandboxTarget } from '@sqlfleet/contracts';
-import type { Logger } from '@sqlfleet/core';
+import { type Logger, RepeatFolder } from '@sqlfleet/core';
 import sql from 'mssql';
 import type { WatchdogLogins } from '../watchdog-login.ts';
 import type { MssqlFlavour } from './server-flavour.ts';
@@ -34,7 +34,7 @@ export class SessionKiller {
   /** Opens the admin connection for the target's server now, if it is not open yet. */
   warm(target: SandboxTarget): void {
     this.poolFor(target).catch((err: unknown) =>
-      this.options.logger?.warn({ err }, 'mssql watchdog connection failed; a kill will try again'),
+      RepeatFolder.of(this.options.logger)?.warn({ err }, 'mssql watchdog connection failed; a kill will try again'),
     );
   }
 
@@ -46,7 +46,7 @@ export class SessionKiller {
 
   private async poolFor(target: SandboxTarget): Promise<sql.ConnectionPool> {
     const login = (await this.options.watchdog?.loginFor(target).catch((err: unknown) => {
-      this.options.logger?.warn({ err }, 'could not find the admin login to stop a runaway with');
+      RepeatFolder.of(this.options.logger)?.warn({ err }, 'could not find the admin login to stop a runaway with');
       return undefined;
     })) ?? { user: target.user, password: target.password, database: target.database };
     const key = `${login.user}@${target.host}:${target.port}/${login.database}`;
@@ -67,7 +67,9 @@ export class SessionKiller {
           appName: 'sqlfleet-watchdog',
         },
       });
-      made.on('error', (err: unknown) => this.options.logger?.warn({ err }, 'mssql watchdog connection error'));
+      made.on('error', (err: unknown) =>
+        RepeatFolder.of(this.options.logger)?.warn({ err }, 'mssql watchdog connection error'),
+      );
       pool = made.connect();
       this.pools.set(key, pool);
       pool.catch(() => {

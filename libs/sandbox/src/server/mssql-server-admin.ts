@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '@sqlfleet/core';
+import { type Logger, RepeatFolder } from '@sqlfleet/core';
 import { detectFlavour, type MssqlFlavour, nLiteral, type SandboxSteps } from '@sqlfleet/engines';
 import sql from 'mssql';
 import { assertSafeName } from './sandbox-names.ts';
@@ -209,7 +209,9 @@ export class MssqlServerAdmin implements ServerAdmin {
 
   private watch(pool: sql.ConnectionPool): sql.ConnectionPool {
     // A dropped admin connection must not crash the process.
-    pool.on('error', (error: unknown) => this.options.logger?.warn({ err: error }, 'mssql admin connection error'));
+    pool.on('error', (error: unknown) =>
+      RepeatFolder.of(this.options.logger)?.warn({ err: error }, 'mssql admin connection error'),
+    );
     return pool;
   }
 

@@ -1,4 +1,4 @@
-import type { Logger } from '@sqlfleet/core';
+import { type Logger, RepeatFolder } from '@sqlfleet/core';
 import { rollBackPreparedXa } from '@sqlfleet/engines';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
 import { mysqlBoundsReport } from './mysql-bounds.ts';
@@ -128,7 +128,9 @@ export class MysqlServerAdmin implements ServerAdmin {
         idleTimeout: 10_000,
       });
       // mysql2 emits connection errors on the underlying pool: never let one crash the process.
-      pool.pool.on('error', (error: unknown) => options.logger?.warn({ err: error }, 'mysql admin connection lost'));
+      pool.pool.on('error', (error: unknown) =>
+        RepeatFolder.of(options.logger)?.warn({ err: error }, 'mysql admin connection lost'),
+      );
       return pool;
     };
     this.pool = newPool(4);

@@ -1,4 +1,4 @@
-import type { Logger } from '@sqlfleet/core';
+import { type Logger, RepeatFolder } from '@sqlfleet/core';
 import pg from 'pg';
 import { freezeSql, keeperOf, REVOKE_SHARED_RESOURCES, roleBounds, thawSql } from './postgres-bounds.ts';
 import { assertSafeName } from './sandbox-names.ts';
@@ -326,7 +326,9 @@ export class PostgresServerAdmin implements ServerAdmin {
   private newPool(database: string, max = 4): pg.Pool {
     const pool = new pg.Pool({ connectionString: this.urlFor(database), max, idleTimeoutMillis: 10_000 });
     // An idle admin connection that dies must not crash the process.
-    pool.on('error', (error) => this.options.logger?.warn({ err: error }, 'postgres admin connection lost'));
+    pool.on('error', (error) =>
+      RepeatFolder.of(this.options.logger)?.warn({ err: error }, 'postgres admin connection lost'),
+    );
     return pool;
   }
 }

@@ -1,5 +1,5 @@
 import type { QueryOutcome, SandboxTarget } from '@sqlfleet/contracts';
-import { AppError, type EngineName, isAppError, type Logger } from '@sqlfleet/core';
+import { AppError, type EngineName, isAppError, type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { Engine } from '@sqlfleet/engines';
 import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from '../provisioner.ts';
 import { asSandboxError, pingFailure } from '../provisioning.ts';
@@ -128,7 +128,7 @@ export class ServerProvisioner implements Provisioner {
     const meta = exists ? await admin.readMeta(name) : undefined;
     // Rebuilt only when positively known to be missing, half-made or of another fingerprint.
     if (meta?.ready && meta.fingerprint === spec.fingerprint) {
-      const reused = await this.reuse(admin, engine, name, spec, meta, known, log);
+      const reused = await this.reuse(admin, engine, name, spec, meta, known);
       // A pre-warmed sandbox now belongs to the session that claimed it (the orphan sweep reads this).
       if (meta.sessionId !== spec.sessionId) await admin.writeMeta(name, { ...meta, sessionId: spec.sessionId });
       return { sandbox: reused, state: 'reused' };
@@ -153,7 +153,6 @@ export class ServerProvisioner implements Provisioner {
     spec: SandboxSpec,
     meta: SandboxMeta,
     known: Sandbox | undefined,
-    log: Logger,
   ): Promise<Sandbox> {
     const sandbox = (target: SandboxTarget): Sandbox => ({
       ...this.describe(name, spec, target),
@@ -164,7 +163,10 @@ export class ServerProvisioner implements Provisioner {
       if (!failure) return sandbox(known.target);
       // A full server or budget says nothing about the password: changing it would not help.
       if (isAppError(failure) && (failure.code === 'SERVER_BUSY' || failure.code === 'CONNECTIONS_EXHAUSTED')) {
-        log.warn({ code: failure.code }, 'sandbox login cannot connect for now: keeping the sandbox, retrying later');
+        RepeatFolder.of(this.options.logger).warn(
+          { sessionId: spec.sessionId, engine: spec.engine, sandbox: name, code: failure.code },
+          'sandbox login cannot connect for now: keeping the sandbox, retrying later',
+        );
         throw failure;
       }
     }
@@ -174,7 +176,10 @@ export class ServerProvisioner implements Provisioner {
     await admin.setPassword(name, target.password);
     const failure = await pingFailure(engine, target);
     if (!failure) return sandbox(target);
-    log.warn({ err: failure }, 'sandbox exists but its login does not answer: keeping it, retrying later');
+    RepeatFolder.of(this.options.logger).warn(
+      { sessionId: spec.sessionId, engine: spec.engine, sandbox: name, err: failure },
+      'sandbox exists but its login does not answer: keeping it, retrying later',
+    );
     throw isAppError(failure) && failure.retryable
       ? failure
       : new AppError('SANDBOX_UNREACHABLE', 'The sandbox exists but its login does not answer', { cause: failure });
