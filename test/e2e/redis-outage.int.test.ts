@@ -21,7 +21,12 @@ beforeAll(async () => {
   fleet = await startFleet({
     workers: 2,
     reaper: true,
-    env: { REDIS_URL: redis.url, RATE_LIMIT_PER_MINUTE: '100000', MAX_SESSIONS_PER_CLIENT: '100' },
+    env: {
+      REDIS_URL: redis.url,
+      WORKER_LOCK_MS: '30000',
+      RATE_LIMIT_PER_MINUTE: '100000',
+      MAX_SESSIONS_PER_CLIENT: '100',
+    },
   });
 }, 120_000);
 afterAll(async () => {

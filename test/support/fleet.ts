@@ -49,6 +49,9 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     WORKER_LOCK_MS: '4000',
     WORKER_CONCURRENCY: '4',
     RATE_LIMIT_PER_MINUTE: '100000',
+    // As deployed (README): the workers share the server's budget instead of each taking all of it, so
+    // two fleets of the suite at once do not run PostgreSQL out of slots.
+    CONNECTION_BUDGET_WORKERS: String(options.workers ?? 1),
     ...options.env,
   };
   const output: string[] = [];
