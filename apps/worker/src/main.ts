@@ -3,6 +3,7 @@ import {
   AuditLog,
   closeRedis,
   connectRedis,
+  DrainHomes,
   type DrainJobData,
   DrainQueues,
   FleetKeys,
@@ -22,6 +23,9 @@ import { QueryRunner } from './query-runner.ts';
 import { RetryPolicy } from './retry-policy.ts';
 import { createSocketEmitter } from './socket-emitter.ts';
 import { WorkerMetrics } from './worker-metrics.ts';
+
+/** How often a worker looks for the own queues of workers that died. */
+const HOME_SWEEP_MS = 5_000;
 
 const config = loadConfig();
 const logger = createLogger({ name: 'worker', level: config.logLevel });
@@ -57,12 +61,13 @@ metrics.watchConnections(
 );
 const metricsServer = metrics.listen(config.worker.metricsPort, config.http.host);
 if (metricsServer) shutdown.add('metrics', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
+const heartbeats = new WorkerHeartbeats(redis, keys);
 const observer = new QueryObserver({
   redis,
   metrics,
   stats: new RoomStats(redis, keys, { sessionTtlMs: config.sessionTtlMs }),
   audit: new AuditLog(redis, keys, config.audit),
-  heartbeats: new WorkerHeartbeats(redis, keys, 10_000),
+  heartbeats,
   staleAfterMs: config.sandbox.readinessMs + config.worker.lockMs,
   concurrency: config.worker.concurrency,
   engines: [...runtime.available],
@@ -75,7 +80,21 @@ const observer = new QueryObserver({
 observer.start();
 shutdown.add('heartbeat', () => observer.stop());
 const mailboxSettings = mailboxOptions(config);
-const mailbox = new Mailbox(redis, keys, drainQueues, mailboxSettings);
+// The sessions this worker runs make it their home: their next drains come to its own queue.
+const home = observer.id;
+const mailbox = new Mailbox(redis, keys, drainQueues, { ...mailboxSettings, home });
+const homes = new DrainHomes(redis, keys, drainQueues, mailbox, heartbeats);
+await homes.open(home);
+const homeSweep = setInterval(() => {
+  homes.sweep().then(
+    (handed) => {
+      if (handed.length > 0) logger.info({ homes: handed }, "gone workers' sessions handed to the shared queues");
+    },
+    (error: unknown) => repeats.warn({ err: error }, "gone workers' queues not looked after"),
+  );
+}, HOME_SWEEP_MS);
+homeSweep.unref();
+shutdown.add('home sweep', () => clearInterval(homeSweep));
 // Each time Redis is back (and at start), queries stored just before an outage get their drain.
 const resumeStranded = () =>
   mailbox.resumeStranded().then(
@@ -102,10 +121,15 @@ const processor = new DrainProcessor({
   logger,
 });
 
-// A BullMQ worker per engine this process serves: it never takes a session of an engine it has no
-// sandboxes for (those wait in their own engine's queue for workers that have).
-const workers = [...runtime.available].map((engine) => {
-  const worker = new Worker<DrainJobData>(keys.drainQueueFor(engine), processor.process, {
+// Two BullMQ workers per engine this process serves, on the engine's shared queue and on its own
+// (the sessions it ran last): it never takes a session of an engine it has no sandboxes for (those
+// wait in their own engine's queue for workers that have).
+const workers = [...runtime.available].flatMap((engine) => [
+  startDrainWorker(keys.drainQueueFor(engine), engine),
+  startDrainWorker(keys.drainQueueFor(engine, home), engine),
+]);
+function startDrainWorker(queue: string, engine: string): Worker<DrainJobData> {
+  const worker = new Worker<DrainJobData>(queue, processor.process, {
     connection: workerRedis,
     prefix: 'bull',
     concurrency: config.worker.concurrency,
@@ -123,11 +147,15 @@ const workers = [...runtime.available].map((engine) => {
     ),
   );
   return worker;
-});
-// Closed first (registered last): finish the query in hand, hand the rest back, then release.
+}
+// Closed first (registered last): finish the query in hand, hand the rest back, then release. The
+// heartbeat goes first, so API replicas send no more drains to this worker's own queue, whose jobs
+// then go to the shared queues.
 shutdown.add('worker', async () => {
   processor.stop();
+  await observer.stop();
   await Promise.all(workers.map((worker) => worker.close()));
+  await homes.handOver(home);
 });
 const prewarmRedis = connectRedis(config.redis, logger);
 shutdown.add('prewarm redis', () => closeRedis(prewarmRedis));

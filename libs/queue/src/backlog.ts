@@ -8,25 +8,34 @@ export interface Backlog {
   queries: number;
   /** Sessions with work waiting for a worker, and sessions a worker is draining now. */
   sessions: { waiting: number; active: number };
-  /** The same, per engine: each engine's drain queue (what scales that engine's workers). */
+  /** The same, per engine: each engine's drain queues, shared and its workers' own (what scales that engine's workers). */
   sessionsByEngine: Record<string, { waiting: number; active: number }>;
   byRoom: Record<string, number>;
   byEngine: Record<string, number>;
 }
 
 export async function readBacklog(redis: Redis, keys: FleetKeys, queues: DrainQueues): Promise<Backlog> {
-  const [byRoom, byEngine, perEngine] = await Promise.all([
+  const [byRoom, byEngine, counted] = await Promise.all([
     redis.hgetall(keys.backlogByRoom),
     redis.hgetall(keys.backlogByEngine),
-    Promise.all(
-      queues.entries().map(async ([engine, queue]) => {
-        // Backlog = waiting + prioritized + delayed (FIELD-NOTES: the wait list alone undercounts).
-        const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
-        const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
-        return [engine, { waiting, active: counts.active ?? 0 }] as const;
-      }),
+    queues.all().then((all) =>
+      Promise.all(
+        all.map(async ([engine, queue]) => {
+          // Backlog = waiting + prioritized + delayed (FIELD-NOTES: the wait list alone undercounts).
+          const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+          const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
+          return [engine, { waiting, active: counts.active ?? 0 }] as const;
+        }),
+      ),
     ),
   ]);
+  // An engine's sessions wait in its shared queue and in its workers' own queues.
+  const sums = new Map<string, { waiting: number; active: number }>();
+  for (const [engine, { waiting, active }] of counted) {
+    const sum = sums.get(engine) ?? { waiting: 0, active: 0 };
+    sums.set(engine, { waiting: sum.waiting + waiting, active: sum.active + active });
+  }
+  const perEngine = [...sums.entries()];
   const positive = (hash: Record<string, string>) =>
     Object.fromEntries(
       Object.entries(hash)

@@ -84,7 +84,8 @@ return {'item', room, taken[1], taken[2], taken[3], taken[4]}
  * still stores its outcome (first stored wins) but pops nothing and takes nothing: the holder goes on.
  * Extra: KEYS[6] session, KEYS[7] sessions by last use; ARGV[11] the item as stored, ARGV[12] state
  * to store ('done' | 'failed'; '' stores nothing), ARGV[13] payload, ARGV[14] result TTL (ms),
- * ARGV[15] largest payload published inline, ARGV[16] results channel, ARGV[17] the drain's room.
+ * ARGV[15] largest payload published inline, ARGV[16] results channel, ARGV[17] the drain's room,
+ * ARGV[18] the worker that ran it ('' records nothing): the session's home, where its connection stays open.
  */
 export const COMPLETE = new LuaScript(`${TAKE}${STORE_FIRST_LUA}
 local ran = cjson.decode(ARGV[11])
@@ -110,6 +111,7 @@ if redis.call('LINDEX', KEYS[1], 0) == ARGV[11] then
 end
 if redis.call('EXISTS', KEYS[6]) == 1 then
   redis.call('HSET', KEYS[6], 'lastUsedAt', ARGV[4])
+  if ARGV[18] ~= '' then redis.call('HSET', KEYS[6], 'home', ARGV[18]) end
   redis.call('ZADD', KEYS[7], 'XX', now, ARGV[3])
 end
 local head = redis.call('LINDEX', KEYS[1], 0)

@@ -1,5 +1,6 @@
 export { AUDIT_FIELDS, type AuditEntry, AuditLog, type AuditLogOptions } from './audit-log.ts';
 export { type Backlog, readBacklog } from './backlog.ts';
+export { DrainHomes } from './drain-homes.ts';
 export { DrainQueues } from './drain-queue.ts';
 export { type JobFailure, JobStore } from './job-store.ts';
 export { FleetKeys } from './keys.ts';
@@ -30,4 +31,4 @@ export {
   WINDOW_BUCKETS,
 } from './room-stats.ts';
 export { TransactionJournal } from './transaction-journal.ts';
-export { type WorkerHeartbeat, WorkerHeartbeats } from './worker-heartbeats.ts';
+export { HEARTBEAT_STALE_MS, type WorkerHeartbeat, WorkerHeartbeats } from './worker-heartbeats.ts';

@@ -7,9 +7,16 @@ export const TRANSACTION_SUFFIX = ':xact';
 export class FleetKeys {
   constructor(readonly fleetId: string) {}
 
-  /** BullMQ queue of per-session "drain" jobs of one engine's sessions (workers take those of engines they serve). */
-  drainQueueFor(engine: EngineName): string {
-    return `${this.fleetId}-drain-${engine}`;
+  /**
+   * BullMQ queue of per-session "drain" jobs of one engine's sessions (workers take those of engines they
+   * serve); with `home`, that worker's own queue of the engine, for the sessions it ran last (DrainHomes).
+   */
+  drainQueueFor(engine: EngineName, home?: string): string {
+    return home ? `${this.fleetId}-drain-${engine}@${home}` : `${this.fleetId}-drain-${engine}`;
+  }
+  /** Set of worker ids that have (or had) a home queue: the ones to look after when their worker is gone. */
+  get drainHomes(): string {
+    return `${this.fleetId}:drain-homes`;
   }
   mailbox(sessionId: string): string {
     return `${this.fleetId}:mailbox:${sessionId}`;

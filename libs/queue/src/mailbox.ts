@@ -6,6 +6,7 @@ import { BEGIN, COMPLETE, RELEASE, RENEW } from './drain-scripts.ts';
 import { statusOf } from './job-store.ts';
 import type { FleetKeys } from './keys.ts';
 import { SUBMIT } from './submit-script.ts';
+import { HEARTBEAT_STALE_MS } from './worker-heartbeats.ts';
 
 /** Backlog counters use this name for jobs submitted without a room. */
 export const NO_ROOM = '(none)';
@@ -43,6 +44,11 @@ export interface MailboxOptions {
   roomConcurrency: number;
   /** BullMQ priority of a drain when its room has none of its own (1 is served first). */
   roomPriority: number;
+  /**
+   * The worker whose drains this mailbox runs (a worker's; an API's has none): recorded as the home of
+   * each session it runs, so that the session's next drain goes to this worker's own queue.
+   */
+  home?: string;
 }
 
 /** What a submission must pass, checked in the same round trip as the push. */
@@ -109,6 +115,7 @@ export class Mailbox {
         keys.draining(job.sessionId),
         rate.key,
         keys.roomPriority,
+        keys.workerHeartbeats,
       ],
       [
         job.sessionId,
@@ -126,16 +133,19 @@ export class Mailbox {
         now,
         this.options.roomPriority,
         NO_ROOM,
+        HEARTBEAT_STALE_MS,
       ],
-    )) as [string, number | string, number?, string?];
+    )) as [string, number | string, number?, string?, string?];
     // The same request id again (a client retrying after an answer it never got): already accepted.
     if (reply[0] === 'DUPLICATE') return { accepted: true, job: { ...job, fingerprint: job.fingerprint ?? '' } };
     if (reply[0] !== 'ok') return { accepted: false, refusal: reply[0] as EnqueueRefusal, detail: String(reply[1]) };
-    const [, needsDrain, priority, raw] = reply;
+    const [, needsDrain, priority, raw, home] = reply;
     // The query is stored: from here on it is accepted. A drain that cannot be scheduled now (Redis
     // went away between the two calls) is scheduled by `resumeStranded` when the workers reconnect;
     // refusing here would make the client send again a query that will run anyway.
-    if (needsDrain === 1) await this.scheduleDrain(job.sessionId, job.engine, priority).catch(() => undefined);
+    if (needsDrain === 1) {
+      await this.scheduleDrain(job.sessionId, job.engine, priority, home || undefined).catch(() => undefined);
+    }
     return { accepted: true, job: JSON.parse(raw ?? '{}') as QueryJob };
   }
 
@@ -143,10 +153,16 @@ export class Mailbox {
    * Makes sure a drain job will look at this session. While one is active, `keepLastIfActive`
    * queues exactly one follow-up, so an item pushed just as a drain finishes is never stranded.
    * Every drain has a priority (BullMQ takes un-prioritised jobs before all prioritised ones). It goes
-   * to the queue of the session's engine, which only workers serving that engine read.
+   * to the queue of the session's engine, which only workers serving that engine read; with `home`, to
+   * that worker's own queue of the engine (see DrainHomes).
    */
-  async scheduleDrain(sessionId: string, engine: EngineName, priority = this.options.roomPriority): Promise<void> {
-    await this.drainQueues.for(engine).add(
+  async scheduleDrain(
+    sessionId: string,
+    engine: EngineName,
+    priority = this.options.roomPriority,
+    home?: string,
+  ): Promise<void> {
+    await this.drainQueues.for(engine, home).add(
       'drain',
       { sessionId },
       {
@@ -237,6 +253,7 @@ export class Mailbox {
         INLINE_RESULT_BYTES,
         keys.resultsChannel,
         room,
+        this.options.home ?? '',
       ],
     )) as (string | number)[];
     const [state = '', payload = '', nextRaw, nextState = 'running', nextPayload = '', nextCrashes = 0, lost] =

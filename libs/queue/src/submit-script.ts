@@ -8,16 +8,18 @@ import { LuaScript } from './lua-script.ts';
  * The job is sent without what the session decides (fingerprint, room) and completed here.
  *
  * KEYS[1] session, [2] mailbox, [3] job, [4] backlog by room, [5] backlog by engine,
- * [6] sessions by last use, [7] draining flag, [8] rate counter, [9] room priorities.
+ * [6] sessions by last use, [7] draining flag, [8] rate counter, [9] room priorities, [10] worker heartbeats.
  * ARGV[1] session id, [2] engine, [3] job JSON, [4] fingerprint ('' keeps the session's),
  * [5] room ('' keeps the session's), [6] rate limit (0: none), [7] rate window (ms),
  * [8] backlog ceiling, [9] pending ceiling, [10] schema key prefix, [11] schema TTL (ms),
- * [12] job TTL (ms), [13] now (ms), [14] default priority, [15] name of the no-room group.
+ * [12] job TTL (ms), [13] now (ms), [14] default priority, [15] name of the no-room group,
+ * [16] how old a worker's heartbeat may be for it to count as alive (ms).
  *
  * A job id already stored (a client's requestId sent again) adds nothing: {'DUPLICATE', session id}
  * when it is this session's, the refusal REQUEST_ID_TAKEN when another's.
- * Returns {'ok', needsDrain (1 unless a worker drains the session now), priority, item as stored}
- * or a refusal {code, detail}.
+ * Returns {'ok', needsDrain (1 unless a worker drains the session now), priority, item as stored, home}
+ * or a refusal {code, detail}; `home` is the worker that ran the session last when it is alive (its
+ * drain goes to that worker's own queue, where the session's connection is), else ''.
  */
 export const SUBMIT = new LuaScript(`
 local known = redis.call('HGET', KEYS[3], 'sessionId')
@@ -67,5 +69,11 @@ redis.call('ZADD', KEYS[6], 'XX', ARGV[13], ARGV[1])
 local priority = tonumber(redis.call('HGET', KEYS[9], room) or ARGV[14])
 local needsDrain = 1
 if redis.call('EXISTS', KEYS[7]) == 1 then needsDrain = 0 end
-return {'ok', needsDrain, priority, raw}
+local home = ''
+local last = needsDrain == 1 and redis.call('HGET', KEYS[1], 'home')
+if last then
+  local beat = redis.call('HGET', KEYS[10], last)
+  if beat and tonumber(ARGV[13]) - tonumber(cjson.decode(beat).at) <= tonumber(ARGV[16]) then home = last end
+end
+return {'ok', needsDrain, priority, raw, home}
 `);

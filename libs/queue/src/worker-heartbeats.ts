@@ -1,6 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { FleetKeys } from './keys.ts';
 
+/** A worker whose last heartbeat is older than this is gone (killed without a goodbye). Workers beat every second. */
+export const HEARTBEAT_STALE_MS = 10_000;
+
 /** What a worker says about itself every few seconds. */
 export interface WorkerHeartbeat {
   id: string;
@@ -22,7 +25,7 @@ export class WorkerHeartbeats {
   constructor(
     private readonly redis: Redis,
     private readonly keys: FleetKeys,
-    private readonly staleMs: number,
+    private readonly staleMs = HEARTBEAT_STALE_MS,
   ) {}
 
   async beat(heartbeat: WorkerHeartbeat): Promise<void> {
