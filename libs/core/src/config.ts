@@ -57,6 +57,11 @@ export const ENV_SCHEMA = {
   SANDBOX_PIDS: int(256),
   /** Server provisioner: MB a sandbox database may hold before its writes are refused (0 = no cap). */
   SANDBOX_STORAGE_MB: int(256),
+  /**
+   * Server provisioner: running time (ms) of read-only queries (by their command tags) after which a
+   * sandbox is measured again; other queries are measured at once. 0 = measure after every query.
+   */
+  SANDBOX_STORAGE_READ_MS: int(2000),
   /** Server provisioner, PostgreSQL: temp_file_limit of each sandbox login in MB (spilled sorts and hashes). */
   SANDBOX_TEMP_FILE_MB: int(256),
 
@@ -178,6 +183,7 @@ export interface Config {
     templates: boolean;
     templateIdleMs: number;
     storageMb: number;
+    storageReadMs: number;
     tempFileMb: number;
   };
   exams: {
@@ -332,6 +338,7 @@ function toConfig(env: Env): Config {
       templates: env.SANDBOX_TEMPLATES,
       templateIdleMs: env.SANDBOX_TEMPLATE_IDLE_MS,
       storageMb: env.SANDBOX_STORAGE_MB,
+      storageReadMs: env.SANDBOX_STORAGE_READ_MS,
       tempFileMb: env.SANDBOX_TEMP_FILE_MB,
     },
     exams: {

@@ -58,6 +58,7 @@ export async function createSandboxRuntime({ config, logger }: SandboxRuntimeOpt
     engines,
     admins,
     storageCapBytes: config.sandbox.storageMb * 1024 * 1024,
+    storageReadBudgetMs: config.sandbox.storageReadMs,
     ...(config.sandbox.templates
       ? { templates: new ServerTemplates({ fleetId: config.fleetId, idleMs: config.sandbox.templateIdleMs, logger }) }
       : {}),

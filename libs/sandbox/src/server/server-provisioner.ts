@@ -3,6 +3,7 @@ import { AppError, type EngineName, isAppError, type Logger, RepeatFolder } from
 import type { Engine } from '@sqlfleet/engines';
 import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from '../provisioner.ts';
 import { asSandboxError, pingFailure } from '../provisioning.ts';
+import { MeasureSchedule } from './measure-schedule.ts';
 import { assertFleetId, isSandboxName, newPassword, sandboxName } from './sandbox-names.ts';
 import type { SandboxMeta, ServerAdmin } from './server-admin.ts';
 import type { ServerTemplates } from './server-templates.ts';
@@ -16,6 +17,11 @@ export interface ServerProvisionerOptions {
   admins: Partial<Record<EngineName, ServerAdmin>>;
   /** Bytes a sandbox database may hold before its writes are refused; 0: no cap. */
   storageCapBytes?: number;
+  /**
+   * Running time (ms) a sandbox's read-only queries may add up to before the cap measures it again
+   * (SANDBOX_STORAGE_READ_MS; see MeasureSchedule). Default 0: measured after every query.
+   */
+  storageReadBudgetMs?: number;
   /** New sandboxes as copies of a template per fingerprint (SANDBOX_TEMPLATES); absent: DDL + seed each time. */
   templates?: ServerTemplates;
   logger: Logger;
@@ -29,9 +35,12 @@ export interface ServerProvisionerOptions {
 export class ServerProvisioner implements Provisioner {
   readonly kind = 'server' as const;
   private closing?: Promise<void>;
+  /** What this process last measured of each sandbox, to leave read-only queries unmeasured. */
+  private readonly measures: MeasureSchedule;
 
   constructor(private readonly options: ServerProvisionerOptions) {
     assertFleetId(options.fleetId);
+    this.measures = new MeasureSchedule({ readBudgetMs: options.storageReadBudgetMs ?? 0 });
   }
 
   async ensure(spec: SandboxSpec, known?: Sandbox): Promise<EnsureResult> {
@@ -66,7 +75,7 @@ export class ServerProvisioner implements Provisioner {
     const cap = this.options.storageCapBytes ?? 0;
     const { admin, engine } = this.parts(sandbox.engine);
     if (cap <= 0 || !admin.storage) return outcome;
-    return enforceStorageCap(admin.storage, engine, sandbox, cap, outcome);
+    return enforceStorageCap(admin.storage, engine, sandbox, cap, outcome, this.measures);
   }
 
   async destroy(ref: SandboxRef): Promise<void> {
@@ -79,6 +88,7 @@ export class ServerProvisioner implements Provisioner {
       const locked = await admin.withLock(ref.id, async () => {
         await engine.release(targetOf(admin, ref.engine, ref.id, ''));
         await admin.dropSandbox(ref.id, ref.id);
+        this.measures.forget(ref);
       });
       if (!locked.held) throw new AppError('SANDBOX_FAILED', 'Another worker is preparing this sandbox; try again');
     } catch (error) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { QueryOutcome } from '@sqlfleet/contracts';
 import type { EngineName } from '@sqlfleet/core';
 import { createLogger } from '@sqlfleet/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import type { Sandbox } from '../provisioner.ts';
 import { ServerProvisioner } from './server-provisioner.ts';
 import { STORAGE_FULL } from './storage-cap.ts';
@@ -10,12 +10,18 @@ import { testFleet } from './test-fleet.ts';
 
 const fleet = testFleet();
 afterAll(() => fleet.close());
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const limits = { timeoutMs: 10_000, maxRows: 1_000, maxBytes: 1_000_000 };
 const MB = 1024 * 1024;
 
-/** A sandbox, its admin's storage control, and a run() that applies the cap the way a worker does. */
-async function cappedSandbox(engine: EngineName, schema: string, headroomMb: number) {
+/**
+ * A sandbox, its admin's storage control, and a run() that applies the cap the way a worker does.
+ * `storageReadBudgetMs`: as the worker's SANDBOX_STORAGE_READ_MS (absent: measured after every query).
+ */
+async function cappedSandbox(engine: EngineName, schema: string, headroomMb: number, storageReadBudgetMs?: number) {
   const { sandbox } = await fleet.provisioner.ensure({
     sessionId: randomUUID(),
     engine,
@@ -35,6 +41,7 @@ async function cappedSandbox(engine: EngineName, schema: string, headroomMb: num
     engines: fleet.engines,
     admins: fleet.admins(),
     storageCapBytes: cap,
+    ...(storageReadBudgetMs === undefined ? {} : { storageReadBudgetMs }),
     logger: createLogger({ name: 'test', level: 'silent' }),
   });
   const run = async (sql: string): Promise<QueryOutcome> =>
@@ -112,5 +119,95 @@ describe('storage cap on MariaDB', () => {
     expect(await run('CREATE TABLE t2 (id int); INSERT INTO t2 VALUES (1); CALL sneak()')).toMatchObject({
       kind: 'ok',
     });
+  });
+});
+
+/**
+ * Per engine: reads; statements measured at once, among them writes PostgreSQL tags SELECT (CREATE
+ * TABLE AS, SELECT INTO) or EXPLAIN (EXPLAIN ANALYZE runs its statement), and a SELECT that returns no
+ * rows; a fill past 3 MB, the same fill in a function a SELECT calls, and a read that takes a while.
+ */
+const sqlOf = {
+  postgres: {
+    reads: ['SELECT count(*) FROM t', 'SELECT * FROM t; SHOW work_mem', 'WITH x AS (SELECT 1 AS n) SELECT n FROM x'],
+    writes: [
+      'CREATE TABLE c AS SELECT * FROM t',
+      'SELECT * INTO d FROM t',
+      'EXPLAIN ANALYZE INSERT INTO t VALUES (2, null)',
+    ],
+    fill: "INSERT INTO t SELECT g, repeat('x', 500) FROM generate_series(1, 12000) g",
+    writer: `CREATE FUNCTION fill() RETURNS int LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO t SELECT g, repeat('x', 500) FROM generate_series(1, 12000) g; RETURN 1; END $$`,
+    sleep: 'SELECT pg_sleep(0.05)',
+    thaw: 'TRUNCATE t',
+  },
+  mysql: {
+    reads: ['SELECT count(*) FROM t', 'SELECT * FROM t; SHOW TABLES', 'WITH x AS (SELECT 1 AS n) SELECT n FROM x'],
+    writes: ['CREATE TABLE c AS SELECT * FROM t', 'SELECT 1 INTO @one', 'DELETE FROM t WHERE id = 2'],
+    // InnoDB files grow by whole extents: twice as many rows to be sure to pass 3 MB.
+    fill: "INSERT INTO t SELECT seq, repeat('x', 500) FROM seq_1_to_24000",
+    // As in the mysql client: a body of several statements needs a DELIMITER of its own.
+    writer: `DELIMITER //
+CREATE FUNCTION fill() RETURNS int MODIFIES SQL DATA
+BEGIN INSERT INTO t SELECT seq, repeat('x', 500) FROM seq_1_to_24000; RETURN 1; END//
+DELIMITER ;`,
+    sleep: 'SELECT sleep(0.05)',
+    thaw: 'DROP TABLE t',
+  },
+};
+
+describe.each(['postgres', 'mysql'] as const)('storage measures skipped after reads (%s)', (engine) => {
+  const sql = sqlOf[engine];
+
+  it('does not measure after a query that only read a sandbox it just measured', async () => {
+    const { control, run } = await cappedSandbox(engine, 'CREATE TABLE t (id int, pad text)', 3, 60_000);
+    const measure = vi.spyOn(control, 'measure');
+    expect(await run('INSERT INTO t VALUES (1, null)')).toMatchObject({ kind: 'ok' });
+    expect(measure).toHaveBeenCalledTimes(1);
+    for (const read of sql.reads) {
+      expect({ read, out: await run(read) }).toMatchObject({ read, out: { kind: 'ok' } });
+    }
+    expect(measure).toHaveBeenCalledTimes(1);
+    for (const [i, write] of sql.writes.entries()) {
+      expect({ write, out: await run(write) }).toMatchObject({ write, out: { kind: 'ok' } });
+      expect({ write, calls: measure.mock.calls.length }).toEqual({ write, calls: 2 + i });
+    }
+    // A SQL error is always measured: it may be a write the cap refused.
+    expect(await run('SELECT * FROM missing')).toMatchObject({ kind: 'sql-error' });
+    expect(measure).toHaveBeenCalledTimes(2 + sql.writes.length);
+  });
+
+  it('still freezes on the write that passes the cap, answers the next STORAGE_FULL, and thaws once data is gone', async () => {
+    const { sandbox, control, run } = await cappedSandbox(engine, 'CREATE TABLE t (id int, pad text)', 3, 60_000);
+    expect(await run(sql.fill)).toMatchObject({ kind: 'ok' });
+    expect(await control.measure(sandbox.id, sandbox.id)).toMatchObject({ frozen: true });
+    expect(codeOf(await run('INSERT INTO t VALUES (1, null)'))).toBe(STORAGE_FULL);
+    // Frozen, every query is measured, reads too, so the sandbox thaws as soon as data goes.
+    const measure = vi.spyOn(control, 'measure');
+    expect(await run('SELECT count(*) FROM t')).toMatchObject({ kind: 'ok' });
+    expect(await run('SELECT count(*) FROM t')).toMatchObject({ kind: 'ok' });
+    expect(measure).toHaveBeenCalledTimes(2);
+    expect(await run(sql.thaw)).toMatchObject({ kind: 'ok' });
+    expect(await control.measure(sandbox.id, sandbox.id)).toMatchObject({ frozen: false });
+    expect(await run('CREATE TABLE t2 (id int); INSERT INTO t2 VALUES (1)')).toMatchObject({ kind: 'ok' });
+  });
+
+  it('catches a write hidden in a SELECT once the reads since the last measure have run for the budget', async () => {
+    const budgetMs = 500;
+    const { sandbox, control, run } = await cappedSandbox(engine, 'CREATE TABLE t (id int, pad text)', 3, budgetMs);
+    expect(await run(sql.writer)).toMatchObject({ kind: 'ok' });
+    const measure = vi.spyOn(control, 'measure');
+    // Tagged SELECT: left unmeasured unless it alone ran for the budget.
+    const hidden = await run('SELECT fill()');
+    expect(hidden).toMatchObject({ kind: 'ok', results: [{ command: 'SELECT' }] });
+    let readMs = Math.max(1, hidden.durationMs);
+    while (measure.mock.calls.length === 0) {
+      // The budget is reached after at most budgetMs / 50 reads of 50 ms: no endless loop.
+      expect(readMs).toBeLessThan(budgetMs);
+      readMs += Math.max(1, (await run(sql.sleep)).durationMs);
+    }
+    expect(readMs).toBeGreaterThanOrEqual(budgetMs);
+    expect(await control.measure(sandbox.id, sandbox.id)).toMatchObject({ frozen: true });
+    expect(codeOf(await run('INSERT INTO t VALUES (1, null)'))).toBe(STORAGE_FULL);
   });
 });
