@@ -18,10 +18,15 @@ for (const suite of report.testResults ?? []) {
     }
   }
 }
+// A suite whose setup (beforeAll, import) failed has no failed test, only skipped ones: it counts as one
+// failure, or a fleet that never started would read as "0 failed".
 const failedSuites = (report.testResults ?? []).filter(
-  (s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0,
-).length;
+  (s) => s.status === 'failed' && !(s.assertionResults ?? []).some((test) => test.status === 'failed'),
+);
+for (const suite of failedSuites) {
+  console.log(`failed: ${suite.name.replace(process.cwd() + '/', '')} (${(suite.message ?? '').split('\n')[0]})`);
+}
 for (const name of skipped) console.log(`skipped: ${name}`);
-const failed = report.numFailedTests + failedSuites;
+const failed = report.numFailedTests + failedSuites.length;
 console.log(`${report.numPassedTests} passed, ${failed} failed, ${skipped.length} skipped`);
 process.exit(failed > 0 ? 1 : 0);

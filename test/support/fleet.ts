@@ -51,7 +51,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     RATE_LIMIT_PER_MINUTE: '100000',
     // As deployed (README): the workers share the server's budget instead of each taking all of it, so
     // two fleets of the suite at once do not run PostgreSQL out of slots.
-    CONNECTION_BUDGET_WORKERS: String(options.workers ?? 1),
+    CONNECTION_BUDGET_WORKERS: String(Math.max(1, options.workers ?? 1)),
     ...options.env,
   };
   const output: string[] = [];
@@ -79,7 +79,8 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   } catch (error) {
     // A fleet that never became healthy is still running: stop it, or it outlives the test run.
     await Promise.all(processes.map(stopProcess));
-    await removeFleetKeys(fleetId, env);
+    // The health error says why the fleet failed: a cleanup failure (its Redis gone) must not hide it.
+    await removeFleetKeys(fleetId, env).catch(() => undefined);
     throw error;
   }
 
