@@ -4,6 +4,9 @@ import { createLogger, loadConfig } from '@sqlfleet/core';
 import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Provisioner } from './provisioner.ts';
+import { RedisLocks } from './redis-lock.ts';
+import { SandboxManager } from './sandbox-manager.ts';
 import { createSandboxes, type Sandboxes } from './sandboxes.ts';
 
 /** mysql2 connection options of a target (it warns about the `engine` field). */
@@ -58,5 +61,69 @@ describe('SandboxManager.ensure', () => {
     // The stored handle logs in: the next ensure reuses it as it is, without another reset.
     const third = await manager.ensure(sessionId, fingerprint);
     expect(third).toMatchObject({ state: 'reused', sandbox: { target: { password: second.sandbox.target.password } } });
+  });
+});
+
+describe('SandboxManager.sweepOrphans', () => {
+  // CI, under load: a sweep's listing read a pre-warmed sandbox's owner (the exam) before a student claimed
+  // it, and judged it after the exam was deleted: three students' sandboxes were removed as leftovers.
+  it('keeps a sandbox a student claimed after the listing read its owner, once the exam is gone', async () => {
+    const { sessions, manager, exams, compiler } = sandboxes;
+    const provisioner = sandboxes.runtime.provisioners.get('mysql') as Provisioner;
+    const room = `sweep-${randomBytes(3).toString('hex')}`;
+    const fingerprint = `f${randomBytes(4).toString('hex')}`;
+    const dbml = 'Table t { n int }';
+    await sessions.saveSchema(fingerprint, { engine: 'mysql', dbml });
+    const now = Date.now();
+    const exam = {
+      id: randomUUID(),
+      room,
+      engine: 'mysql' as const,
+      fingerprint,
+      dbml,
+      students: 2,
+      target: 2,
+      createdAt: now,
+      expiresAt: now + 60_000,
+    };
+    expect(await exams.create(exam)).toBe(true);
+    for (let i = 0; i < 2; i++) expect(await exams.pushReady(room, exam.id, await manager.prewarm(exam))).toBe(true);
+
+    // The sweep's listing, taken now: both sandboxes still name the exam as their owner.
+    const listing = await provisioner.list();
+    const pooled = listing.filter((ref) => ref.sessionId?.includes(room));
+    expect(pooled).toHaveLength(2);
+
+    const sessionId = randomUUID();
+    await sessions.create({
+      id: sessionId,
+      engine: 'mysql',
+      fingerprint,
+      room,
+      clientId: 'c',
+      createdAt: now,
+      lastUsedAt: now,
+    });
+    const claimed = await manager.ensure(sessionId, fingerprint);
+    expect(claimed).toMatchObject({ claimed: true, state: 'created' });
+    await exams.remove(room);
+
+    // Judged on that earlier listing (a wrapper hands it back), after the claim and the exam's deletion.
+    const stale: Provisioner = Object.assign(Object.create(provisioner) as Provisioner, { list: async () => listing });
+    const sweeper = new SandboxManager({
+      store: sessions,
+      locks: new RedisLocks(redis, new FleetKeys(config.fleetId)),
+      provisioners: new Map([['mysql', stale]]),
+      compiler,
+      exams,
+      logger,
+    });
+    const { sandboxes: removed } = await sweeper.sweepOrphans();
+    const unclaimed = pooled.find((ref) => ref.id !== claimed.sandbox.id);
+    expect(removed.map((ref) => ref.id)).toEqual([unclaimed?.id]);
+
+    // The student's sandbox is still there and still theirs.
+    const next = await manager.ensure(sessionId, fingerprint);
+    expect(next).toMatchObject({ state: 'reused', sandbox: { id: claimed.sandbox.id } });
   });
 });

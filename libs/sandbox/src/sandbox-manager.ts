@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { targetKey } from '@sqlfleet/contracts';
-import { AppError, type EngineName, type Logger } from '@sqlfleet/core';
+import { AppError, type EngineName, type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { SchemaCompiler } from '@sqlfleet/dbml';
 import { examOwner, parseExamOwner } from './exams/exam-owner.ts';
 import type { ExamRecord, ExamStore } from './exams/exam-store.ts';
@@ -114,7 +114,10 @@ export class SandboxManager {
         // The exam is already forgotten, so one that cannot go now is an orphan the next sweep removes.
         await this.destroyPrewarmed(sandbox).catch((error: unknown) => {
           left++;
-          this.options.logger.warn({ room, sandbox: sandbox?.id, err: error }, 'unclaimed sandbox left to the sweep');
+          RepeatFolder.of(this.options.logger).warn(
+            { room, sandbox: sandbox?.id, err: error },
+            'unclaimed sandbox left to the sweep',
+          );
         });
       }
     };
@@ -138,7 +141,7 @@ export class SandboxManager {
       await provisioner.handOver(sandbox);
       return true;
     } catch (error) {
-      this.options.logger.warn(
+      RepeatFolder.of(this.options.logger).warn(
         { sessionId: sandbox.sessionId, err: error },
         'claimed sandbox not handed over: checking it',
       );
@@ -200,12 +203,18 @@ export class SandboxManager {
     const forgotten: string[] = [];
     const existing = new Set<string>();
     const listedAt = Date.now();
+    // Read once the first time it is needed, after the listing: see below.
+    let held: Set<string> | undefined;
     for (const provisioner of new Set(this.options.provisioners.values())) {
       for (const ref of await provisioner.list()) {
         existing.add(ref.id);
         if (ref.ownerUnknown) continue;
         const exam = ref.sessionId === undefined ? undefined : parseExamOwner(ref.sessionId);
         if (exam && (await this.options.exams?.isLive(exam.room, exam.examId))) continue;
+        // The listing read this owner a while ago (a container's metadata, one by one): a student may have
+        // claimed the sandbox since, and then the exam been deleted. A sandbox a session holds is theirs.
+        if (exam) held ??= await this.sandboxesHeldBySessions();
+        if (exam && held?.has(ref.id)) continue;
         if (!ref.sessionId || exam) {
           await provisioner.destroy(ref);
           removed.push(ref);
@@ -234,6 +243,16 @@ export class SandboxManager {
       });
     }
     return { sandboxes: removed, handles: forgotten };
+  }
+
+  /** The ids of the sandboxes the live sessions hold. */
+  private async sandboxesHeldBySessions(): Promise<Set<string>> {
+    const held = new Set<string>();
+    for (const sessionId of await this.options.store.allIds()) {
+      const id = (await this.options.store.get(sessionId))?.sandbox?.id;
+      if (id) held.add(id);
+    }
+    return held;
   }
 
   /** Drops schema templates idle past SANDBOX_TEMPLATE_IDLE_MS, on every provisioner that keeps them. */
