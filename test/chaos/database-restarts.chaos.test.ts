@@ -171,4 +171,8 @@ describe.each(['postgres', 'mysql'] as const)('the shared %s server restarted mi
     // A failed write is a clear, retryable code: the connection was cut under it, or the server was away.
     for (const key of Object.keys(byCode)) expect(key).toMatch(/^(200 CONNECTION_LOST|503 \w+|200 57P01)$/);
   });
+
+  it('logs no warning over and over: repeats are folded', () => {
+    expect(fleet.repeatedWarnings(), fleet.faults()).toEqual([]);
+  });
 });

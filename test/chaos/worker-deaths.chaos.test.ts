@@ -136,4 +136,8 @@ describe(`a worker SIGKILLed and another SIGTERMed while ${STUDENTS} students wr
     expect(code).toBe(0);
     expect(reruns.unknown ?? 0).toBe(0);
   });
+
+  it('logs no warning over and over: repeats are folded', () => {
+    expect(fleet.repeatedWarnings(), fleet.faults()).toEqual([]);
+  });
 });

@@ -225,4 +225,8 @@ describe('exam registration', () => {
     expect((await exams('GET', `/${room}`)).body).toMatchObject({ ready: 0, claimed: 2, missed: 1 });
     expect((await exams('DELETE', `/${room}`)).status).toBe(204);
   }, 120_000);
+
+  it('logs no warning over and over: repeats are folded', () => {
+    expect(fleet.repeatedWarnings(), fleet.faults()).toEqual([]);
+  });
 });

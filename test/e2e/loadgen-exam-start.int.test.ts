@@ -80,4 +80,8 @@ describe('the exam-start rehearsal', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('unknown scenario exam-begin');
   });
+
+  it('logs no warning over and over: repeats are folded', () => {
+    expect(fleet.repeatedWarnings(), fleet.faults()).toEqual([]);
+  });
 });

@@ -108,4 +108,8 @@ describe('Redis SIGKILLed and restarted during 400 writes', () => {
         `(slowest refusal ${Math.round(slowest)} ms), 0 lost, 0 twice`,
     );
   });
+
+  it('logs no warning over and over: repeats are folded', () => {
+    expect(fleet.repeatedWarnings(), fleet.faults()).toEqual([]);
+  });
 });

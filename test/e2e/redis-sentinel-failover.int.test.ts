@@ -162,4 +162,8 @@ describe('the Redis primary SIGKILLed during 400 writes, the sentinels promoting
         `(slowest refusal ${Math.round(slowest)} ms), ${lost} lost, 0 twice, ${stalled} drains stalled`,
     );
   });
+
+  it('logs no warning over and over: repeats are folded', () => {
+    expect(fleet.repeatedWarnings(), fleet.faults()).toEqual([]);
+  });
 });

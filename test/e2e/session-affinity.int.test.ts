@@ -59,4 +59,8 @@ describe('session affinity', () => {
       expect(answer.body).toMatchObject({ success: true, rows: [{ body: 'kept' }] });
     }
   });
+
+  it('logs no warning over and over: repeats are folded', () => {
+    expect(fleet.repeatedWarnings(), fleet.faults()).toEqual([]);
+  });
 });

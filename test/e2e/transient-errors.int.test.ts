@@ -85,4 +85,8 @@ describe.each(['postgres', 'mysql'] as const)('%s: a student whose login cannot 
     const later = await post(fleet.url, { engine, sessionId, query: 'SELECT body FROM notes' });
     expect(later.body).toMatchObject({ success: true, sandbox: 'reused', rows: [{ body: 'mine' }] });
   }, 60_000);
+
+  it('logs no warning over and over: repeats are folded', () => {
+    expect(fleet.repeatedWarnings(), fleet.faults()).toEqual([]);
+  });
 });

@@ -11,6 +11,7 @@ import { createLogger, loadConfig } from '@sqlfleet/core';
 import { closeRedis, connectRedis, isRedisDown } from '@sqlfleet/queue';
 import { dropFleetDatabases } from './databases.ts';
 import { freePort } from './free-port.ts';
+import { WarningTally } from './warning-tally.ts';
 
 export { freePort };
 
@@ -38,6 +39,8 @@ export interface Fleet {
   logs(): string;
   /** The fleet's own warnings and errors, the last 60 (start-up notices about the shared servers left out). */
   faults(): string;
+  /** Warnings some process logged more than `limit` times within 10 s (a repeat the fleet does not fold). */
+  repeatedWarnings(limit?: number): string[];
 }
 
 export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
@@ -56,12 +59,17 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   };
   const output: string[] = [];
   const processes: ChildProcess[] = [];
+  const warnings = new WarningTally();
   const start = (app: string, extraEnv: Record<string, string> = {}): ChildProcess => {
     const child = spawn(process.execPath, ['--import', 'tsx', `apps/${app}/src/main.ts`], {
       cwd: root,
       env: { ...env, ...extraEnv },
     });
-    child.stdout?.on('data', (chunk: Buffer) => output.push(`[${app}] ${chunk}`));
+    const name = `${app}#${processes.length + 1}`;
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output.push(`[${app}] ${chunk}`);
+      warnings.feed(name, chunk.toString());
+    });
     child.stderr?.on('data', (chunk: Buffer) => output.push(`[${app}!] ${chunk}`));
     processes.push(child);
     return child;
@@ -103,6 +111,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
         .map((line) => line.slice(0, 400))
         .slice(-60)
         .join('\n'),
+    repeatedWarnings: (limit = 5) => warnings.over(limit),
     async stop() {
       await Promise.all(processes.map(stopProcess));
       await dropFleetDatabases(fleetId);

@@ -31,7 +31,7 @@ export function buildApp(services: ApiServices, logger: Logger): FastifyInstance
     methods: ['GET', 'POST', 'PUT', 'DELETE'],
   });
   if (services.config.metrics) instrumentHttp(app, services.metrics);
-  registerQueryRoutes(app, services);
+  registerQueryRoutes(app, services, logger);
   registerSessionRoutes(app, services);
   registerOpsRoutes(app, services);
   registerProctorRoutes(app, services);

@@ -1,4 +1,4 @@
-import type { Logger } from '@sqlfleet/core';
+import { type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { SandboxManager } from '@sqlfleet/sandbox';
 import type { ReaperMetrics } from './reaper-metrics.ts';
 
@@ -58,7 +58,8 @@ export class Reaper {
       }
     } catch (error) {
       metrics?.sweepFailed();
-      logger.error({ err: error }, 'reaper sweep failed; next interval tries again');
+      // Every interval while a server or Redis is away: one line per 10 s, with a count.
+      RepeatFolder.of(logger).error({ err: error }, 'reaper sweep failed; next interval tries again');
     }
   }
 }

@@ -83,7 +83,7 @@ export class DrainProcessor {
         const outcome = item.stored ? undefined : await this.runOne(item);
         const { status, next, lost } = await mailbox.complete(item, room, outcome, owner);
         if (status) await publisher.publish(status, true);
-        if (lost) this.options.logger.warn({ sessionId }, 'another drain holds the session now: this one stops');
+        if (lost) this.repeats.warn({ sessionId }, 'another drain holds the session now: this one stops');
         item = next;
       }
     } finally {

@@ -47,7 +47,10 @@ export function startPrewarmWorker(options: PrewarmWorkerOptions): { close(): Pr
   // Repeats for every connection while Redis is away.
   worker.on('error', (error) => RepeatFolder.of(logger).error({ err: error }, 'prewarm worker error'));
   worker.on('failed', (job, error) =>
-    logger.warn({ room: job?.data.room, attemptsMade: job?.attemptsMade, err: error }, 'exam fill attempt failed'),
+    RepeatFolder.of(logger).warn(
+      { room: job?.data.room, attemptsMade: job?.attemptsMade, err: error },
+      'exam fill attempt failed',
+    ),
   );
   let closing: Promise<void> | undefined;
   return {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, isAppError, type Logger } from '@sqlfleet/core';
+import { AppError, isAppError, type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { Server } from 'socket.io';
 import type { DashboardReader, DashboardSnapshot } from './dashboard-reader.ts';
 import type { Access, AccessResolver } from './proctor-access.ts';
@@ -59,7 +59,7 @@ export function startProctorNamespace(options: ProctorNamespaceOptions): { stop:
       try {
         snapshot = await reader.read(granted);
       } catch (error) {
-        logger.warn({ err: error }, 'dashboard read failed');
+        RepeatFolder.of(logger).warn({ err: error }, 'dashboard read failed');
         continue;
       }
       // Local: with connection-state recovery an ordinary emit goes through the Redis adapter first,
@@ -75,7 +75,7 @@ export function startProctorNamespace(options: ProctorNamespaceOptions): { stop:
       const main = io.of('/');
       if (census.ready()) {
         await census.publish(main.adapter.rooms, main.sockets.size).catch((error: unknown) => {
-          logger.warn({ err: error }, 'socket census failed');
+          RepeatFolder.of(logger).warn({ err: error }, 'socket census failed');
         });
       }
       if (namespace.sockets.size > 0) await push();

@@ -1,5 +1,5 @@
 import { roomNameSchema, sessionIdSchema } from '@sqlfleet/contracts';
-import { ENGINE_NAMES, type EngineName, isAppError } from '@sqlfleet/core';
+import { ENGINE_NAMES, type EngineName, isAppError, type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { ProctorServices } from './proctor-services.ts';
 
 /** A refused query's text is kept only this long in the audit trail (it may be a 4 MiB body). */
@@ -15,7 +15,8 @@ export async function recordRefusal(
   body: unknown,
   clientId: string,
   error: unknown,
-  logger: { warn: (fields: object, message: string) => void },
+  /** The process's logger, not a request's child: refusals of every request fold into one line. */
+  logger: Logger,
 ): Promise<void> {
   if (!isAppError(error) || (error.status >= 500 && error.code !== 'QUEUE_FULL')) return;
   const fields = (body ?? {}) as Record<string, unknown>;
@@ -39,6 +40,7 @@ export async function recordRefusal(
       sql: typeof fields.query === 'string' ? fields.query.slice(0, REFUSED_SQL_CHARS) : '',
     });
   } catch (recordError) {
-    logger.warn({ err: recordError }, 'could not record a refused query');
+    // Refusals come in bursts (Redis away: every query refused), so does this.
+    RepeatFolder.of(logger).warn({ err: recordError }, 'could not record a refused query');
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, ERROR_CODES, isErrorCode } from '@sqlfleet/core';
+import { AppError, ERROR_CODES, isErrorCode, type Logger } from '@sqlfleet/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { clientIdOf } from '../client-id.ts';
 import { recordRefusal } from '../proctor/refusal-recorder.ts';
@@ -8,7 +8,7 @@ import { validateCounted, validateRequest } from '../validate-request.ts';
 
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function registerQueryRoutes(app: FastifyInstance, services: ApiServices): void {
+export function registerQueryRoutes(app: FastifyInstance, services: ApiServices, logger: Logger): void {
   const { config, submissions, waiter, jobs, rateLimiter } = services;
 
   /**
@@ -27,7 +27,7 @@ export function registerQueryRoutes(app: FastifyInstance, services: ApiServices)
         throw error;
       }
     } catch (error) {
-      await recordRefusal(services.proctor, request.body, clientId, error, request.log);
+      await recordRefusal(services.proctor, request.body, clientId, error, logger);
       throw error;
     }
   };

@@ -1,5 +1,5 @@
 import type { SandboxTarget } from '@sqlfleet/contracts';
-import { AppError, ENGINE_NAMES, type EngineName, type Logger } from '@sqlfleet/core';
+import { AppError, ENGINE_NAMES, type EngineName, type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { Engine, WatchdogLogin } from '@sqlfleet/engines';
 import type Docker from 'dockerode';
 import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from '../provisioner.ts';
@@ -203,7 +203,10 @@ export class DockerProvisioner implements Provisioner {
       if (!info) return undefined;
       return await this.adopt(name, info, spec, parts, known, deadline, log);
     } catch (error) {
-      log.warn({ err: error }, 'a stopped sandbox container did not come back');
+      RepeatFolder.of(this.options.logger).warn(
+        { sessionId: spec.sessionId, sandbox: name, err: error },
+        'a stopped sandbox container did not come back',
+      );
       return undefined;
     }
   }
@@ -274,7 +277,11 @@ export class DockerProvisioner implements Provisioner {
       if (!host) throw new Error(`container has no address on ${network}`);
       return await seedSandbox({ api: this.api, name, host, adminPassword, spec, parts, createdAt, deadline, log });
     } catch (error) {
-      log.warn({ err: error }, 'sandbox container failed to start or seed: removing it');
+      // Per sandbox: a container engine out of room fails every one of an exam's fill.
+      RepeatFolder.of(this.options.logger).warn(
+        { sessionId: spec.sessionId, sandbox: name, err: error },
+        'sandbox container failed to start or seed: removing it',
+      );
       await removeSandbox(this.api, name, parts.engine).catch((e: unknown) =>
         log.error({ err: e }, 'could not remove a failed sandbox container'),
       );

@@ -216,7 +216,10 @@ export class ServerProvisioner implements Provisioner {
         await engine.applySchema(target, spec.batches);
       }
     } catch (error) {
-      log.warn({ err: error }, 'sandbox build failed: removing it');
+      RepeatFolder.of(this.options.logger).warn(
+        { sessionId: spec.sessionId, engine: spec.engine, sandbox: name, err: error },
+        'sandbox build failed: removing it',
+      );
       await engine.release(target).catch(() => undefined);
       await admin
         .dropSandbox(name, name)

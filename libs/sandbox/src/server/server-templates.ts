@@ -1,5 +1,5 @@
 import type { SandboxTarget } from '@sqlfleet/contracts';
-import type { Logger } from '@sqlfleet/core';
+import { type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { Engine } from '@sqlfleet/engines';
 import type { SandboxSpec } from '../provisioner.ts';
 import { newPassword, templateLogin, templateName } from './sandbox-names.ts';
@@ -45,7 +45,11 @@ export class ServerTemplates {
       await admin.cloneSandbox(template, templateLogin(template), name, name, password);
     } catch (error) {
       // E.g. the reaper dropped it meanwhile: look again next time.
-      log.warn({ err: error }, 'template clone failed: building from DDL instead');
+      // Per sandbox: a server that is away fails every clone of a burst.
+      RepeatFolder.of(this.options.logger).warn(
+        { engine: spec.engine, template, err: error },
+        'template clone failed: building from DDL instead',
+      );
       this.sealed.delete(template);
       return false;
     }
@@ -160,6 +164,8 @@ export class ServerTemplates {
     this.sealed.set(template, now);
     await admin
       .writeMeta(template, { sessionId: TEMPLATE_OWNER, fingerprint, createdAt: now, ready: true })
-      .catch((error: unknown) => this.options.logger.warn({ err: error, template }, 'could not record template use'));
+      .catch((error: unknown) =>
+        RepeatFolder.of(this.options.logger).warn({ err: error, template }, 'could not record template use'),
+      );
   }
 }
