@@ -8,15 +8,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  container,
-  containerApiAvailable,
-  fleetContainers,
-  PODMAN_HOST,
-  removeFleetContainers,
-} from '../support/containers.ts';
+import { container, containerApiAvailable, fleetContainers, startContainerFleet } from '../support/containers.ts';
 import { type ExamWrites, judgeWrites, registerExam, type WriteAnswer, writeAll } from '../support/exam-writes.ts';
-import { type Fleet, startFleet } from '../support/fleet.ts';
+import type { Fleet } from '../support/fleet.ts';
 
 /** `CHAOS_STUDENTS=100 npm run chaos` for an exam of that size (24 by default: a few minutes on two cores). */
 const STUDENTS = Number(process.env.CHAOS_STUDENTS ?? 24);
@@ -28,12 +22,10 @@ let fleet: Fleet;
 
 describe.skipIf(!available)('sandbox containers killed mid-exam (run scripts/podman/setup.sh)', () => {
   beforeAll(async () => {
-    fleet = await startFleet({
+    fleet = await startContainerFleet({
       workers: 2,
       reaper: true,
       env: {
-        SANDBOX_PROVISIONER: 'docker',
-        DOCKER_HOST: PODMAN_HOST,
         OPS_TOKEN: TOKEN,
         EXAM_HEADROOM_PERCENT: '0',
         EXAM_PREWARM_JOBS: '2',
@@ -43,7 +35,6 @@ describe.skipIf(!available)('sandbox containers killed mid-exam (run scripts/pod
   }, 180_000);
   afterAll(async () => {
     await fleet?.stop();
-    if (fleet) await removeFleetContainers(fleet.fleetId);
   }, 180_000);
 
   describe.each(['postgres', 'mysql'] as const)('%s', (engine) => {

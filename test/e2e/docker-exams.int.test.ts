@@ -7,8 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { del, post } from '../support/client.ts';
-import { containerApiAvailable, fleetContainers, PODMAN_HOST, removeFleetContainers } from '../support/containers.ts';
-import { type Fleet, startFleet } from '../support/fleet.ts';
+import { containerApiAvailable, fleetContainers, startContainerFleet } from '../support/containers.ts';
+import type { Fleet } from '../support/fleet.ts';
 import { SHOP_DBML } from '../support/schemas.ts';
 import { until } from '../support/until.ts';
 
@@ -30,13 +30,11 @@ interface ExamAnswer {
 describe.skipIf(!available)('an exam on container sandboxes (run scripts/podman/setup.sh)', () => {
   let fleet: Fleet;
   beforeAll(async () => {
-    fleet = await startFleet({
+    fleet = await startContainerFleet({
       workers: 2,
       // The reaper sweeps all along: a live exam's containers, and claimed ones after it is gone, must stay.
       reaper: true,
       env: {
-        SANDBOX_PROVISIONER: 'docker',
-        DOCKER_HOST: PODMAN_HOST,
         OPS_TOKEN: TOKEN,
         EXAM_HEADROOM_PERCENT: '25',
         REAPER_INTERVAL_MS: String(SWEEP_MS),
@@ -45,7 +43,6 @@ describe.skipIf(!available)('an exam on container sandboxes (run scripts/podman/
   }, 90_000);
   afterAll(async () => {
     await fleet?.stop();
-    if (fleet) await removeFleetContainers(fleet.fleetId);
   }, 90_000);
 
   async function exams(method: 'POST' | 'GET' | 'DELETE', path: string, body?: unknown) {

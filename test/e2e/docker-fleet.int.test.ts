@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { del, get, post } from '../support/client.ts';
-import {
-  container,
-  containerApiAvailable,
-  fleetContainers,
-  PODMAN_HOST,
-  removeFleetContainers,
-} from '../support/containers.ts';
-import { type Fleet, startFleet } from '../support/fleet.ts';
+import { container, containerApiAvailable, fleetContainers, startContainerFleet } from '../support/containers.ts';
+import type { Fleet } from '../support/fleet.ts';
 import { LIBRARY_DBML, SHOP_DBML } from '../support/schemas.ts';
 import { until } from '../support/until.ts';
 
@@ -21,12 +15,10 @@ const sessionContainers = async (fleet: Fleet, sessionId: string) =>
 describe.skipIf(!available)('a fleet on container sandboxes (run scripts/podman/setup.sh)', () => {
   let fleet: Fleet;
   beforeAll(async () => {
-    fleet = await startFleet({
+    fleet = await startContainerFleet({
       workers: 1,
       reaper: true,
       env: {
-        SANDBOX_PROVISIONER: 'docker',
-        DOCKER_HOST: PODMAN_HOST,
         SESSION_TTL_MS: String(TTL_MS),
         REAPER_INTERVAL_MS: '1000',
       },
@@ -34,7 +26,6 @@ describe.skipIf(!available)('a fleet on container sandboxes (run scripts/podman/
   }, 90_000);
   afterAll(async () => {
     await fleet?.stop();
-    if (fleet) await removeFleetContainers(fleet.fleetId);
   }, 90_000);
 
   it('reports the container API’s circuit as closed in /api/health', async () => {
