@@ -54,10 +54,10 @@ function mailboxOf(jobs: QueryJob[]) {
 }
 
 const observer = {
-  started: async () => undefined,
-  finished: async () => undefined,
-  failed: async () => undefined,
-  retrying: async () => undefined,
+  started: () => undefined,
+  finished: () => undefined,
+  failed: () => undefined,
+  retrying: () => undefined,
 } as unknown as QueryObserver;
 
 /** A drain job whose BullMQ attempts are used up: the query's retries must not depend on them. */

@@ -108,25 +108,25 @@ export class DrainProcessor {
     const query = item.job;
     const log = this.options.logger.child({ jobId: query.jobId, sessionId: query.sessionId, engine: query.engine });
     if (item.crashes >= maxCrashes) {
-      void observer.started(query);
+      observer.started(query);
       // Handing it to the next worker would take that one down too.
       log.error({ crashes: item.crashes, sql: query.query }, 'query ended every worker that ran it; failing it');
       const failure = failureOf(
         new AppError('QUERY_CRASHED_WORKER', `This query ended ${item.crashes} worker processes; it is not run again`),
       );
-      void observer.failed(query, failure.code, 0, Date.now());
+      observer.failed(query, failure.code, 0, Date.now());
       return { state: 'failed', payload: JSON.stringify(failure) };
     }
     let firstFailureAt: number | undefined;
     for (let tries = 1; ; tries++) {
       const startedAtMs = Date.now();
-      void observer.started(query);
+      observer.started(query);
       log.debug({ sql: query.query, tries }, 'running query');
       const startedAt = performance.now();
       try {
         const result = await runner.run(query, item.crashes);
         log.info({ success: result.success, sandbox: result.sandbox, durationMs: result.durationMs }, 'query done');
-        void observer.finished(query, result, performance.now() - startedAt, startedAtMs);
+        observer.finished(query, result, performance.now() - startedAt, startedAtMs);
         return { state: 'done', payload: JSON.stringify(result) };
       } catch (error) {
         firstFailureAt ??= startedAt;
@@ -135,10 +135,10 @@ export class DrainProcessor {
         if (delayMs === undefined) {
           log.error({ err: error, tries, failingForMs: Math.round(failingForMs) }, 'query failed');
           const failure = failureOf(error);
-          void observer.failed(query, failure.code, performance.now() - startedAt, startedAtMs);
+          observer.failed(query, failure.code, performance.now() - startedAt, startedAtMs);
           return { state: 'failed', payload: JSON.stringify(failure) };
         }
-        void observer.retrying(query);
+        observer.retrying(query);
         this.repeats.warn(
           { err: error, jobId: query.jobId, sessionId: query.sessionId, engine: query.engine, tries, delayMs },
           'query could not run; the drain will retry',

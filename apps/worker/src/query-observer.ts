@@ -3,7 +3,15 @@ import { type OutcomeLabel, outcomeOf, type QueryJob, type QueryResult } from '@
 import { type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { AuditLog, RoomStats, WorkerHeartbeats } from '@sqlfleet/queue';
 import type { Redis } from 'ioredis';
+import { FiguresBatch } from './figures-batch.ts';
 import type { WorkerMetrics } from './worker-metrics.ts';
+
+/**
+ * How long the rooms' figures and the audit entries wait to be written together. A worker at full
+ * load finishes tens of queries in this time: one MULTI carries them all, with each room's counters
+ * summed, instead of about twenty Redis commands per query.
+ */
+const FLUSH_MS = 100;
 
 export interface QueryObserverOptions {
   redis: Redis;
@@ -22,42 +30,48 @@ export interface QueryObserverOptions {
 
 /**
  * Everything a worker tells the rest of the fleet about the queries it runs: Prometheus
- * metrics, the rooms' live figures, the audit trail (one Redis round trip per query, after the
- * student has the result) and a heartbeat with its load. A failure to record is logged and
- * never fails the student's query.
+ * metrics, the rooms' live figures and the audit trail (written in batches every FLUSH_MS, after
+ * the students have their results) and a heartbeat with its load. A failure to record is logged
+ * and never fails the student's query.
  */
 export class QueryObserver {
   readonly id = `w-${randomBytes(4).toString('hex')}`;
   private busy = 0;
   private timer: NodeJS.Timeout | undefined;
+  private batch = new FiguresBatch();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: QueryObserverOptions) {
     options.metrics.concurrency.set(options.concurrency);
   }
 
-  async started(job: QueryJob): Promise<void> {
+  started(job: QueryJob): void {
     this.busy++;
     this.options.metrics.busy.set(this.busy);
     const staleAt = Date.now() + job.limits.timeoutMs + this.options.staleAfterMs;
-    await this.options.stats.started(job.jobId, job.room, staleAt).catch((error) => this.warn(error));
+    this.batch.start(
+      job.room === undefined ? { jobId: job.jobId, staleAt } : { jobId: job.jobId, room: job.room, staleAt },
+    );
+    this.schedule();
   }
 
-  async finished(job: QueryJob, result: QueryResult, runMs: number, startedAt: number): Promise<void> {
+  finished(job: QueryJob, result: QueryResult, runMs: number, startedAt: number): void {
     const outcome = outcomeOf(result);
     this.options.metrics.finished(result, outcome, runMs / 1000, (startedAt - job.submittedAt) / 1000);
-    await this.record(job, outcome, result.durationMs, runMs, startedAt);
+    this.record(job, outcome, result.durationMs, runMs, startedAt);
   }
 
-  async failed(job: QueryJob, code: string, runMs: number, startedAt: number): Promise<void> {
+  failed(job: QueryJob, code: string, runMs: number, startedAt: number): void {
     this.options.metrics.failed(job.engine, code, (startedAt - job.submittedAt) / 1000);
-    await this.record(job, { kind: 'failed', code }, 0, runMs, startedAt);
+    this.record(job, { kind: 'failed', code }, 0, runMs, startedAt);
   }
 
   /** The query goes back to the queue for another attempt: it no longer runs here. */
-  async retrying(job: QueryJob): Promise<void> {
+  retrying(job: QueryJob): void {
     this.busy = Math.max(0, this.busy - 1);
     this.options.metrics.busy.set(this.busy);
-    await this.options.stats.stopped(job.jobId, job.room).catch((error) => this.warn(error));
+    this.batch.stop(job.jobId, job.room);
+    this.schedule();
   }
 
   /** Beats every `everyMs` until `stop()`. */
@@ -84,42 +98,56 @@ export class QueryObserver {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.options.heartbeats.leave(this.id).catch((error) => this.warn(error));
+    await this.flush();
   }
 
-  private async record(
-    job: QueryJob,
-    outcome: OutcomeLabel,
-    durationMs: number,
-    runMs: number,
-    startedAt: number,
-  ): Promise<void> {
+  /** Writes what the batch holds now (at shutdown, after the last drains: nothing is left unwritten). */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const batch = this.batch;
+    if (batch.empty) return;
+    this.batch = new FiguresBatch();
+    const { stats, audit, redis } = this.options;
+    const pipeline = redis.multi();
+    // Stopped before started: a query retried and taken again within one batch ends up running.
+    stats.addStopped(pipeline, batch.stopped);
+    stats.addRunning(pipeline, [...batch.started.values()]);
+    stats.addFinished(pipeline, batch.finished);
+    audit.add(pipeline, batch.audit);
+    await pipeline.exec().catch((error) => this.warn(error));
+  }
+
+  private schedule(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => void this.flush(), FLUSH_MS);
+    this.flushTimer.unref();
+  }
+
+  private record(job: QueryJob, outcome: OutcomeLabel, durationMs: number, runMs: number, startedAt: number): void {
     this.busy = Math.max(0, this.busy - 1);
     this.options.metrics.busy.set(this.busy);
     const now = Date.now();
     const waitMs = Math.max(0, startedAt - job.submittedAt);
-    const pipeline = this.options.redis.multi();
-    this.options.stats.addFinished(pipeline, job.jobId, {
-      sessionId: job.sessionId,
-      outcome,
-      waitMs,
-      runMs,
-      at: now,
-      ...(job.room ? { room: job.room } : {}),
-    });
-    this.options.audit.add(pipeline, {
-      at: new Date(now).toISOString(),
-      ...(job.room ? { room: job.room } : {}),
-      sessionId: job.sessionId,
-      clientId: job.clientId ?? '',
-      engine: job.engine,
-      jobId: job.jobId,
-      outcome: outcome.kind,
-      code: outcome.code,
-      durationMs: Math.round(durationMs || runMs),
-      waitMs: Math.round(waitMs),
-      sql: job.query,
-    });
-    await pipeline.exec().catch((error) => this.warn(error));
+    const room = job.room === undefined ? {} : { room: job.room };
+    this.batch.finish(
+      job.jobId,
+      { ...room, sessionId: job.sessionId, outcome, waitMs, runMs, at: now },
+      {
+        at: new Date(now).toISOString(),
+        ...room,
+        sessionId: job.sessionId,
+        clientId: job.clientId ?? '',
+        engine: job.engine,
+        jobId: job.jobId,
+        outcome: outcome.kind,
+        code: outcome.code,
+        durationMs: Math.round(durationMs || runMs),
+        waitMs: Math.round(waitMs),
+        sql: job.query,
+      },
+    );
+    this.schedule();
   }
 
   private warn(error: unknown): void {

@@ -59,22 +59,30 @@ export class AuditLog {
     this.now = options.now ?? Date.now;
   }
 
-  /** Adds the entry to a pipeline (a worker writes it with the room's figures in one round trip). */
-  add(pipeline: ChainableCommander, entry: Omit<AuditEntry, 'room'> & { room?: string }): void {
-    const key = this.keys.audit(entry.room ?? NO_ROOM);
-    const fields = AUDIT_FIELDS.flatMap((name) => [
-      name,
-      String(name === 'room' ? (entry.room ?? NO_ROOM) : entry[name]),
-    ]);
-    pipeline.xadd(key, 'MINID', '~', String(this.now() - this.options.retentionMs), '*', ...fields);
-    pipeline.xtrim(key, 'MAXLEN', '~', this.options.maxEntriesPerRoom);
-    // A room nobody writes to any more disappears once its newest entry is past retention.
-    pipeline.pexpire(key, this.options.retentionMs);
+  /**
+   * Appends entries in `pipeline` (a worker writes a batch with the rooms' figures in one round trip),
+   * trimming each room's stream once for all of them.
+   */
+  add(pipeline: ChainableCommander, entries: readonly (Omit<AuditEntry, 'room'> & { room?: string })[]): void {
+    const rooms = new Set<string>();
+    const oldest = String(this.now() - this.options.retentionMs);
+    for (const entry of entries) {
+      const room = entry.room ?? NO_ROOM;
+      rooms.add(room);
+      const fields = AUDIT_FIELDS.flatMap((name) => [name, String(name === 'room' ? room : entry[name])]);
+      pipeline.xadd(this.keys.audit(room), 'MINID', '~', oldest, '*', ...fields);
+    }
+    for (const room of rooms) {
+      const key = this.keys.audit(room);
+      pipeline.xtrim(key, 'MAXLEN', '~', this.options.maxEntriesPerRoom);
+      // A room nobody writes to any more disappears once its newest entry is past retention.
+      pipeline.pexpire(key, this.options.retentionMs);
+    }
   }
 
   async append(entry: Omit<AuditEntry, 'room'> & { room?: string }): Promise<void> {
     const pipeline = this.redis.multi();
-    this.add(pipeline, entry);
+    this.add(pipeline, [entry]);
     await pipeline.exec();
   }
 

@@ -27,6 +27,7 @@ export {
   type FinishedQuery,
   type Percentiles,
   RoomStats,
+  type RunningQuery,
   type ScopeFigures,
   WINDOW_BUCKETS,
 } from './room-stats.ts';

@@ -26,6 +26,13 @@ export interface FinishedQuery {
   at: number;
 }
 
+export interface RunningQuery {
+  jobId: string;
+  room?: string;
+  /** When it counts as lost (its worker died) if still running: its time limit and a margin from its start. */
+  staleAt: number;
+}
+
 export interface Percentiles {
   p50: number | null;
   p95: number | null;
@@ -67,36 +74,60 @@ export class RoomStats {
     this.now = options.now ?? Date.now;
   }
 
-  /** A worker took a query: it counts as running until finished, or until `staleAt` if its worker died. */
-  async started(jobId: string, room: string | undefined, staleAt: number): Promise<void> {
-    const key = this.keys.running(room ?? NO_ROOM);
-    // The key lives as long as its latest member might: NX sets a first expiry, GT only extends it.
-    await this.redis
-      .multi()
-      .zadd(key, staleAt, jobId)
-      .pexpireat(key, staleAt, 'NX')
-      .pexpireat(key, staleAt, 'GT')
-      .exec();
+  /**
+   * Queries a worker took: each counts as running until finished, or until its `staleAt` if its worker died.
+   * One ZADD per room; the key lives as long as its latest member might (NX sets a first expiry, GT only
+   * extends it).
+   */
+  addRunning(pipeline: ChainableCommander, queries: readonly RunningQuery[]): void {
+    for (const [room, group] of byRoom(queries)) {
+      const key = this.keys.running(room);
+      const latest = Math.max(...group.map((q) => q.staleAt));
+      pipeline.zadd(key, ...group.flatMap((q) => [q.staleAt, q.jobId]));
+      pipeline.pexpireat(key, latest, 'NX');
+      pipeline.pexpireat(key, latest, 'GT');
+    }
   }
 
-  /** The query stopped running without finishing (it goes back to the queue). */
-  async stopped(jobId: string, room: string | undefined): Promise<void> {
-    await this.redis.zrem(this.keys.running(room ?? NO_ROOM), jobId);
+  /** Queries that stopped running, finished or not (a retried one goes back to the queue): one ZREM per room. */
+  addStopped(pipeline: ChainableCommander, queries: readonly { jobId: string; room?: string }[]): void {
+    for (const [room, group] of byRoom(queries)) {
+      pipeline.zrem(this.keys.running(room), ...group.map((q) => q.jobId));
+    }
   }
 
-  addFinished(pipeline: ChainableCommander, jobId: string, query: FinishedQuery): void {
-    const room = query.room ?? NO_ROOM;
-    pipeline.zrem(this.keys.running(room), jobId);
-    pipeline.zadd(this.keys.rooms, query.at, room);
-    pipeline.zadd(this.keys.roomSessions(room), query.at, query.sessionId);
-    pipeline.pexpire(this.keys.roomSessions(room), this.options.sessionTtlMs);
-    for (const scope of [FLEET, scopeOf(room)]) {
-      const key = this.keys.statsBucket(scope, Math.floor(query.at / BUCKET_MS));
-      pipeline.hincrby(key, outcomeField(query.outcome), 1);
-      if (query.outcome.kind !== 'refused') {
-        pipeline.hincrby(key, `w:${bucketOf(query.waitMs)}`, 1);
-        pipeline.hincrby(key, `r:${bucketOf(query.runMs)}`, 1);
+  /**
+   * Finished queries into the rooms' and the fleet's ten-second buckets, counted together: one HINCRBY
+   * per bucket and field, however many queries the batch holds.
+   */
+  addFinished(pipeline: ChainableCommander, queries: readonly FinishedQuery[]): void {
+    const roomsAt = new Map<string, number>();
+    const buckets = new Map<string, Map<string, number>>();
+    const count = (key: string, field: string) => {
+      const fields = buckets.get(key) ?? new Map<string, number>();
+      fields.set(field, (fields.get(field) ?? 0) + 1);
+      buckets.set(key, fields);
+    };
+    for (const query of queries) {
+      const room = query.room ?? NO_ROOM;
+      roomsAt.set(room, Math.max(roomsAt.get(room) ?? 0, query.at));
+      for (const scope of [FLEET, scopeOf(room)]) {
+        const key = this.keys.statsBucket(scope, Math.floor(query.at / BUCKET_MS));
+        count(key, outcomeField(query.outcome));
+        if (query.outcome.kind !== 'refused') {
+          count(key, `w:${bucketOf(query.waitMs)}`);
+          count(key, `r:${bucketOf(query.runMs)}`);
+        }
       }
+    }
+    if (roomsAt.size > 0) pipeline.zadd(this.keys.rooms, ...[...roomsAt].flatMap(([room, at]) => [at, room]));
+    for (const [room, group] of byRoom(queries)) {
+      const key = this.keys.roomSessions(room);
+      pipeline.zadd(key, ...group.flatMap((q) => [q.at, q.sessionId]));
+      pipeline.pexpire(key, this.options.sessionTtlMs);
+    }
+    for (const [key, fields] of buckets) {
+      for (const [field, n] of fields) pipeline.hincrby(key, field, n);
       pipeline.pexpire(key, (WINDOW_BUCKETS + 6) * BUCKET_MS);
     }
   }
@@ -196,4 +227,16 @@ function summarise(buckets: number[], hashes: Record<string, string>[]): Omit<Sc
     p95: quantileOf(counts, 0.95) ?? null,
   });
   return { lastMinute: { queries, waitMs: percentiles(wait), runMs: percentiles(run), outcomes }, series };
+}
+
+/** Groups by room (`NO_ROOM` for queries without one), keeping each group in order. */
+function byRoom<T extends { room?: string }>(items: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const room = item.room ?? NO_ROOM;
+    const group = groups.get(room) ?? [];
+    group.push(item);
+    groups.set(room, group);
+  }
+  return groups;
 }
