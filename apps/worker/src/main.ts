@@ -155,6 +155,8 @@ shutdown.add('worker', async () => {
   processor.stop();
   await observer.stop();
   await Promise.all(workers.map((worker) => worker.close()));
+  // The figures of the queries the closing drains finished, before Redis closes.
+  await observer.flush();
   await homes.handOver(home);
 });
 const prewarmRedis = connectRedis(config.redis, logger);
