@@ -49,9 +49,7 @@ export class QueryObserver {
     this.busy++;
     this.options.metrics.busy.set(this.busy);
     const staleAt = Date.now() + job.limits.timeoutMs + this.options.staleAfterMs;
-    this.batch.start(
-      job.room === undefined ? { jobId: job.jobId, staleAt } : { jobId: job.jobId, room: job.room, staleAt },
-    );
+    this.batch.start({ jobId: job.jobId, staleAt, ...(job.room ? { room: job.room } : {}) });
     this.schedule();
   }
 
@@ -129,7 +127,7 @@ export class QueryObserver {
     this.options.metrics.busy.set(this.busy);
     const now = Date.now();
     const waitMs = Math.max(0, startedAt - job.submittedAt);
-    const room = job.room === undefined ? {} : { room: job.room };
+    const room = job.room ? { room: job.room } : {};
     this.batch.finish(
       job.jobId,
       { ...room, sessionId: job.sessionId, outcome, waitMs, runMs, at: now },
