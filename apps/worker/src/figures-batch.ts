@@ -24,7 +24,7 @@ export class FiguresBatch {
   /** The query no longer runs (retried, failed or finished). */
   stop(jobId: string, room: string | undefined): void {
     // Written as running by an earlier batch: take it out; else it never went in.
-    if (!this.started.delete(jobId)) this.stopped.push(room === undefined ? { jobId } : { jobId, room });
+    if (!this.started.delete(jobId)) this.stopped.push(room ? { jobId, room } : { jobId });
   }
 
   finish(jobId: string, query: FinishedQuery, entry: AuditRecord): void {
