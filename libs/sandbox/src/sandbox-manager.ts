@@ -201,20 +201,22 @@ export class SandboxManager {
     const { store, locks } = this.options;
     const removed: SandboxRef[] = [];
     const forgotten: string[] = [];
-    const existing = new Set<string>();
     const listedAt = Date.now();
-    // Read once the first time it is needed, after the listing: see below.
-    let held: Set<string> | undefined;
+    const listings: [Provisioner, SandboxRef[]][] = [];
     for (const provisioner of new Set(this.options.provisioners.values())) {
-      for (const ref of await provisioner.list()) {
-        existing.add(ref.id);
+      listings.push([provisioner, await provisioner.list()]);
+    }
+    const existing = new Set(listings.flatMap(([, refs]) => refs.map((ref) => ref.id)));
+    // Read after the listings: a student may have claimed a pre-warmed sandbox after its owner (the exam)
+    // was read (a container's metadata, one by one), and the exam been deleted since. Theirs now.
+    const held = await this.sessionSandboxes();
+    const heldIds = new Set([...held.values()].map((sandbox) => sandbox.id));
+    for (const [provisioner, refs] of listings) {
+      for (const ref of refs) {
         if (ref.ownerUnknown) continue;
         const exam = ref.sessionId === undefined ? undefined : parseExamOwner(ref.sessionId);
         if (exam && (await this.options.exams?.isLive(exam.room, exam.examId))) continue;
-        // The listing read this owner a while ago (a container's metadata, one by one): a student may have
-        // claimed the sandbox since, and then the exam been deleted. A sandbox a session holds is theirs.
-        if (exam) held ??= await this.sandboxesHeldBySessions();
-        if (exam && held?.has(ref.id)) continue;
+        if (exam && heldIds.has(ref.id)) continue;
         if (!ref.sessionId || exam) {
           await provisioner.destroy(ref);
           removed.push(ref);
@@ -230,10 +232,9 @@ export class SandboxManager {
         if (orphan) removed.push(ref);
       }
     }
-    for (const sessionId of await store.allIds()) {
-      const session = await store.get(sessionId);
+    for (const [sessionId, sandbox] of held) {
       // A sandbox made after the listing is simply not in it yet.
-      if (!session?.sandbox || existing.has(session.sandbox.id) || session.sandbox.createdAt >= listedAt) continue;
+      if (existing.has(sandbox.id) || sandbox.createdAt >= listedAt) continue;
       await locks.run(`sandbox:${sessionId}`, async () => {
         const fresh = await store.get(sessionId);
         if (fresh?.sandbox && !existing.has(fresh.sandbox.id) && fresh.sandbox.createdAt < listedAt) {
@@ -245,12 +246,12 @@ export class SandboxManager {
     return { sandboxes: removed, handles: forgotten };
   }
 
-  /** The ids of the sandboxes the live sessions hold. */
-  private async sandboxesHeldBySessions(): Promise<Set<string>> {
-    const held = new Set<string>();
+  /** The sandbox each live session holds, by session id. */
+  private async sessionSandboxes(): Promise<Map<string, Sandbox>> {
+    const held = new Map<string, Sandbox>();
     for (const sessionId of await this.options.store.allIds()) {
-      const id = (await this.options.store.get(sessionId))?.sandbox?.id;
-      if (id) held.add(id);
+      const sandbox = (await this.options.store.get(sessionId))?.sandbox;
+      if (sandbox) held.set(sessionId, sandbox);
     }
     return held;
   }
