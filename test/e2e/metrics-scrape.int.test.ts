@@ -38,7 +38,14 @@ beforeAll(async () => {
       REAPER_INTERVAL_MS: '1000',
     },
   });
-}, 90_000);
+  // The API answers health before the worker and reaper (still loading) serve their metrics port.
+  const ready = await until(
+    () => all().catch((error: unknown) => error as Error),
+    (scraped) => !(scraped instanceof Error),
+    60_000,
+  );
+  if (ready instanceof Error) throw new Error(`metrics not served: ${ready.message}\n${fleet.faults()}`);
+}, 150_000);
 afterAll(async () => {
   await fleet?.stop();
 }, 90_000);
