@@ -19,7 +19,7 @@ const sandboxes = await createSandboxes({ config, logger, redis, keys });
 shutdown.add('sandboxes', () => sandboxes.close());
 
 const metrics = new ReaperMetrics();
-const metricsServer = serveMetrics(metrics.registry, config.reaperMetricsPort, config.http.host);
+const metricsServer = await serveMetrics(metrics.registry, config.reaperMetricsPort, config.http.host);
 if (metricsServer) shutdown.add('metrics', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
 const reaper = new Reaper({
   manager: sandboxes.manager,

@@ -59,7 +59,7 @@ metrics.watchConnections(
       }),
     ),
 );
-const metricsServer = metrics.listen(config.worker.metricsPort, config.http.host);
+const metricsServer = await metrics.listen(config.worker.metricsPort, config.http.host);
 if (metricsServer) shutdown.add('metrics', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
 const heartbeats = new WorkerHeartbeats(redis, keys);
 const observer = new QueryObserver({

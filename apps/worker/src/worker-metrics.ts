@@ -119,8 +119,8 @@ export class WorkerMetrics {
     gauge('sqlfleet_engine_connection_waiters', 'Queries of this worker waiting for a connection', (f) => f.waiting);
   }
 
-  /** Serves GET /metrics on `port` (0: not served). */
-  listen(port: number, host: string): Server | undefined {
+  /** Serves GET /metrics on `port` (0: not served); rejects when the port cannot be taken. */
+  listen(port: number, host: string): Promise<Server | undefined> {
     return serveMetrics(this.registry, port, host);
   }
 }

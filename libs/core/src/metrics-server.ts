@@ -6,9 +6,13 @@ export interface MetricsSource {
   readonly contentType: string;
 }
 
-/** A bare HTTP server for GET /metrics, for processes without an API of their own; port 0: not served. */
-export function serveMetrics(source: MetricsSource, port: number, host: string): Server | undefined {
-  if (port === 0) return undefined;
+/**
+ * A bare HTTP server for GET /metrics, for processes without an API of their own; port 0: not served.
+ * Resolves once it listens; a port it cannot take rejects with an error naming it, so the process stops at
+ * start with a clear line instead of dying later of an 'error' event nobody listened to.
+ */
+export function serveMetrics(source: MetricsSource, port: number, host: string): Promise<Server | undefined> {
+  if (port === 0) return Promise.resolve(undefined);
   const server = createServer((request, response) => {
     if (request.url !== '/metrics') {
       response.writeHead(404).end();
@@ -19,6 +23,10 @@ export function serveMetrics(source: MetricsSource, port: number, host: string):
       .then((body) => response.writeHead(200, { 'content-type': source.contentType }).end(body))
       .catch(() => response.writeHead(500).end());
   });
-  server.listen(port, host);
-  return server;
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new Error(`cannot serve metrics on ${host}:${port}: ${error.code ?? error.message}`, { cause: error })),
+    );
+    server.listen(port, host, () => resolve(server));
+  });
 }
