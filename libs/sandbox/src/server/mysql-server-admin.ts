@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { type Logger, RepeatFolder } from '@sqlfleet/core';
 import { rollBackPreparedXa } from '@sqlfleet/engines';
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise';
@@ -107,6 +108,7 @@ export class MysqlServerAdmin implements ServerAdmin {
   private readonly copyPool: Pool;
   private readonly templates: MysqlTemplateCopy;
   private metaReady?: Promise<void>;
+  private lockKey?: Promise<string>;
   private closing?: Promise<void>;
 
   constructor(options: MysqlServerAdminOptions = {}) {
@@ -246,16 +248,16 @@ export class MysqlServerAdmin implements ServerAdmin {
   }
 
   async withLock<T>(name: string, fn: () => Promise<T>): Promise<LockResult<T>> {
+    const lock = await this.lockName(name);
     const connection = await this.lockPool.getConnection();
     let broken = false;
     try {
-      // GET_LOCK names are server-wide and at most 64 characters: sandbox names already are.
-      const [rows] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS held', [name]);
+      const [rows] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS held', [lock]);
       if (Number(rows[0]?.held) !== 1) return { held: false };
       try {
         return { held: true, value: await fn() };
       } finally {
-        await connection.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => {
+        await connection.query('SELECT RELEASE_LOCK(?)', [lock]).catch(() => {
           broken = true;
         });
       }
@@ -318,6 +320,30 @@ export class MysqlServerAdmin implements ServerAdmin {
       this.metaReady = undefined;
     });
     return this.metaReady;
+  }
+
+  /**
+   * GET_LOCK names are server-wide and any login may take any name: one named after the sandbox would let a
+   * student who knows a neighbour's sandbox name hold its lock and fail its next query. The name is keyed
+   * with a secret kept in the metadata database, which sandbox logins cannot read (at most 64 characters).
+   */
+  private async lockName(name: string): Promise<string> {
+    this.lockKey ??= (async () => {
+      await this.meta();
+      const table = `${ident(this.metaDatabase)}.lock_key`;
+      await this.pool.query(`CREATE TABLE IF NOT EXISTS ${table} (id TINYINT PRIMARY KEY, secret CHAR(64) NOT NULL)`);
+      // The first process to get here sets the key for every worker of every fleet on this server.
+      await this.pool.query(`INSERT IGNORE INTO ${table} (id, secret) VALUES (1, ?)`, [
+        randomBytes(32).toString('hex'),
+      ]);
+      const [rows] = await this.pool.query<RowDataPacket[]>(`SELECT secret FROM ${table} WHERE id = 1`);
+      return String(rows[0]?.secret);
+    })();
+    this.lockKey.catch(() => {
+      this.lockKey = undefined;
+    });
+    const key = await this.lockKey;
+    return `sqlfleet:${createHmac('sha256', key).update(name).digest('hex').slice(0, 48)}`;
   }
 
   private metaSelect(): string {
