@@ -1,4 +1,5 @@
-import { type Logger, type RedisTarget, RepeatFolder } from '@sqlfleet/core';
+import type { Socket } from 'node:net';
+import { coalesceWrites, type Logger, type RedisTarget, RepeatFolder } from '@sqlfleet/core';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -23,6 +24,8 @@ export function connectRedis(target: RedisTarget, logger: Logger, options: Redis
   };
   const redis =
     target.kind === 'url' ? new Redis(target.url, withPassword(shared, target.password)) : sentinel(target, shared);
+  // Commands issued in one tick (several drains', a request's) go out in one write, on every (re)connect.
+  redis.on('connect', () => coalesceWrites((redis as unknown as { stream: Socket }).stream));
   // Reconnect attempts repeat the same error, on every connection the process holds: one line per interval.
   const folder = RepeatFolder.of(logger);
   redis.on('error', (error: Error) => folder.warn({ err: error }, 'redis connection error'));

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { EngineOptions } from '../engine-options.ts';
 import { PooledEngine } from '../pooled-engine.ts';
 import { type RecordedTransactions, type ScriptConnection, StaleConnection } from '../script-runner.ts';
+import { coalescingSocket } from './coalescing-socket.ts';
 import { postgresConnectFailure, postgresErrors } from './postgres-errors.ts';
 import { splitPostgres } from './postgres-splitter.ts';
 import { runPostgresStatement } from './postgres-statement.ts';
@@ -122,7 +123,7 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
   }
 
   protected async connect(target: SandboxTarget): Promise<PgConnection> {
-    const client = new pg.Client({ ...this.connectionConfig(target), types: POSTGRES_TYPES });
+    const client = new pg.Client({ ...this.connectionConfig(target), types: POSTGRES_TYPES, stream: coalescingSocket });
     let markGone: (err: Error) => void = () => undefined;
     const gone = new Promise<never>((_, reject) => {
       markGone = reject;
