@@ -78,14 +78,14 @@ const waitingIn = async (home?: string) => {
 describe('drain homes', () => {
   it('sends a session’s next drain to the worker that ran it while that worker beats, else to the shared queue', async () => {
     const id = await session();
-    await beat(Date.now());
     await api.enqueue(job(id), checks);
-    // A new session has no home: the shared queue.
+    // No home and no worker alive to give it one: the shared queue.
     expect([await waitingIn(), await waitingIn(HOME)]).toEqual([1, 0]);
     await queues.for('postgres').obliterate({ force: true });
     await drainAsHome(id);
     expect(await redis.hget(keys.session(id), 'home')).toBe(HOME);
 
+    await beat(Date.now());
     await api.enqueue(job(id), checks);
     expect([await waitingIn(), await waitingIn(HOME)]).toEqual([0, 1]);
     // The backlog counts the sessions waiting in a worker's own queue too.
@@ -98,6 +98,29 @@ describe('drain homes', () => {
     await beat(Date.now() - HEARTBEAT_STALE_MS - 1_000);
     await api.enqueue(job(id), checks);
     expect([await waitingIn(), await waitingIn(HOME)]).toEqual([1, 0]);
+  });
+
+  it('gives sessions without a live home one in turn among the live workers of their engine', async () => {
+    const now = Date.now();
+    const workers = { a: 'w-a', b: 'w-b', mysqlOnly: 'w-c', gone: 'w-d' };
+    for (const [id, engines, at] of [
+      [workers.a, ['postgres'], now],
+      [workers.b, ['postgres', 'mysql'], now],
+      [workers.mysqlOnly, ['mysql'], now],
+      [workers.gone, ['postgres'], now - HEARTBEAT_STALE_MS - 1_000],
+    ] as const) {
+      await new DrainHomes(redis, keys, queues, api, heartbeats).open(id);
+      await heartbeats.beat({ id, at, concurrency: 1, busy: 0, engines: [...engines] });
+    }
+    for (let i = 0; i < 6; i++) await api.enqueue(job(await session()), checks);
+    const waiting = {
+      a: await waitingIn(workers.a),
+      b: await waitingIn(workers.b),
+      mysqlOnly: await waitingIn(workers.mysqlOnly),
+      gone: await waitingIn(workers.gone),
+      shared: await waitingIn(),
+    };
+    expect(waiting).toEqual({ a: 3, b: 3, mysqlOnly: 0, gone: 0, shared: 0 });
   });
 
   it('hands a gone worker’s drains to the shared queue once its heartbeat has been stale long enough', async () => {

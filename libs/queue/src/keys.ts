@@ -125,6 +125,10 @@ export class FleetKeys {
   audit(room: string): string {
     return `${this.fleetId}:audit:${room}`;
   }
+  /** Counter giving sessions without a live home one in turn (SUBMIT). */
+  get homeTurn(): string {
+    return `${this.fleetId}:home-turn`;
+  }
   /** Hash of worker heartbeats: worker id → JSON figures. */
   get workerHeartbeats(): string {
     return `${this.fleetId}:workers`;

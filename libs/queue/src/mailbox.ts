@@ -116,6 +116,7 @@ export class Mailbox {
         rate.key,
         keys.roomPriority,
         keys.workerHeartbeats,
+        keys.homeTurn,
       ],
       [
         job.sessionId,

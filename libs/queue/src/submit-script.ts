@@ -8,7 +8,8 @@ import { LuaScript } from './lua-script.ts';
  * The job is sent without what the session decides (fingerprint, room) and completed here.
  *
  * KEYS[1] session, [2] mailbox, [3] job, [4] backlog by room, [5] backlog by engine,
- * [6] sessions by last use, [7] draining flag, [8] rate counter, [9] room priorities, [10] worker heartbeats.
+ * [6] sessions by last use, [7] draining flag, [8] rate counter, [9] room priorities, [10] worker heartbeats,
+ * [11] turn counter for homes.
  * ARGV[1] session id, [2] engine, [3] job JSON, [4] fingerprint ('' keeps the session's),
  * [5] room ('' keeps the session's), [6] rate limit (0: none), [7] rate window (ms),
  * [8] backlog ceiling, [9] pending ceiling, [10] schema key prefix, [11] schema TTL (ms),
@@ -19,7 +20,8 @@ import { LuaScript } from './lua-script.ts';
  * when it is this session's, the refusal REQUEST_ID_TAKEN when another's.
  * Returns {'ok', needsDrain (1 unless a worker drains the session now), priority, item as stored, home}
  * or a refusal {code, detail}; `home` is the worker that ran the session last when it is alive (its
- * drain goes to that worker's own queue, where the session's connection is), else ''.
+ * drain goes to that worker's own queue, where the session's connection is), else the next live worker
+ * of the engine in turn, else '' (the engine's shared queue).
  */
 export const SUBMIT = new LuaScript(`
 local known = redis.call('HGET', KEYS[3], 'sessionId')
@@ -74,6 +76,24 @@ local last = needsDrain == 1 and redis.call('HGET', KEYS[1], 'home')
 if last then
   local beat = redis.call('HGET', KEYS[10], last)
   if beat and tonumber(ARGV[13]) - tonumber(cjson.decode(beat).at) <= tonumber(ARGV[16]) then home = last end
+end
+if needsDrain == 1 and home == '' then
+  -- A session without a live home gets one in turn among the live workers of its engine, so sessions
+  -- spread evenly over the workers' connection budgets instead of piling on whichever was free first.
+  local live = {}
+  local beats = redis.call('HGETALL', KEYS[10])
+  for i = 1, #beats, 2 do
+    local beat = cjson.decode(beats[i + 1])
+    if tonumber(ARGV[13]) - tonumber(beat.at) <= tonumber(ARGV[16]) then
+      for _, engine in ipairs(beat.engines or {}) do
+        if engine == ARGV[2] then table.insert(live, beats[i]) end
+      end
+    end
+  end
+  if #live > 0 then
+    table.sort(live)
+    home = live[redis.call('INCR', KEYS[11]) % #live + 1]
+  end
 end
 return {'ok', needsDrain, priority, raw, home}
 `);
