@@ -9,6 +9,7 @@ import type { QueryResult } from '@sqlfleet/contracts';
 import type { EngineName } from '@sqlfleet/core';
 import { io } from 'socket.io-client';
 import { type StudentSocket, submitOverSocket } from '../test/support/client.ts';
+import { postJson } from './http-client.ts';
 
 export class Student {
   readonly clientId = `bench-${randomBytes(6).toString('hex')}`;
@@ -24,20 +25,12 @@ export class Student {
 
   /** POST /api/query with wait:true; the first call (with DBML) makes the session. */
   async post(query: string, dbml?: string): Promise<QueryResult> {
-    const response = await fetch(`${this.url}/api/query`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-sqlfleet-client': this.clientId },
-      body: JSON.stringify({
-        engine: this.engine,
-        sessionId: this.sessionId,
-        dbml,
-        query,
-        wait: true,
-        room: this.room,
-      }),
-    });
-    const body = (await response.json()) as QueryResult & { error?: { code: string; message: string } };
-    return this.accept(body, `HTTP ${response.status}`);
+    const { status, body } = await postJson<QueryResult & { error?: { code: string; message: string } }>(
+      `${this.url}/api/query`,
+      { 'x-sqlfleet-client': this.clientId },
+      { engine: this.engine, sessionId: this.sessionId, dbml, query, wait: true, room: this.room },
+    );
+    return this.accept(body, `HTTP ${status}`);
   }
 
   /** query:submit over this student's socket, resolved by the pushed query:result. */
