@@ -19,7 +19,7 @@ import type { Row } from '../table.ts';
 export const FLEET_QUERY = {
   sequential: { warmup: 20, iterations: 300 },
   /** Closed loop, many warm sessions: the fleet's sustained throughput. */
-  sustained: { sessions: 40, perSession: 50 },
+  sustained: { sessions: 40, perSession: 250 },
   /** Open loop at the target rate. */
   open: { sessions: 40, rate: 500, seconds: 6 },
 };
