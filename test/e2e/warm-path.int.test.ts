@@ -12,7 +12,10 @@ import { SHOP_DBML, SLEEP } from '../support/schemas.ts';
 
 let fleet: Fleet;
 beforeAll(async () => {
-  fleet = await startFleet({ workers: 1, env: { WORKER_CONCURRENCY: '2', ROOM_CONCURRENCY: '1' } });
+  fleet = await startFleet({
+    workers: 1,
+    env: { WORKER_CONCURRENCY: '2', ROOM_CONCURRENCY: '1', CONNECTION_IDLE_MS: '1500' },
+  });
 }, 90_000);
 afterAll(async () => {
   await fleet?.stop();
@@ -52,6 +55,30 @@ describe.each(['postgres', 'mysql'] as const)('a trusted %s sandbox', (engine) =
     });
     expect(rebuilt.body, JSON.stringify(rebuilt.body)).toMatchObject({ success: true, sandbox: 'recreated' });
     expect(String(rebuilt.body.rows[0]?.n)).toBe('2');
+  });
+});
+
+describe('a student thinking between queries', () => {
+  it('keeps their connection for CONNECTION_IDLE_MS, then gives the slot back to the server', {
+    timeout: 60_000,
+  }, async () => {
+    const ask = async (sessionId?: string) => {
+      const { body } = await post(fleet.url, {
+        engine: 'postgres',
+        sessionId,
+        dbml: sessionId ? undefined : SHOP_DBML,
+        query: 'SELECT pg_backend_pid() AS pid',
+      });
+      expect(body, JSON.stringify(body)).toMatchObject({ success: true });
+      return { sessionId: body.sessionId as string, pid: Number(body.rows[0]?.pid) };
+    };
+    const first = await ask();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await ask(first.sessionId)).pid).toBe(first.pid);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const later = await ask(first.sessionId);
+    expect(later.pid).not.toBe(first.pid);
+    expect(await pgQuery(`SELECT pid FROM pg_stat_activity WHERE pid = ${first.pid}`)).toEqual([]);
   });
 });
 

@@ -85,6 +85,11 @@ export const ENV_SCHEMA = {
   CONNECTION_BUDGET_WORKERS: z.coerce.number().int().positive().default(1),
   /** How long a query waits for a connection of the budget before a retryable CONNECTIONS_EXHAUSTED. */
   CONNECTION_WAIT_MS: int(10_000),
+  /**
+   * How long a sandbox connection left idle stays open within the budget (past the budget the least recently
+   * used closes first anyway): a student thinking longer than this gets a new backend for their next query.
+   */
+  CONNECTION_IDLE_MS: int(60_000),
 
   /** Server provisioner: build each fingerprint's schema once in a template database and copy it for new sandboxes. */
   SANDBOX_TEMPLATES: bool(true),
@@ -194,7 +199,7 @@ export interface Config {
     prewarmConcurrency: number;
   };
   /** Connections a fleet's sandbox logins hold on one shared server (`budget` 0: derived from the server). */
-  connections: { budget: number; workers: number; waitMs: number };
+  connections: { budget: number; workers: number; waitMs: number; idleMs: number };
   sessionTtlMs: number;
   resultTtlMs: number;
   reaperIntervalMs: number;
@@ -352,6 +357,7 @@ function toConfig(env: Env): Config {
       budget: env.CONNECTION_BUDGET,
       workers: env.CONNECTION_BUDGET_WORKERS,
       waitMs: env.CONNECTION_WAIT_MS,
+      idleMs: env.CONNECTION_IDLE_MS,
     },
     sessionTtlMs: env.SESSION_TTL_MS,
     resultTtlMs: env.RESULT_TTL_MS,

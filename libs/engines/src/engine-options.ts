@@ -13,7 +13,7 @@ export interface EngineOptions {
   connectionBudget?: number;
   /** How long a script waits for a connection of the budget before CONNECTIONS_EXHAUSTED. Default 10 s. */
   connectionWaitMs?: number;
-  /** An idle connection is closed after this. Default 5 s. */
+  /** An idle connection is closed after this (the fleet sets CONNECTION_IDLE_MS). Default 5 s. */
   idleTimeoutMs?: number;
   /** Connecting to a sandbox gives up after this. Default 5 s. */
   connectTimeoutMs?: number;

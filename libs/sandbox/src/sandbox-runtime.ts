@@ -49,7 +49,13 @@ export async function createSandboxRuntime({ config, logger }: SandboxRuntimeOpt
   const engines = new Map<EngineName, Engine>();
   for (const name of available) {
     const connectionBudget = await connectionShare(config.connections, admins[name], logger);
-    const options = { logger, watchdog, connectionBudget, connectionWaitMs: config.connections.waitMs };
+    const options = {
+      logger,
+      watchdog,
+      connectionBudget,
+      connectionWaitMs: config.connections.waitMs,
+      idleTimeoutMs: config.connections.idleMs,
+    };
     engines.set(name, createEngine(name, options));
     logger.info({ engine: name, connectionBudget }, 'connection budget of this process');
   }

@@ -104,7 +104,7 @@ describe.each(['postgres', 'mysql'] as const)('%s sessions on a budget of 4 conn
 
 describe('the budget of a process', () => {
   const logger = createLogger({ name: 'test', level: 'silent' });
-  const connections = { budget: 0, workers: 4, waitMs: 1_000 };
+  const connections = { budget: 0, workers: 4, waitMs: 1_000, idleMs: 60_000 };
 
   it('is half of what the server accepts from non-superusers, shared among the workers', async () => {
     const { rows } = await pgAdmin.query<{ usable: number }>(
