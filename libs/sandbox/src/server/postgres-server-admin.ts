@@ -224,8 +224,25 @@ export class PostgresServerAdmin implements ServerAdmin {
         `max_prepared_transactions is ${prepared.setting}: a prepared transaction outlives its session and holds its locks`,
       );
     }
-    report.push(...(await this.trustReport()));
+    report.push(...(await this.trustReport()), ...(await this.publicConnectReport()));
     return report;
+  }
+
+  /**
+   * New databases let PUBLIC connect (and make TEMP tables): a sandbox login can then reach `postgres` and
+   * any other database the operator did not close. Sandboxes and templates are closed by sqlfleet itself.
+   */
+  private async publicConnectReport(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ datname: string }>(
+      `SELECT datname FROM pg_database
+       WHERE datallowconn AND has_database_privilege('public', oid, 'CONNECT') ORDER BY datname`,
+    );
+    if (rows.length === 0) return [];
+    const names = rows.map((r) => r.datname);
+    return [
+      `every login may CONNECT to ${names.join(', ')}: a sandbox login can reach ${names.length === 1 ? 'it' : 'them'} ` +
+        `(and make TEMP tables there); REVOKE CONNECT, TEMP ON DATABASE … FROM PUBLIC where nothing needs it`,
+    ];
   }
 
   /**

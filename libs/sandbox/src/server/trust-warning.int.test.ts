@@ -20,4 +20,21 @@ describe('the start-up report of a shared PostgreSQL', () => {
     // This machine's server trusts loopback (FIELD-NOTES): the report must say so here.
     expect(warnings.length).toBeGreaterThan(0);
   });
+
+  it('names the databases every login may connect to, and drops one once PUBLIC lost CONNECT', async () => {
+    const name = `open_${Date.now()}`;
+    const client = new pg.Client('postgres://postgres@127.0.0.1:5432/postgres');
+    await client.connect();
+    const open = async () =>
+      (await admin.boundsReport()).find((gap) => gap.startsWith('every login may CONNECT to')) ?? '';
+    try {
+      await client.query(`CREATE DATABASE ${name}`);
+      expect(await open()).toContain(name);
+      await client.query(`REVOKE CONNECT ON DATABASE ${name} FROM PUBLIC`);
+      expect(await open()).not.toContain(name);
+    } finally {
+      await client.query(`DROP DATABASE IF EXISTS ${name}`).catch(() => undefined);
+      await client.end();
+    }
+  });
 });
