@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createLogger, loadConfig, RepeatFolder, Shutdown } from '@sqlfleet/core';
 import {
   AuditLog,
@@ -41,7 +42,9 @@ const workerRedis = connectRedis(config.redis, logger);
 const adapterRedis = connectRedis(config.redis, logger);
 shutdown.add('redis', () => Promise.all([redis, workerRedis, adapterRedis].map(closeRedis)).then(() => undefined));
 
-const sandboxes = await createSandboxes({ config, logger, redis, keys });
+// The worker's id, its home: it also keeps connections to the sandboxes it pre-warms, and claims those first.
+const workerId = `w-${randomBytes(4).toString('hex')}`;
+const sandboxes = await createSandboxes({ config, logger, redis, keys, holderId: workerId });
 shutdown.add('sandboxes', () => sandboxes.close());
 const { manager, runtime } = sandboxes;
 const drainQueues = new DrainQueues(redis, keys);
@@ -63,6 +66,7 @@ const metricsServer = await metrics.listen(config.worker.metricsPort, config.htt
 if (metricsServer) shutdown.add('metrics', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
 const heartbeats = new WorkerHeartbeats(redis, keys);
 const observer = new QueryObserver({
+  id: workerId,
   redis,
   metrics,
   stats: new RoomStats(redis, keys, { sessionTtlMs: config.sessionTtlMs }),
@@ -81,7 +85,7 @@ observer.start();
 shutdown.add('heartbeat', () => observer.stop());
 const mailboxSettings = mailboxOptions(config);
 // The sessions this worker runs make it their home: their next drains come to its own queue.
-const home = observer.id;
+const home = workerId;
 const mailbox = new Mailbox(redis, keys, drainQueues, { ...mailboxSettings, home });
 const homes = new DrainHomes(redis, keys, drainQueues, mailbox, heartbeats);
 await homes.open(home);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { type OutcomeLabel, outcomeOf, type QueryJob, type QueryResult } from '@sqlfleet/contracts';
 import { type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { AuditLog, RoomStats, WorkerHeartbeats } from '@sqlfleet/queue';
@@ -14,6 +13,8 @@ import type { WorkerMetrics } from './worker-metrics.ts';
 const FLUSH_MS = 100;
 
 export interface QueryObserverOptions {
+  /** The worker's id, under which its heartbeat goes. */
+  id: string;
   redis: Redis;
   metrics: WorkerMetrics;
   stats: RoomStats;
@@ -35,7 +36,6 @@ export interface QueryObserverOptions {
  * and never fails the student's query.
  */
 export class QueryObserver {
-  readonly id = `w-${randomBytes(4).toString('hex')}`;
   private busy = 0;
   private timer: NodeJS.Timeout | undefined;
   private batch = new FiguresBatch();
@@ -79,7 +79,7 @@ export class QueryObserver {
       this.options.metrics.circuitOpen.set(circuit === 'open' ? 1 : circuit === 'half-open' ? 0.5 : 0);
       await this.options.heartbeats
         .beat({
-          id: this.id,
+          id: this.options.id,
           at: Date.now(),
           concurrency: this.options.concurrency,
           busy: this.busy,
@@ -95,7 +95,7 @@ export class QueryObserver {
   async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.options.heartbeats.leave(this.id).catch((error) => this.warn(error));
+    await this.options.heartbeats.leave(this.options.id).catch((error) => this.warn(error));
     await this.flush();
   }
 

@@ -38,6 +38,30 @@ describe('ConnectionBudget', () => {
     expect(server.open.size).toBe(1);
   });
 
+  it('prepares a connection ahead of its first use only into a free slot, and keeps it past the idle time', async () => {
+    const server = fakeServer();
+    const budget = server.budget(3, 1_000, 100);
+    expect(await budget.prepare('a', server.connect('a'), 60_000)).toBe(true);
+    expect(await budget.prepare('b', server.connect('b'), 60_000)).toBe(true);
+    const used = await budget.acquire('u', server.connect('u'));
+    budget.release('u', used);
+    // The budget is spent: nothing more is opened, nothing is closed for it.
+    expect(await budget.prepare('c', server.connect('c'), 60_000)).toBe(false);
+    expect(server.open.size).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The used connection went after the idle time; the prepared ones are still there.
+    expect(server.closed).toEqual([used]);
+    const a = await budget.acquire('a', server.connect('a'));
+    expect(a).toBe('a#0');
+    // Still the least recently used target gives way when another needs a slot.
+    budget.release('a', a);
+    const c = await budget.acquire('c', server.connect('c'));
+    const d = await budget.acquire('d', server.connect('d'));
+    expect(server.closed).toEqual([used, 'b#1']);
+    budget.release('c', c);
+    budget.release('d', d);
+  });
+
   it('closes the least recently used target’s idle connection when another target needs room', async () => {
     const server = fakeServer();
     const budget = server.budget(2);

@@ -98,6 +98,25 @@ export class ConnectionBudget<C> {
     this.idle.set(key, conns);
   }
 
+  /**
+   * Opens a connection to the target ahead of its first use and keeps it idle for `keepMs` (instead of the
+   * budget's idle time), only into a free slot: false, and nothing opened, when the budget is spent or
+   * someone waits. The least recently used idle target still closes first when another target needs a slot.
+   */
+  async prepare(key: string, open: () => Promise<C>, keepMs: number): Promise<boolean> {
+    if (this.closed || this.waiters.length > 0 || this.held >= this.options.limit) return false;
+    this.held += 1;
+    const conn = await this.openIn(open);
+    if (this.closed || this.waiters.length > 0 || !this.options.alive(conn)) {
+      this.release(key, conn);
+      return false;
+    }
+    const conns = this.idle.get(key) ?? [];
+    conns.push(conn);
+    this.idle.set(key, conns, { ttl: Math.max(keepMs, this.options.idleMs) });
+    return true;
+  }
+
   /** Closes the target's idle connections (its sandbox is going away, or its password changed). */
   async forget(key: string): Promise<void> {
     const conns = this.idle.get(key)?.splice(0) ?? [];

@@ -63,6 +63,10 @@ export abstract class PooledEngine<C> implements Engine {
     return this.runner.run(target, script, limits, record);
   }
 
+  prepare(target: SandboxTarget, keepMs: number): Promise<boolean> {
+    return this.connections.prepare(targetKey(target), () => this.connect(target), keepMs);
+  }
+
   release(target: SandboxTarget): Promise<void> {
     return this.connections.forget(targetKey(target));
   }

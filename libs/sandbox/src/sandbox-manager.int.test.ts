@@ -87,7 +87,8 @@ describe('SandboxManager.sweepOrphans', () => {
       expiresAt: now + 60_000,
     };
     expect(await exams.create(exam)).toBe(true);
-    for (let i = 0; i < 2; i++) expect(await exams.pushReady(room, exam.id, await manager.prewarm(exam))).toBe(true);
+    for (let i = 0; i < 2; i++)
+      expect(await exams.pushReady(room, exam.id, (await manager.prewarm(exam)).sandbox)).toBe(true);
 
     // The sweep's listing, taken now: both sandboxes still name the exam as their owner.
     const listing = await provisioner.list();

@@ -17,7 +17,25 @@ export interface SandboxManagerOptions {
   compiler: SchemaCompiler;
   /** Registered exams: a new session of an exam room claims one of its pre-warmed sandboxes. */
   exams?: ExamStore;
+  /**
+   * A worker: it opens a connection to each sandbox it pre-warms (into a free slot of its budget) and
+   * claims those first, so a student's first query finds its backend already there.
+   */
+  holder?: ConnectionHolder;
   logger: Logger;
+}
+
+export interface ConnectionHolder {
+  /** The worker's id (its home). */
+  id: string;
+  /** True when a connection to the sandbox is now open and kept for `keepMs`. */
+  prepare(sandbox: Sandbox, keepMs: number): Promise<boolean>;
+}
+
+/** A pre-warmed sandbox, and the worker holding a connection to it open, if one does. */
+export interface PrewarmedSandbox {
+  sandbox: Sandbox;
+  heldBy?: string;
 }
 
 const COMPILED_CACHE_SIZE = 64;
@@ -88,7 +106,7 @@ export class SandboxManager {
   }
 
   /** Builds one pre-warmed sandbox for the exam, owned by the exam until a session claims it. */
-  async prewarm(exam: ExamRecord): Promise<Sandbox> {
+  async prewarm(exam: ExamRecord): Promise<PrewarmedSandbox> {
     // Random, not the slot number: a slot given back after a failed build must not name a sandbox in use.
     const sessionId = examOwner(exam.room, exam.id, randomBytes(9).toString('hex'));
     const batches = await this.batchesFor(exam.engine, exam.fingerprint);
@@ -98,7 +116,10 @@ export class SandboxManager {
       fingerprint: exam.fingerprint,
       batches,
     });
-    return sandbox;
+    const { holder } = this.options;
+    // Only a head start: a connection that cannot be opened now is opened by the first query, as without.
+    const held = await holder?.prepare(sandbox, exam.expiresAt - Date.now()).catch(() => false);
+    return held && holder ? { sandbox, heldBy: holder.id } : { sandbox };
   }
 
   /** Forgets the exam and removes its unclaimed sandboxes (claimed ones belong to their sessions). False if unknown. */
@@ -152,7 +173,7 @@ export class SandboxManager {
   /** Pops a pre-warmed sandbox of the session's exam and records it at once, so a retry finds it. */
   private async claim(session: SessionRecord, fingerprint: string): Promise<Sandbox | undefined> {
     if (!session.room || !this.options.exams) return undefined;
-    const pooled = await this.options.exams.claim(session.room, fingerprint);
+    const pooled = await this.options.exams.claim(session.room, fingerprint, this.options.holder?.id);
     if (!pooled) return undefined;
     const sandbox = { ...pooled, sessionId: session.id };
     await this.options.store.setSandbox(session.id, sandbox);

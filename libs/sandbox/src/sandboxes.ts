@@ -4,7 +4,7 @@ import type { FleetKeys } from '@sqlfleet/queue';
 import type { Redis } from 'ioredis';
 import { ExamStore } from './exams/exam-store.ts';
 import { RedisLocks } from './redis-lock.ts';
-import { SandboxManager } from './sandbox-manager.ts';
+import { SandboxManager, type SandboxManagerOptions } from './sandbox-manager.ts';
 import { createSandboxRuntime, type SandboxRuntime } from './sandbox-runtime.ts';
 import { SessionStore } from './session-store.ts';
 
@@ -25,22 +25,32 @@ export interface SandboxesOptions {
   logger: Logger;
   redis: Redis;
   keys: FleetKeys;
+  /** A worker's id: it keeps connections to the sandboxes it pre-warms and claims those first. */
+  holderId?: string;
 }
 
-export async function createSandboxes({ config, logger, redis, keys }: SandboxesOptions): Promise<Sandboxes> {
+export async function createSandboxes({ config, logger, redis, keys, holderId }: SandboxesOptions): Promise<Sandboxes> {
   const runtime = await createSandboxRuntime({ config, logger });
   // A schema outlives its sessions' TTL, so a session idle almost that long can still be rebuilt.
   const sessions = new SessionStore(redis, keys, config.sessionTtlMs * 2);
   const compiler = new SchemaCompiler();
   const exams = new ExamStore(redis, keys);
-  const manager = new SandboxManager({
+  const options: SandboxManagerOptions = {
     exams,
     store: sessions,
     locks: new RedisLocks(redis, keys),
     provisioners: runtime.provisioners,
     compiler,
     logger,
-  });
+  };
+  if (holderId) {
+    options.holder = {
+      id: holderId,
+      prepare: async (sandbox, keepMs) =>
+        (await runtime.engines.get(sandbox.engine)?.prepare?.(sandbox.target, keepMs)) ?? false,
+    };
+  }
+  const manager = new SandboxManager(options);
   let closing: Promise<void> | undefined;
   return {
     runtime,

@@ -44,10 +44,26 @@ redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('PEXPIREAT', KEYS[2], redis.call('HGET', KEYS[1], 'expiresAt'))
 return 1`;
 
-/** Atomic across the fleet: one handle goes to exactly one session. */
+/** How far from the head of the pool a worker looks for a sandbox it holds a connection to. */
+const CLAIM_LOOKAHEAD = 64;
+
+/**
+ * Atomic across the fleet: one handle goes to exactly one session. A worker (ARGV[2]) takes one whose
+ * connection it holds open (`<worker>\t<handle>`) when there is one near the head, else the head.
+ */
 const CLAIM = `
 if redis.call('HGET', KEYS[1], 'fingerprint') ~= ARGV[1] then return false end
-local handle = redis.call('LPOP', KEYS[2])
+local handle
+if ARGV[2] ~= '' then
+  local mine = ARGV[2] .. '\t'
+  for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, ${CLAIM_LOOKAHEAD - 1})) do
+    if string.sub(entry, 1, #mine) == mine then
+      handle = entry
+      break
+    end
+  end
+end
+if handle then redis.call('LREM', KEYS[2], 1, handle) else handle = redis.call('LPOP', KEYS[2]) end
 if handle then redis.call('HINCRBY', KEYS[1], 'claimed', 1) else redis.call('HINCRBY', KEYS[1], 'missed', 1) end
 return handle`;
 
@@ -57,6 +73,11 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local ready = redis.call('LRANGE', KEYS[2], 0, -1)
 redis.call('DEL', KEYS[1], KEYS[2])
 return ready`;
+
+/** A pool entry: the handle, after the worker holding a connection to it and a tab when one does. */
+const entryOf = (sandbox: Sandbox, heldBy?: string): string =>
+  heldBy ? `${heldBy}\t${JSON.stringify(sandbox)}` : JSON.stringify(sandbox);
+const handleOf = (entry: string): Sandbox => JSON.parse(entry.slice(entry.indexOf('\t') + 1)) as Sandbox;
 
 const STATUS_FIELDS = [
   'id',
@@ -166,28 +187,34 @@ export class ExamStore {
     await this.redis.eval(RELEASE, 1, this.keys.exam(room), examId);
   }
 
-  /** False when the exam went away meanwhile: the caller removes the sandbox. */
-  async pushReady(room: string, examId: string, sandbox: Sandbox): Promise<boolean> {
+  /**
+   * False when the exam went away meanwhile: the caller removes the sandbox. `heldBy`: the worker that
+   * holds a connection to it open, which then claims it first.
+   */
+  async pushReady(room: string, examId: string, sandbox: Sandbox, heldBy?: string): Promise<boolean> {
     const pushed = await this.redis.eval(
       PUSH_READY,
       2,
       this.keys.exam(room),
       this.keys.examReady(room),
       examId,
-      JSON.stringify(sandbox),
+      entryOf(sandbox, heldBy),
     );
     return pushed === 1;
   }
 
-  /** A ready sandbox of this exam for a new session, if the exam's schema is the one asked for. */
-  async claim(room: string, fingerprint: string): Promise<Sandbox | undefined> {
-    const handle = await this.redis.eval(CLAIM, 2, this.keys.exam(room), this.keys.examReady(room), fingerprint);
-    return typeof handle === 'string' ? (JSON.parse(handle) as Sandbox) : undefined;
+  /**
+   * A ready sandbox of this exam for a new session, if the exam's schema is the one asked for; `worker`
+   * gets one it holds a connection to when there is one near the head of the pool.
+   */
+  async claim(room: string, fingerprint: string, worker = ''): Promise<Sandbox | undefined> {
+    const entry = await this.redis.eval(CLAIM, 2, this.keys.exam(room), this.keys.examReady(room), fingerprint, worker);
+    return typeof entry === 'string' ? handleOf(entry) : undefined;
   }
 
   /** Undefined when there was no such exam; else the unclaimed sandboxes to remove. */
   async remove(room: string): Promise<Sandbox[] | undefined> {
     const ready = await this.redis.eval(REMOVE, 2, this.keys.exam(room), this.keys.examReady(room));
-    return Array.isArray(ready) ? ready.map((h) => JSON.parse(String(h)) as Sandbox) : undefined;
+    return Array.isArray(ready) ? ready.map((entry) => handleOf(String(entry))) : undefined;
   }
 }
