@@ -1,18 +1,26 @@
 import { Agent, request } from 'node:http';
 
 /**
- * The load generator's HTTP client: node:http on kept-alive sockets. The bench runs on the cores it
- * measures, and `fetch` (undici) cost about 0.27 ms of CPU per query there, a fifth of the whole fleet's
- * per warm query: students' browsers are not on the fleet's machine, so the bench should take as little as it can.
+ * The load generator's HTTP client: node:http on a kept-alive socket per student, as each student's browser
+ * holds its own. The bench runs on the cores it measures, and `fetch` (undici) cost about 0.27 ms of CPU per
+ * query there, a fifth of the whole fleet's per warm query; one agent shared by every student also reused
+ * sockets the API had closed after a minute idle between two runs ("socket hang up").
  */
-const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+export function studentAgent(): Agent {
+  return new Agent({ keepAlive: true, maxSockets: 1 });
+}
 
 export interface JsonResponse<T> {
   status: number;
   body: T;
 }
 
-export function postJson<T>(url: string, headers: Record<string, string>, body: unknown): Promise<JsonResponse<T>> {
+export function postJson<T>(
+  agent: Agent,
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<JsonResponse<T>> {
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = request(

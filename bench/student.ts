@@ -9,12 +9,13 @@ import type { QueryResult } from '@sqlfleet/contracts';
 import type { EngineName } from '@sqlfleet/core';
 import { io } from 'socket.io-client';
 import { type StudentSocket, submitOverSocket } from '../test/support/client.ts';
-import { postJson } from './http-client.ts';
+import { postJson, studentAgent } from './http-client.ts';
 
 export class Student {
   readonly clientId = `bench-${randomBytes(6).toString('hex')}`;
   sessionId: string | undefined;
   private socket: StudentSocket | undefined;
+  private readonly agent = studentAgent();
 
   constructor(
     private readonly url: string,
@@ -26,6 +27,7 @@ export class Student {
   /** POST /api/query with wait:true; the first call (with DBML) makes the session. */
   async post(query: string, dbml?: string): Promise<QueryResult> {
     const { status, body } = await postJson<QueryResult & { error?: { code: string; message: string } }>(
+      this.agent,
       `${this.url}/api/query`,
       { 'x-sqlfleet-client': this.clientId },
       { engine: this.engine, sessionId: this.sessionId, dbml, query, wait: true, room: this.room },
@@ -62,6 +64,7 @@ export class Student {
   async leave(): Promise<void> {
     this.socket?.disconnect();
     this.socket = undefined;
+    this.agent.destroy();
     if (!this.sessionId) return;
     await fetch(`${this.url}/api/session/${this.sessionId}`, { method: 'DELETE' });
     this.sessionId = undefined;
