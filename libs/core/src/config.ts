@@ -55,10 +55,10 @@ export const ENV_SCHEMA = {
   SANDBOX_MEMORY_MB: int(256),
   SANDBOX_CPUS: z.coerce.number().positive().default(0.5),
   SANDBOX_PIDS: int(256),
-  /** Server provisioner: MB a sandbox database may hold before its writes are refused (0 = no cap). */
+  /** MB a sandbox database may hold before its writes are refused, on either provisioner (0 = no cap). */
   SANDBOX_STORAGE_MB: int(256),
   /**
-   * Server provisioner: running time (ms) of read-only queries (by their command tags) after which a
+   * Running time (ms) of read-only queries (by their command tags) after which a
    * sandbox is measured again; other queries are measured at once. 0 = measure after every query.
    */
   SANDBOX_STORAGE_READ_MS: int(2000),

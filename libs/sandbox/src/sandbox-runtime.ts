@@ -137,6 +137,8 @@ function dockerProvisioner(
     readinessMs: sandbox.readinessMs,
     // A container's hostname is its id, which the container engine accepts as a name.
     attachContainer: sandbox.attachContainer === 'self' ? hostname() : sandbox.attachContainer,
+    storageCapBytes: sandbox.storageMb * 1024 * 1024,
+    storageReadBudgetMs: sandbox.storageReadMs,
     logger,
   });
 }

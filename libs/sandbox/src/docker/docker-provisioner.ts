@@ -1,4 +1,4 @@
-import type { SandboxTarget } from '@sqlfleet/contracts';
+import type { QueryOutcome, SandboxTarget } from '@sqlfleet/contracts';
 import { AppError, ENGINE_NAMES, type EngineName, type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { Engine, WatchdogLogin } from '@sqlfleet/engines';
 import type Docker from 'dockerode';
@@ -12,6 +12,7 @@ import { untilStarted } from './container-probes.ts';
 import { describeSandbox, type Seeded, seedSandbox } from './container-seeding.ts';
 import { type ContainerLimits, containerSpec } from './container-spec.ts';
 import { built, hasStopped, isBeingStarted, staleReason } from './container-state.ts';
+import { ContainerStorage } from './container-storage.ts';
 import { isEngineDown } from './docker-errors.ts';
 import { SandboxDocker } from './sandbox-docker.ts';
 import { bridgeName, LABELS, networkName, sandboxLabels, sandboxNetworkOf } from './sandbox-labels.ts';
@@ -38,6 +39,10 @@ export interface DockerProvisionerOptions {
   attachContainer?: string;
   /** Circuit over the container API. Defaults: opens after 5 failures in a row, for 10 s. */
   breaker?: Omit<CircuitBreakerOptions, 'isFailure'>;
+  /** A sandbox's database past this many bytes takes no more writes (SANDBOX_STORAGE_MB). 0 or unset: no cap. */
+  storageCapBytes?: number;
+  /** Reads are measured once they have run this long in total since the last measure (SANDBOX_STORAGE_READ_MS). */
+  storageReadBudgetMs?: number;
   logger: Logger;
 }
 
@@ -56,11 +61,18 @@ export class DockerProvisioner implements Provisioner {
   private readonly api: SandboxDocker;
   private readonly limits: ContainerLimits;
   private readonly readinessMs: number;
+  private readonly storage: ContainerStorage;
 
   constructor(private readonly options: DockerProvisionerOptions) {
     assertFleetId(options.fleetId);
     this.breaker = new CircuitBreaker({ ...options.breaker, isFailure: isEngineDown });
     this.api = new SandboxDocker(options.docker, this.breaker);
+    this.storage = new ContainerStorage({
+      api: this.api,
+      capBytes: options.storageCapBytes ?? 0,
+      readBudgetMs: options.storageReadBudgetMs ?? 0,
+      logger: options.logger,
+    });
     this.limits = { memoryMb: 256, cpus: 0.5, pidsLimit: 256, ...options.limits };
     this.readinessMs = options.readinessMs ?? 60_000;
   }
@@ -138,11 +150,16 @@ export class DockerProvisioner implements Provisioner {
     }
   }
 
+  enforceStorage(sandbox: Sandbox, outcome: QueryOutcome): Promise<QueryOutcome> {
+    return this.storage.enforce(sandbox, this.parts(sandbox.engine), outcome);
+  }
+
   async destroy(ref: SandboxRef): Promise<void> {
     if (!isSandboxName(this.options.fleetId, ref.id)) {
       this.options.logger.warn({ sandbox: ref.id }, 'not a sandbox of this fleet: nothing destroyed');
       return;
     }
+    this.storage.forget(ref.id);
     try {
       const found = await this.api.inspectContainer(ref.id);
       await removeSandbox(this.api, ref.id, this.options.engines.get(ref.engine), found);
@@ -175,6 +192,7 @@ export class DockerProvisioner implements Provisioner {
 
   close(): Promise<void> {
     // The API client holds no connection between calls; engines' pools belong to their owner.
+    this.storage.close();
     return Promise.resolve();
   }
 
