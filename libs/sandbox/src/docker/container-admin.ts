@@ -8,6 +8,7 @@ import { PostgresServerAdmin } from '../server/postgres-server-admin.ts';
 import { newPassword } from '../server/sandbox-names.ts';
 import type { ServerAdmin } from '../server/server-admin.ts';
 import type { EngineImage } from './container-spec.ts';
+import { sandboxNetworkOf } from './sandbox-labels.ts';
 
 /**
  * The admin password lives in one place only: the container's environment, where the image's
@@ -71,4 +72,17 @@ export function loginTarget(
   password: string,
 ): SandboxTarget {
   return { engine, host, port: image.port, database: name, user: name, password };
+}
+
+/** The admin of a container's server, from its inspect; undefined when that shows no address or admin password. */
+export function adminFromInspect(
+  info: Docker.ContainerInspectInfo,
+  engine: EngineName,
+  image: EngineImage,
+  logger: Logger,
+): ServerAdmin | undefined {
+  const network = sandboxNetworkOf(info);
+  const host = network && containerIp(info, network);
+  const adminPassword = adminPasswordOf(info, image);
+  return host && adminPassword ? containerAdmin(engine, image, host, adminPassword, logger) : undefined;
 }

@@ -2,8 +2,8 @@ import type { EngineName, Logger } from '@sqlfleet/core';
 import type Docker from 'dockerode';
 import type { SandboxRef } from '../provisioner.ts';
 import type { SandboxMeta, ServerAdmin } from '../server/server-admin.ts';
-import { adminPasswordOf, containerAdmin, containerIp } from './container-admin.ts';
-import { LABELS, sandboxNetworkOf } from './sandbox-labels.ts';
+import { adminFromInspect } from './container-admin.ts';
+import { LABELS } from './sandbox-labels.ts';
 import type { SandboxParts } from './sandbox-parts.ts';
 
 /**
@@ -20,11 +20,8 @@ async function withAdmin<T>(
   logger: Logger,
   fn: (admin: ServerAdmin) => Promise<T>,
 ): Promise<T> {
-  const network = sandboxNetworkOf(info);
-  const host = network && containerIp(info, network);
-  const adminPassword = adminPasswordOf(info, parts.image);
-  if (!host || !adminPassword) throw new Error('the container has no address or admin password');
-  const admin = containerAdmin(engine, parts.image, host, adminPassword, logger);
+  const admin = adminFromInspect(info, engine, parts.image, logger);
+  if (!admin) throw new Error('the container has no address or admin password');
   try {
     return await fn(admin);
   } finally {

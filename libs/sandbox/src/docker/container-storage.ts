@@ -5,9 +5,8 @@ import type { Sandbox } from '../provisioner.ts';
 import { MeasureSchedule } from '../server/measure-schedule.ts';
 import type { ServerAdmin } from '../server/server-admin.ts';
 import { enforceStorageCap } from '../server/storage-cap.ts';
-import { adminPasswordOf, containerAdmin, containerIp } from './container-admin.ts';
+import { adminFromInspect } from './container-admin.ts';
 import type { SandboxDocker } from './sandbox-docker.ts';
-import { sandboxNetworkOf } from './sandbox-labels.ts';
 import type { SandboxParts } from './sandbox-parts.ts';
 
 /** Containers whose admin connection a worker keeps for the storage checks (least recently used closed first). */
@@ -73,12 +72,8 @@ export class ContainerStorage {
     const kept = this.admins.get(sandbox.id);
     if (kept) return kept;
     const info = await this.options.api.inspectContainer(sandbox.id);
-    const network = info && sandboxNetworkOf(info);
-    const host = info && network && containerIp(info, network);
-    const password = info && adminPasswordOf(info, parts.image);
-    if (!host || !password) return undefined;
-    const admin = containerAdmin(sandbox.engine, parts.image, host, password, this.options.logger);
-    this.admins.set(sandbox.id, admin);
+    const admin = info && adminFromInspect(info, sandbox.engine, parts.image, this.options.logger);
+    if (admin) this.admins.set(sandbox.id, admin);
     return admin;
   }
 }
