@@ -92,10 +92,7 @@ export class ConnectionBudget<C> {
       void this.retire(conn);
       return;
     }
-    const conns = this.idle.get(key) ?? [];
-    conns.push(conn);
-    // Setting the same array again restarts its idle clock without disposing it.
-    this.idle.set(key, conns);
+    this.keepIdle(key, conn, this.options.idleMs);
   }
 
   /**
@@ -111,10 +108,15 @@ export class ConnectionBudget<C> {
       this.release(key, conn);
       return false;
     }
+    this.keepIdle(key, conn, Math.max(keepMs, this.options.idleMs));
+    return true;
+  }
+
+  private keepIdle(key: string, conn: C, ttl: number): void {
     const conns = this.idle.get(key) ?? [];
     conns.push(conn);
-    this.idle.set(key, conns, { ttl: Math.max(keepMs, this.options.idleMs) });
-    return true;
+    // Setting the same array again restarts its idle clock without disposing it.
+    this.idle.set(key, conns, { ttl });
   }
 
   /** Closes the target's idle connections (its sandbox is going away, or its password changed). */
