@@ -33,26 +33,26 @@ export class ExamPrewarmer {
     const log = this.options.logger.child({ room, engine: exam.engine });
     // The schema store forgets a fingerprint no session used lately; the exam still needs it.
     await sessions.saveSchema(exam.fingerprint, { engine: exam.engine, dbml: exam.dbml, data: exam.data });
-    let made = 0;
+    let built = 0;
     for (;;) {
       if (this.stopping) return 'stopped';
       if ((await exams.reserve(room, examId)) <= 0) break;
-      let built: Awaited<ReturnType<SandboxManager['prewarm']>>;
+      let prewarmed: Awaited<ReturnType<SandboxManager['prewarm']>>;
       try {
-        built = await manager.prewarm(exam);
+        prewarmed = await manager.prewarm(exam);
       } catch (error) {
         await exams.release(room, examId);
         throw error; // the fill job retries with backoff
       }
-      const { sandbox, heldBy } = built;
+      const { sandbox, heldBy } = prewarmed;
       if (!(await exams.pushReady(room, examId, sandbox, heldBy))) {
         log.info('exam went away during a pre-warm build: removing the sandbox');
         await manager.destroyPrewarmed(sandbox);
         break;
       }
-      made++;
+      built++;
     }
-    if (made > 0) log.info({ built: made }, 'exam pre-warm fill finished');
+    if (built > 0) log.info({ built }, 'exam pre-warm fill finished');
     return 'done';
   }
 }
