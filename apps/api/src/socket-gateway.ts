@@ -8,6 +8,7 @@ import {
   sessionRoom,
 } from '@sqlfleet/contracts';
 import type { Logger } from '@sqlfleet/core';
+import { SOCKET_STREAM_MAX_LEN } from '@sqlfleet/queue';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { clientIdOf } from './client-id.ts';
@@ -21,8 +22,9 @@ export type SqlfleetIo = Server<ClientToServerEvents, ServerToClientEvents>;
 
 /**
  * The Socket.IO side of the API: `query:submit` with an acknowledgement, results pushed as
- * `query:result` to the session's room. The Redis streams adapter lets a worker or another
- * API replica reach sockets connected here, and gives connection-state recovery.
+ * `query:result` to the session's room. The Redis streams adapter lets the drains (their COMPLETE
+ * script writes the adapter's entry) or another API replica reach sockets connected here, and gives
+ * connection-state recovery.
  */
 export function createSocketGateway(
   httpServer: HttpServer,
@@ -31,7 +33,8 @@ export function createSocketGateway(
   logger: Logger,
 ): SqlfleetIo {
   const io: SqlfleetIo = new Server(httpServer, {
-    adapter: createAdapter(adapterRedis, { streamName: services.keys.socketStream }),
+    // Results come in on this stream from the drains' COMPLETE script (socket-stream.ts), of the same length.
+    adapter: createAdapter(adapterRedis, { streamName: services.keys.socketStream, maxLen: SOCKET_STREAM_MAX_LEN }),
     maxHttpBufferSize: services.config.limits.bodyBytes,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000 },
     cors: { origin: services.config.http.corsOrigins === '*' ? true : [...services.config.http.corsOrigins] },

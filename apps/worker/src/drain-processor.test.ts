@@ -1,6 +1,6 @@
 import type { QueryJob, QueryResult } from '@sqlfleet/contracts';
 import { AppError } from '@sqlfleet/core';
-import type { DrainJobData, Mailbox, ResultPublisher, TakenItem } from '@sqlfleet/queue';
+import type { DrainJobData, Mailbox, TakenItem } from '@sqlfleet/queue';
 import type { Job } from 'bullmq';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -71,7 +71,6 @@ function processor(mailbox: Mailbox, run: (job: QueryJob) => Promise<QueryResult
   return new DrainProcessor({
     mailbox,
     runner: { run } as unknown as QueryRunner,
-    publisher: { publish: async () => undefined } as unknown as ResultPublisher,
     observer,
     maxCrashes: 3,
     retry,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, isAppError, type Logger, RepeatFolder } from '@sqlfleet/core';
-import type { DrainJobData, JobFailure, Mailbox, ResultPublisher, TakenItem } from '@sqlfleet/queue';
+import type { DrainJobData, JobFailure, Mailbox, TakenItem } from '@sqlfleet/queue';
 import { DelayedError, type Job } from 'bullmq';
 import type { QueryObserver } from './query-observer.ts';
 import type { QueryRunner } from './query-runner.ts';
@@ -10,7 +10,6 @@ import type { RetryPolicy } from './retry-policy.ts';
 export interface DrainProcessorOptions {
   mailbox: Mailbox;
   runner: QueryRunner;
-  publisher: ResultPublisher;
   observer: QueryObserver;
   /** A query whose runs ended this many worker processes is failed instead of run again (WORKER_MAX_CRASHES). */
   maxCrashes: number;
@@ -58,7 +57,7 @@ export class DrainProcessor {
   }
 
   readonly process = async (job: Job<DrainJobData>, token?: string): Promise<void> => {
-    const { mailbox, publisher } = this.options;
+    const { mailbox } = this.options;
     const { sessionId } = job.data;
     const owner = randomUUID();
     const start = await mailbox.begin(sessionId, owner);
@@ -81,8 +80,8 @@ export class DrainProcessor {
       while (item && !this.stopping) {
         // Stored before a crash, not yet popped: announce again rather than run twice.
         const outcome = item.stored ? undefined : await this.runOne(item);
-        const { status, next, lost } = await mailbox.complete(item, room, outcome, owner);
-        if (status) await publisher.publish(status, true);
+        // Stored, announced to waiting requests and to the session's sockets, popped, the next taken: one step.
+        const { next, lost } = await mailbox.complete(item, room, outcome, owner);
         if (lost) this.repeats.warn({ sessionId }, 'another drain holds the session now: this one stops');
         item = next;
       }

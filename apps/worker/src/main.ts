@@ -10,7 +10,6 @@ import {
   FleetKeys,
   Mailbox,
   mailboxOptions,
-  ResultPublisher,
   RoomStats,
   TransactionJournal,
   WorkerHeartbeats,
@@ -22,7 +21,6 @@ import { startPrewarmWorker } from './prewarm-worker.ts';
 import { QueryObserver } from './query-observer.ts';
 import { QueryRunner } from './query-runner.ts';
 import { RetryPolicy } from './retry-policy.ts';
-import { createSocketEmitter } from './socket-emitter.ts';
 import { WorkerMetrics } from './worker-metrics.ts';
 
 /** How often a worker looks for the own queues of workers that died. */
@@ -39,8 +37,7 @@ shutdown.add('folded log lines', () => repeats.flush());
 const keys = new FleetKeys(config.fleetId);
 const redis = connectRedis(config.redis, logger);
 const workerRedis = connectRedis(config.redis, logger);
-const adapterRedis = connectRedis(config.redis, logger);
-shutdown.add('redis', () => Promise.all([redis, workerRedis, adapterRedis].map(closeRedis)).then(() => undefined));
+shutdown.add('redis', () => Promise.all([redis, workerRedis].map(closeRedis)).then(() => undefined));
 
 // The worker's id, its home: it also keeps connections to the sandboxes it pre-warms, and claims those first.
 const workerId = `w-${randomBytes(4).toString('hex')}`;
@@ -49,8 +46,6 @@ shutdown.add('sandboxes', () => sandboxes.close());
 const { manager, runtime } = sandboxes;
 const drainQueues = new DrainQueues(redis, keys);
 shutdown.add('drain queues', () => drainQueues.close());
-const emitter = createSocketEmitter(adapterRedis, keys.socketStream);
-shutdown.add('socket emitter', emitter.close);
 
 const metrics = new WorkerMetrics();
 metrics.watchConnections(
@@ -117,7 +112,6 @@ const processor = new DrainProcessor({
     new TransactionJournal(redis, keys, config.resultTtlMs),
     logger,
   ),
-  publisher: new ResultPublisher(redis, keys, emitter.io),
   observer,
   maxCrashes: config.worker.maxCrashes,
   retry: new RetryPolicy({ ceilingMs: config.worker.retryMs }),

@@ -1,6 +1,7 @@
 import { STORE_FIRST_LUA } from './job-store.ts';
 import { TRANSACTION_SUFFIX } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
+import { BROADCAST_RESULT_LUA } from './socket-stream.ts';
 
 /**
  * The drain's atomic steps, one round trip each (issue 9 item 5): a warm query costs the worker
@@ -76,18 +77,20 @@ return {'item', room, taken[1], taken[2], taken[3], taken[4]}
 /**
  * Finishes the query in hand and takes the next, in one step: stores its outcome unless one is
  * stored already (the first stored result wins), announces the stored one on the results channel
- * (with the payload when small, so a waiting API answers without reading it back), pops the head
+ * (with the payload when small, so a waiting API answers without reading it back) and to the
+ * session's sockets (the Socket.IO adapter's stream, see socket-stream.ts), pops the head
  * if it is still the item that ran, marks the session used, then takes the next head or, when the
  * mailbox is empty, gives the session and the room slot up.
  * The run of the item ended with its worker alive: its run count and recorded transaction go.
  * A drain that lost the session to another (its lease ran out while it ran, and another drain took it)
  * still stores its outcome (first stored wins) but pops nothing and takes nothing: the holder goes on.
- * Extra: KEYS[6] session, KEYS[7] sessions by last use; ARGV[11] the item as stored, ARGV[12] state
+ * Extra: KEYS[6] session, KEYS[7] sessions by last use, KEYS[8] the Socket.IO stream; ARGV[11] the item as stored, ARGV[12] state
  * to store ('done' | 'failed'; '' stores nothing), ARGV[13] payload, ARGV[14] result TTL (ms),
  * ARGV[15] largest payload published inline, ARGV[16] results channel, ARGV[17] the drain's room,
- * ARGV[18] the worker that ran it ('' records nothing): the session's home, where its connection stays open.
+ * ARGV[18] the worker that ran it ('' records nothing): the session's home, where its connection stays open;
+ * ARGV[19] the stream's length, ARGV[20] the session's Socket.IO room.
  */
-export const COMPLETE = new LuaScript(`${TAKE}${STORE_FIRST_LUA}
+export const COMPLETE = new LuaScript(`${TAKE}${STORE_FIRST_LUA}${BROADCAST_RESULT_LUA}
 local ran = cjson.decode(ARGV[11])
 local holder = redis.call('GET', KEYS[2])
 local owner = not holder or holder == ARGV[10]
@@ -100,6 +103,7 @@ if state == 'done' or state == 'failed' then
   else
     redis.call('PUBLISH', ARGV[16], ran.jobId)
   end
+  if payload ~= '' then broadcastResult(KEYS[8], ARGV[19], ARGV[20], ran.jobId, ARGV[3], state, payload) end
 else
   state, payload = '', ''
 end

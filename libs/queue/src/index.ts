@@ -31,5 +31,6 @@ export {
   type ScopeFigures,
   WINDOW_BUCKETS,
 } from './room-stats.ts';
+export { SOCKET_STREAM_MAX_LEN } from './socket-stream.ts';
 export { TransactionJournal } from './transaction-journal.ts';
 export { HEARTBEAT_STALE_MS, type WorkerHeartbeat, WorkerHeartbeats } from './worker-heartbeats.ts';

@@ -1,10 +1,11 @@
-import type { JobState, JobStatus, QueryJob } from '@sqlfleet/contracts';
+import { type JobState, type JobStatus, type QueryJob, sessionRoom } from '@sqlfleet/contracts';
 import type { Config, EngineName } from '@sqlfleet/core';
 import type { Redis } from 'ioredis';
 import type { DrainQueues } from './drain-queue.ts';
 import { BEGIN, COMPLETE, RELEASE, RENEW } from './drain-scripts.ts';
 import { statusOf } from './job-store.ts';
 import type { FleetKeys } from './keys.ts';
+import { SOCKET_STREAM_MAX_LEN } from './socket-stream.ts';
 import { SUBMIT } from './submit-script.ts';
 import { HEARTBEAT_STALE_MS } from './worker-heartbeats.ts';
 
@@ -230,7 +231,8 @@ export class Mailbox {
 
   /**
    * Stores the outcome of the item that ran (the first stored one wins; undefined stores nothing,
-   * for an item found finished), announces the stored status, pops the item and takes the next.
+   * for an item found finished), announces the stored status (results channel and the session's
+   * sockets), pops the item and takes the next.
    * `lost`: another drain holds the session now; this one stored its outcome and must stop.
    */
   async complete(
@@ -244,7 +246,7 @@ export class Mailbox {
     const { sessionId } = item.job;
     const reply = (await COMPLETE.run(
       this.redis,
-      [...this.drainKeys(sessionId), keys.session(sessionId), keys.sessionsByLastUse],
+      [...this.drainKeys(sessionId), keys.session(sessionId), keys.sessionsByLastUse, keys.socketStream],
       [
         ...this.drainArgs(sessionId, owner, now),
         item.raw,
@@ -255,6 +257,8 @@ export class Mailbox {
         keys.resultsChannel,
         room,
         this.options.home ?? '',
+        SOCKET_STREAM_MAX_LEN,
+        sessionRoom(sessionId),
       ],
     )) as (string | number)[];
     const [state = '', payload = '', nextRaw, nextState = 'running', nextPayload = '', nextCrashes = 0, lost] =
