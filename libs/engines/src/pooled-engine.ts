@@ -44,7 +44,7 @@ export abstract class PooledEngine<C> implements Engine {
     });
     this.runner = new ScriptRunner({
       split: parts.split,
-      open: (target) => this.open(target),
+      open: (target, limits) => this.open(target, limits),
       errors: parts.errors,
       graceMs: this.options.cancelGraceMs,
       log: this.log,
@@ -94,8 +94,8 @@ export abstract class PooledEngine<C> implements Engine {
     return login ?? { user: target.user, password: target.password, database: target.database };
   }
 
-  /** Checks a connection out for one script; throws `StaleConnection` when a pooled one turns out dead. */
-  protected abstract open(target: SandboxTarget): Promise<ScriptConnection>;
+  /** Checks a connection out for one script of these limits; throws `StaleConnection` when a pooled one turns out dead. */
+  protected abstract open(target: SandboxTarget, limits: QueryLimits): Promise<ScriptConnection>;
 
   /** A connection to the target from the budget: an idle one of the target's, or a new one from `open`. */
   protected borrow(target: SandboxTarget, open = () => this.connect(target)): Promise<C> {

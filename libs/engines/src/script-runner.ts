@@ -38,8 +38,12 @@ export interface ScriptConnection {
   log: Logger | undefined;
   /** Sets the server-side limit of the next statement to `ms` (a whole number, at least 1). */
   limitNext(ms: number): Promise<void>;
-  /** Runs one statement; a statement may give several result sets. */
-  run(text: string, maxRows: number, budget: ByteBudget): Promise<ResultSet[]>;
+  /**
+   * Runs one statement; a statement may give several result sets. `last`: the script's last statement,
+   * after which the connection is reset for the next script (an engine may send that reset with the
+   * statement's own end, in the same write, instead of a round trip of its own later).
+   */
+  run(text: string, maxRows: number, budget: ByteBudget, last: boolean): Promise<ResultSet[]>;
   /** Asks the server, from another connection, to stop the running statement. */
   cancel(): Promise<void>;
   /** Ends the session: the cancel did not land in time (its connection may have failed). */
@@ -63,8 +67,8 @@ export interface RecordedTransactions {
 
 export interface ScriptRunnerOptions {
   split(script: string): Statement[];
-  /** Checks out a connection; throws `StaleConnection` when a pooled one turns out dead. */
-  open(target: SandboxTarget): Promise<ScriptConnection>;
+  /** Checks out a connection for a script of these limits; throws `StaleConnection` when a pooled one turns out dead. */
+  open(target: SandboxTarget, limits: QueryLimits): Promise<ScriptConnection>;
   errors: EngineErrors;
   /** See `EngineOptions.cancelGraceMs`. */
   graceMs: number;
@@ -99,7 +103,7 @@ export class ScriptRunner {
     const { errors } = this.options;
     const startedAt = performance.now();
     const statements = this.options.split(script);
-    const conn = await this.options.open(target);
+    const conn = await this.options.open(target, limits);
     const log = conn.log;
     // One statement runs in a transaction of ours whose id is recorded before it commits, so that a run
     // after a worker's death can tell whether this one committed. A script of several statements
@@ -147,7 +151,9 @@ export class ScriptRunner {
         await limitNext(Math.max(1, Math.floor(deadline.remainingMs()))).catch((err: unknown) => {
           throw index === 0 && errors.isConnectionLoss(err) ? new StaleConnection('stale', { cause: err }) : err;
         });
-        const running = conn.run(statement.text, limits.maxRows, budget);
+        // Ours to commit after it: not the script's end on the connection.
+        const last = index === statements.length - 1 && !wrap;
+        const running = conn.run(statement.text, limits.maxRows, budget, last);
         const result = await Promise.race([running, deadline.hardStop]);
         if (result === HARD_STOP) {
           running.catch(() => undefined);

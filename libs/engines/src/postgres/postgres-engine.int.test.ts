@@ -162,12 +162,16 @@ describe('PostgresEngine', () => {
     expect(out.results.at(-1)?.rows).toEqual([[3]]);
   });
 
-  it('does not leak one script’s session state into the next', async () => {
+  // The reset written behind a script's last statement runs inside a transaction the script left open:
+  // that one is rolled back, and the session reset again outside it.
+  it.each([
+    ['ending in a transaction left open', "BEGIN; INSERT INTO item VALUES (9, 'uncommitted')"],
+    ['ending outside any transaction', "SET DateStyle = 'German'"],
+  ])('does not leak one script’s session state into the next (%s)', async (_name, ending) => {
     await engine.execute(
       db.target,
       "SET search_path = pg_catalog; SET DateStyle = 'SQL, DMY'; SET statement_timeout = 0; CREATE TEMP TABLE scratch (a int); " +
-        'PREPARE leak AS SELECT 1; LISTEN leak; DECLARE held CURSOR WITH HOLD FOR SELECT 1; ' +
-        "BEGIN; INSERT INTO item VALUES (9, 'uncommitted')",
+        `PREPARE leak AS SELECT 1; LISTEN leak; DECLARE held CURSOR WITH HOLD FOR SELECT 1; ${ending}`,
       limits(),
     );
     const probe =
@@ -186,6 +190,22 @@ describe('PostgresEngine', () => {
       expect(values.at(-1)).toMatch(/^(4s|3\d{3}ms)$/);
     }
     const rows = await engine.execute(db.target, 'SELECT count(*) FROM item WHERE id = 9', limits());
+    expect(rows.results[0]?.rows).toEqual([['0']]);
+  });
+
+  it('gives a script a longer limit than the last one’s, though the reset between them set the last one’s', async () => {
+    await engine.execute(db.target, 'SELECT 1', limits({ timeoutMs: 1_000 }));
+    const out = await engine.execute(db.target, 'SELECT pg_sleep(1.5); SELECT 2', limits({ timeoutMs: 4_000 }));
+    expect(out).toMatchObject({ kind: 'ok', results: [{}, { rows: [[2]] }] });
+  });
+
+  it('reports a commit the server refuses after the statement completed (a deferred constraint)', async () => {
+    const setup = 'CREATE TABLE deferred_pair (n int UNIQUE DEFERRABLE INITIALLY DEFERRED)';
+    expect(await engine.execute(db.target, setup, limits())).toMatchObject({ kind: 'ok' });
+    // Not one statement of ours to wrap: each commits at its Sync, after its CommandComplete.
+    const out = await engine.execute(db.target, 'INSERT INTO deferred_pair VALUES (1), (1); SELECT 2', limits());
+    expect(out).toMatchObject({ kind: 'sql-error', error: { code: '23505', statementIndex: 0 } });
+    const rows = await engine.execute(db.target, 'SELECT count(*) FROM deferred_pair', limits());
     expect(rows.results[0]?.rows).toEqual([['0']]);
   });
 

@@ -1,4 +1,4 @@
-import { type SandboxTarget, targetKey } from '@sqlfleet/contracts';
+import { type QueryLimits, type SandboxTarget, targetKey } from '@sqlfleet/contracts';
 import type { Logger } from '@sqlfleet/core';
 import pg from 'pg';
 import type { EngineOptions } from '../engine-options.ts';
@@ -8,6 +8,7 @@ import { coalescingSocket } from './coalescing-socket.ts';
 import { postgresConnectFailure, postgresErrors } from './postgres-errors.ts';
 import { splitPostgres } from './postgres-splitter.ts';
 import { runPostgresStatement } from './postgres-statement.ts';
+import { prewrittenQuery } from './prewritten-query.ts';
 import { POSTGRES_TYPES } from './postgres-types.ts';
 import { isRecordableStatement } from './recordable-statement.ts';
 import { TypeNames } from './type-names.ts';
@@ -18,8 +19,12 @@ interface PgConnection {
   typeNames: TypeNames;
   /** Set once the server or the socket ended it: it is never handed out again. */
   lost: boolean;
-  /** Holds what a script left behind (settings, temp tables, prepared statements): reset before the next one. */
+  /** Holds what no reset has cleared since (a schema applied, a script whose reset failed): reset before the next script. */
   used: boolean;
+  /** The `statement_timeout` (ms) the last reset left in force, until the next script's first statement. */
+  presetMs?: number;
+  /** The reset written behind the last statement of the script in hand (see `prewriteReset`). */
+  resetting?: Promise<void>;
   /**
    * Rejects once the connection is lost. A query in flight when the socket died does not always settle
    * (a write that failed with EPIPE as the server shut down left its promise pending until the time
@@ -44,16 +49,30 @@ const BEGIN_NAMED = 'BEGIN; SELECT pg_catalog.pg_current_xact_id()::text AS id';
 const SETTLE_MS = 10_000;
 
 /**
+ * How far the limit a reset left in force may be above a script's first statement's for that statement to
+ * keep it instead of setting its own: the client-side deadline stops it at the script's limit anyway.
+ */
+const PRESET_SLACK_MS = 50;
+
+/** The reset between two scripts, leaving the next script's limit in force. */
+const resetFor = (limitMs: number) => `${RESET_SESSION}; SET statement_timeout = ${limitMs}`;
+
+/**
  * PostgreSQL through node-postgres. Each script runs on one connection from the engine's budget;
  * statements go one by one through a cursor (so row caps stop reading), each under
  * `statement_timeout` set to the script's remaining time, with a watchdog that cancels through
- * `pg_catalog.pg_cancel_backend` as the server's admin. After a script an open transaction is rolled
- * back at once (it may hold locks); the rest of the session's state is reset in the same round trip as
- * the next script's first limit, which doubles as the check that a pooled connection is still alive.
- * After a timeout or a lost connection the connection is discarded instead.
+ * `pg_catalog.pg_cancel_backend` as the server's admin. After a script the session is reset (a
+ * transaction left open rolled back, settings, temporary tables, prepared statements, advisory locks
+ * cleared) and the script's limit set again, before the connection goes back to the budget. A script
+ * that completes sends that reset in the same write as its last statement's Close and Sync: it runs
+ * while the answer goes out, and a next script of the same limit sends its first statement straight
+ * away (a warm query is two round trips: the statement, and its commit). After a timeout or a lost
+ * connection the connection is discarded instead.
  */
 export class PostgresEngine extends PooledEngine<PgConnection> {
   readonly name = 'postgres' as const;
+  /** Resets in flight, by target: their connections come back within a round trip, so a script waits for them. */
+  private readonly resets = new Map<string, Promise<void>>();
 
   constructor(options: EngineOptions = {}) {
     super('postgres', options, {
@@ -77,20 +96,29 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
     await this.withConnection(target, (conn) => conn.client.query('SELECT 1'));
   }
 
-  protected async open(target: SandboxTarget): Promise<ScriptConnection> {
+  protected async open(target: SandboxTarget, limits: QueryLimits): Promise<ScriptConnection> {
+    // The session's connection being reset after its last script: wait for it rather than open another.
+    await this.resets.get(targetKey(target));
     const conn = await this.borrow(target);
     const { typeNames } = conn;
+    /** No round trip yet on this checkout: the first statement goes under the limit the last reset left. */
+    let untested = false;
     /** A simple query of the script's, or its loss if the connection dies meanwhile. */
     const send = (text: string) => Promise.race([conn.client.query(text), conn.gone]);
     const pid = (conn.client as unknown as { processID: number }).processID;
     const log = this.log?.child({ target: targetKey(target), pid });
     /** The next statement's limit, after the reset of what the last script left when there is one. */
     const limit = async (ms: number, then = ''): Promise<pg.QueryResult[]> => {
+      const preset = conn.presetMs;
+      conn.presetMs = undefined;
+      if (!conn.used && preset !== undefined && preset >= ms && preset - ms <= PRESET_SLACK_MS) {
+        if (then) return asList(await send(then));
+        untested = true;
+        return [];
+      }
       if (!conn.used) return asList(await send(`SET statement_timeout = ${ms}${then ? `; ${then}` : ''}`));
       // The reset is committed before a transaction of ours opens: its rollback must not undo it.
-      const results = await send(
-        `${RESET_SESSION}; SET statement_timeout = ${ms}${then ? `; COMMIT; ${then}` : ''}`,
-      ).catch((err: unknown) => {
+      const results = await send(`${resetFor(ms)}${then ? `; COMMIT; ${then}` : ''}`).catch((err: unknown) => {
         // Whatever stopped the reset, the script has not started: run it on a fresh connection.
         throw new StaleConnection('the pooled connection could not be reset', { cause: err });
       });
@@ -107,19 +135,49 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
       log,
       transactions,
       limitNext: (ms) => limit(ms).then(() => undefined),
-      run: (text, maxRows, budget) =>
-        Promise.race([
-          runPostgresStatement(conn.client, text, maxRows, budget, typeNames, () => {
+      run: async (text, maxRows, budget, last) => {
+        const first = untested;
+        untested = false;
+        let completed = false;
+        const hooks = {
+          stopServer: () => {
             this.signalBackend(target, pid, 'pg_cancel_backend').catch((err: unknown) =>
               log?.debug({ err }, 'cancelling a refused COPY failed'),
             );
-          }),
-          conn.gone,
-        ]).then((result) => [result]),
+          },
+          afterComplete: () => {
+            completed = true;
+            if (last) this.prewriteReset(conn, limits.timeoutMs);
+          },
+        };
+        try {
+          return [
+            await Promise.race([runPostgresStatement(conn.client, text, maxRows, budget, typeNames, hooks), conn.gone]),
+          ];
+        } catch (err) {
+          // A pooled connection that died while idle shows only now. Before the statement's CommandComplete
+          // nothing of it has committed (its Sync is sent after): the script runs again on a fresh connection.
+          if (first && !completed && postgresErrors.isConnectionLoss(err)) {
+            throw new StaleConnection('the pooled connection was found dead by the first statement', { cause: err });
+          }
+          throw err;
+        }
+      },
       cancel: () => this.signalBackend(target, pid, 'pg_cancel_backend'),
       terminate: () => this.signalBackend(target, pid, 'pg_terminate_backend'),
-      giveBack: (discard) => this.giveBack(target, conn, discard, log),
+      giveBack: async (discard) => this.giveBack(target, conn, discard, limits.timeoutMs, log),
     };
+  }
+
+  /**
+   * Writes the reset for the next script right behind the last statement's Close and Sync (the same tick, so
+   * the same write): the server runs it while the answer goes out. Its answer is read as the next query on
+   * the connection (pg takes queries in order), with nothing more to send.
+   */
+  private prewriteReset(conn: PgConnection, limitMs: number): void {
+    const text = resetFor(limitMs);
+    (conn.client as unknown as { connection: { query(text: string): void } }).connection.query(text);
+    conn.resetting = prewrittenQuery(conn.client, text);
   }
 
   protected async connect(target: SandboxTarget): Promise<PgConnection> {
@@ -150,24 +208,61 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
     return conn;
   }
 
-  /** Rolls back what the script left open; the rest of its session state is reset before the next script. */
-  private async giveBack(
+  /**
+   * Gives the connection back once it is reset for the next script (at once when `discard`); does not wait
+   * for the reset, which the next script of the target waits for instead. The reset written behind the last
+   * statement counts when it ran outside any transaction; otherwise (a transaction left open, a failed
+   * statement, a result cut at the cap) the transaction is rolled back and the session reset now.
+   */
+  private giveBack(
     target: SandboxTarget,
     conn: PgConnection,
     discard: boolean,
+    limitMs: number,
     log: Logger | undefined,
-  ): Promise<void> {
+  ): void {
+    const written = conn.resetting;
+    conn.resetting = undefined;
     conn.used = true;
-    if (!discard) {
-      try {
-        // 'I': idle, no transaction open (the common case needs no round trip here).
-        if (conn.client.getTransactionStatus() !== 'I') await conn.client.query('ROLLBACK');
-      } catch (err) {
-        log?.debug({ err }, 'reset failed; discarding the connection');
-        discard = true;
-      }
+    conn.presetMs = undefined;
+    if (discard) {
+      written?.catch(() => undefined);
+      this.giveBackConnection(target, conn, true);
+      return;
     }
-    this.giveBackConnection(target, conn, discard);
+    const key = targetKey(target);
+    const reset = (written ?? Promise.reject(new Error('no reset written')))
+      .then(
+        () => conn.client.getTransactionStatus() === 'I',
+        () => false,
+      )
+      .then((clean) => clean || this.resetNow(conn, limitMs, log))
+      .then((clean) => {
+        if (clean) {
+          conn.used = false;
+          conn.presetMs = limitMs;
+        }
+        this.giveBackConnection(target, conn, !clean);
+      });
+    const before = this.resets.get(key);
+    const all = before ? Promise.all([before, reset]).then(() => undefined) : reset;
+    this.resets.set(key, all);
+    void all.then(() => {
+      if (this.resets.get(key) === all) this.resets.delete(key);
+    });
+  }
+
+  /** Rolls back a transaction left open (it may hold locks), then resets the session; false when it could not. */
+  private async resetNow(conn: PgConnection, limitMs: number, log: Logger | undefined): Promise<boolean> {
+    // 'I': idle, no transaction open.
+    const rollback = conn.client.getTransactionStatus() === 'I' ? '' : 'ROLLBACK; ';
+    try {
+      await Promise.race([conn.client.query(`${rollback}${resetFor(limitMs)}`), conn.gone]);
+      return true;
+    } catch (err) {
+      log?.debug({ err }, 'reset failed; discarding the connection');
+      return false;
+    }
   }
 
   /**

@@ -17,6 +17,13 @@ class TaggedCursor extends Cursor<unknown[]> {
   commandTag?: string;
   /** Why the statement was refused, once the server asked for a COPY. */
   refused?: string;
+  /**
+   * Rejects with the server's refusal to commit the statement (a deferred constraint) at the Sync sent
+   * after its CommandComplete. pg-cursor drops an error that comes once its portal is closed, and pg no
+   * longer hands it the ReadyForQuery after an error: its read would wait until the time limit.
+   */
+  readonly commitFailed: Promise<never>;
+  private failCommit: (err: Error) => void = () => undefined;
   private readonly onCopyOut = (): void => {
     this.refused = 'COPY … TO STDOUT is not supported here: run the SELECT itself to see its rows';
     // The server streams until the COPY ends; stop it rather than drop rows until the time limit.
@@ -27,8 +34,14 @@ class TaggedCursor extends Cursor<unknown[]> {
     text: string,
     config: Cursor.CursorQueryConfig,
     private readonly stopServer: () => void,
+    /** Called once the statement is complete, as its Close and Sync are written (same tick, same write). */
+    private readonly afterComplete: () => void,
   ) {
     super(text, undefined, config);
+    this.commitFailed = new Promise<never>((_, reject) => {
+      this.failCommit = reject;
+    });
+    this.commitFailed.catch(() => undefined); // raced only while a read is pending
     // pg-cursor's types declare submit as a property: wrap it rather than override it.
     const submit = this.submit.bind(this);
     this.submit = (connection: Connection) => {
@@ -41,9 +54,11 @@ class TaggedCursor extends Cursor<unknown[]> {
     this.commandTag = msg.text;
     this.forgetCopy();
     (Cursor.prototype as unknown as { handleCommandComplete(m: unknown): void }).handleCommandComplete.call(this, msg);
+    this.afterComplete();
   }
 
   handleError(msg: Error): void {
+    if ((this as unknown as { state: string }).state === 'done') this.failCommit(msg);
     this.forgetCopy();
     (Cursor.prototype as unknown as { handleError(m: unknown): void }).handleError.call(this, msg);
   }
@@ -72,9 +87,18 @@ function read(cursor: TaggedCursor, rows: number): Promise<{ rows: unknown[][]; 
   });
 }
 
+/** What a statement's run needs besides its text and limits. */
+export interface StatementHooks {
+  /** Stops the statement from another connection (a refused COPY TO STDOUT streams until then). */
+  stopServer(): void;
+  /** Called as the statement completes (CommandComplete), in the tick its Close and Sync are written. */
+  afterComplete(): void;
+}
+
 /**
  * Runs one statement through a portal (extended protocol), reading rows in batches so a
  * 300k-row result stops at the cap instead of being buffered whole; the portal is closed at the cap.
+ * Nothing commits before the Sync that follows the statement's CommandComplete (or its close at the cap).
  */
 export async function runPostgresStatement(
   client: ClientBase,
@@ -82,14 +106,16 @@ export async function runPostgresStatement(
   maxRows: number,
   budget: ByteBudget,
   typeNames: TypeNames,
-  stopServer: () => void,
+  hooks: StatementHooks,
 ): Promise<ResultSet> {
-  const cursor = client.query(new TaggedCursor(text, { rowMode: 'array', types: POSTGRES_TYPES }, stopServer));
+  const cursor = client.query(
+    new TaggedCursor(text, { rowMode: 'array', types: POSTGRES_TYPES }, hooks.stopServer, hooks.afterComplete),
+  );
   const builder = new ResultBuilder(maxRows, budget);
   let last: QueryResult | undefined;
   for (;;) {
     const want = Math.min(BATCH_ROWS, Math.max(1, maxRows + 1 - builder.rows.length));
-    const batch = await read(cursor, want).catch((err: unknown) => {
+    const batch = await Promise.race([read(cursor, want), cursor.commitFailed]).catch((err: unknown) => {
       throw cursor.refused ? new UnsupportedStatement(cursor.refused, { cause: err }) : err;
     });
     if (cursor.refused) throw new UnsupportedStatement(cursor.refused);
@@ -98,7 +124,7 @@ export async function runPostgresStatement(
     if (builder.truncated || batch.rows.length === 0) break;
   }
   if (builder.truncated) {
-    await cursor.close();
+    await Promise.race([cursor.close(), cursor.commitFailed]);
     // The rest was never read: what we know is the rows read so far.
     return builder.build(await columnsOf(client, last, typeNames), builder.seen, undefined);
   }
