@@ -8,8 +8,8 @@ import { coalescingSocket } from './coalescing-socket.ts';
 import { postgresConnectFailure, postgresErrors } from './postgres-errors.ts';
 import { splitPostgres } from './postgres-splitter.ts';
 import { runPostgresStatement } from './postgres-statement.ts';
-import { prewrittenQuery } from './prewritten-query.ts';
 import { POSTGRES_TYPES } from './postgres-types.ts';
+import { prewrittenQuery } from './prewritten-query.ts';
 import { isRecordableStatement } from './recordable-statement.ts';
 import { TypeNames } from './type-names.ts';
 
