@@ -29,6 +29,8 @@ export abstract class PooledEngine<C> implements Engine {
   private readonly connections: ConnectionBudget<C>;
   private readonly runner: ScriptRunner;
   private readonly errors: EngineErrors;
+  /** Resets in flight, by target: their connections come back within a round trip, so a script of the target waits for them. */
+  private readonly resets = new Map<string, Promise<void>>();
   private closing?: Promise<void>;
 
   constructor(engine: EngineName, options: EngineOptions, parts: PooledEngineParts<C>) {
@@ -67,8 +69,11 @@ export abstract class PooledEngine<C> implements Engine {
     return this.connections.prepare(targetKey(target), () => this.connect(target), keepMs);
   }
 
-  release(target: SandboxTarget): Promise<void> {
-    return this.connections.forget(targetKey(target));
+  async release(target: SandboxTarget): Promise<void> {
+    const key = targetKey(target);
+    // A connection still being reset is back with the others first, and closed with them.
+    await this.resets.get(key);
+    await this.connections.forget(key);
   }
 
   close(): Promise<void> {
@@ -97,14 +102,37 @@ export abstract class PooledEngine<C> implements Engine {
   /** Checks a connection out for one script of these limits; throws `StaleConnection` when a pooled one turns out dead. */
   protected abstract open(target: SandboxTarget, limits: QueryLimits): Promise<ScriptConnection>;
 
-  /** A connection to the target from the budget: an idle one of the target's, or a new one from `open`. */
-  protected borrow(target: SandboxTarget, open = () => this.connect(target)): Promise<C> {
-    return this.connections.acquire(targetKey(target), open);
+  /**
+   * A connection to the target from the budget: an idle one of the target's, or a new one from `open`.
+   * A connection of the target still being reset after its last script is waited for, not doubled.
+   */
+  protected async borrow(target: SandboxTarget, open = () => this.connect(target)): Promise<C> {
+    const key = targetKey(target);
+    await this.resets.get(key);
+    return this.connections.acquire(key, open);
   }
 
   /** Gives a borrowed connection back, to be kept idle for its target or closed when `discard`. */
   protected giveBackConnection(target: SandboxTarget, conn: C, discard: boolean): void {
     this.connections.release(targetKey(target), conn, discard);
+  }
+
+  /**
+   * Gives a connection back once its reset for the next script is done: kept when `reset` resolves true,
+   * closed otherwise. The script's answer does not wait for it; the target's next script does (`borrow`).
+   */
+  protected giveBackAfter(target: SandboxTarget, conn: C, reset: Promise<boolean>): void {
+    const key = targetKey(target);
+    const back = reset.then(
+      (clean) => this.giveBackConnection(target, conn, !clean),
+      () => this.giveBackConnection(target, conn, true),
+    );
+    const before = this.resets.get(key);
+    const pending = before ? Promise.all([before, back]).then(() => undefined) : back;
+    this.resets.set(key, pending);
+    void pending.then(() => {
+      if (this.resets.get(key) === pending) this.resets.delete(key);
+    });
   }
 
   /** Runs `fn` on a borrowed connection; a connection whose use failed is closed, not kept. */

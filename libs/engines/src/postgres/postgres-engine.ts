@@ -71,8 +71,6 @@ const resetFor = (limitMs: number) => `${RESET_SESSION}; SET statement_timeout =
  */
 export class PostgresEngine extends PooledEngine<PgConnection> {
   readonly name = 'postgres' as const;
-  /** Resets in flight, by target: their connections come back within a round trip, so a script waits for them. */
-  private readonly resets = new Map<string, Promise<void>>();
 
   constructor(options: EngineOptions = {}) {
     super('postgres', options, {
@@ -97,8 +95,6 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
   }
 
   protected async open(target: SandboxTarget, limits: QueryLimits): Promise<ScriptConnection> {
-    // The session's connection being reset after its last script: wait for it rather than open another.
-    await this.resets.get(targetKey(target));
     const conn = await this.borrow(target);
     const { typeNames } = conn;
     /** No round trip yet on this checkout: the first statement goes under the limit the last reset left. */
@@ -230,7 +226,6 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
       this.giveBackConnection(target, conn, true);
       return;
     }
-    const key = targetKey(target);
     const reset = (written ?? Promise.reject(new Error('no reset written')))
       .then(
         () => conn.client.getTransactionStatus() === 'I',
@@ -242,14 +237,9 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
           conn.used = false;
           conn.presetMs = limitMs;
         }
-        this.giveBackConnection(target, conn, !clean);
+        return clean;
       });
-    const before = this.resets.get(key);
-    const all = before ? Promise.all([before, reset]).then(() => undefined) : reset;
-    this.resets.set(key, all);
-    void all.then(() => {
-      if (this.resets.get(key) === all) this.resets.delete(key);
-    });
+    this.giveBackAfter(target, conn, reset);
   }
 
   /** Rolls back a transaction left open (it may hold locks), then resets the session; false when it could not. */
