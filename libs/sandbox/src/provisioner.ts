@@ -59,7 +59,8 @@ export interface Provisioner {
    * popped by this session alone) to `sandbox.sessionId` without checking it again: the session's first
    * query is the check, and an error there sends the session through `ensure`. Records the session as
    * the sandbox's owner where `list()` reads it (the server's metadata table, the container's own server).
-   * A failure sends the claimed sandbox through `ensure`, which records the owner too.
+   * It runs behind the first query's answer: until it has, and if it fails, the owner read there is the
+   * exam's, and the orphan sweep keeps a sandbox a session holds; `ensure` records the owner too.
    */
   handOver(sandbox: Sandbox): Promise<void>;
   /**

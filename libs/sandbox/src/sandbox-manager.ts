@@ -78,31 +78,36 @@ export class SandboxManager {
     fingerprint: string,
   ): Promise<EnsureResult & { session: SessionRecord; claimed: boolean }> {
     const { store, locks } = this.options;
-    return locks.run(`sandbox:${sessionId}`, async () => {
-      // Read inside the lock: another worker may just have built or destroyed the sandbox.
-      const session = await store.get(sessionId);
-      if (!session) throw new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist or has expired`);
-      const provisioner = this.provisionerFor(session.engine);
-      const claimed = session.sandbox ? undefined : await this.claim(session, fingerprint);
-      // Claimed from the exam's pool: no admin checks before the student's first query.
-      if (claimed && (await this.handOver(provisioner, claimed))) {
-        return { sandbox: claimed, state: 'created', claimed: true, session: { ...session, sandbox: claimed } };
-      }
-      const batches = await this.batchesFor(session.engine, fingerprint);
-      const result = await provisioner.ensure(
-        { sessionId, engine: session.engine, fingerprint, batches },
-        session.sandbox ?? claimed,
-      );
-      // A reused sandbox may come with a new handle: its login's password was reset (the student changed it).
-      if (!sameHandle(session.sandbox, result.sandbox)) await store.setSandbox(sessionId, result.sandbox);
-      // Either way it is the student's first sandbox; only a reuse means the pool's was good.
-      return {
-        ...result,
-        state: claimed ? 'created' : result.state,
-        claimed: claimed !== undefined && result.state === 'reused',
-        session: { ...session, sandbox: result.sandbox },
-      };
-    });
+    // Read inside the lock (another worker may just have built or destroyed the sandbox), sent with it.
+    return locks.runAfterRead(
+      `sandbox:${sessionId}`,
+      () => store.get(sessionId),
+      async (session) => {
+        if (!session) throw new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist or has expired`);
+        const provisioner = this.provisionerFor(session.engine);
+        const claimed = session.sandbox ? undefined : await this.claim(session, fingerprint);
+        // Claimed from the exam's pool: no admin checks before the student's first query, whose answer does
+        // not wait for the owner's record either (the orphan sweep keeps a sandbox a session holds).
+        if (claimed) {
+          void this.handOver(provisioner, claimed);
+          return { sandbox: claimed, state: 'created', claimed: true, session: { ...session, sandbox: claimed } };
+        }
+        const batches = await this.batchesFor(session.engine, fingerprint);
+        const result = await provisioner.ensure(
+          { sessionId, engine: session.engine, fingerprint, batches },
+          session.sandbox ?? claimed,
+        );
+        // A reused sandbox may come with a new handle: its login's password was reset (the student changed it).
+        if (!sameHandle(session.sandbox, result.sandbox)) await store.setSandbox(sessionId, result.sandbox);
+        // Either way it is the student's first sandbox; only a reuse means the pool's was good.
+        return {
+          ...result,
+          state: claimed ? 'created' : result.state,
+          claimed: claimed !== undefined && result.state === 'reused',
+          session: { ...session, sandbox: result.sandbox },
+        };
+      },
+    );
   }
 
   /** Builds one pre-warmed sandbox for the exam, owned by the exam until a session claims it. */
@@ -157,16 +162,15 @@ export class SandboxManager {
   }
 
   /** Hands a claimed sandbox to its session; false when that failed: check it in full instead. */
-  private async handOver(provisioner: Provisioner, sandbox: Sandbox): Promise<boolean> {
+  /** Records the session as the claimed sandbox's owner; one that fails leaves the exam's owner tag, which the sweep reads as held. */
+  private async handOver(provisioner: Provisioner, sandbox: Sandbox): Promise<void> {
     try {
       await provisioner.handOver(sandbox);
-      return true;
     } catch (error) {
       RepeatFolder.of(this.options.logger).warn(
         { sessionId: sandbox.sessionId, err: error },
-        'claimed sandbox not handed over: checking it',
+        'claimed sandbox not recorded as the session’s',
       );
-      return false;
     }
   }
 
