@@ -50,11 +50,15 @@ export class SubmissionService {
     let rate = rateLimiter.window(clientId);
     let sessionId = request.sessionId;
     if (sessionId === undefined) {
-      await rateLimiter.take(clientId);
       rate = undefined;
-      await this.shedLoad();
-      fingerprint = fingerprintOf(input ?? { engine: request.engine, dbml: '' });
-      if (!(await this.options.sessions.refreshSchema(fingerprint))) await this.saveSchema(request);
+      fingerprint ??= fingerprintOf({ engine: request.engine, dbml: '' });
+      // Independent, so sent together (one write, one round trip); a refused request's schema kept alive is harmless.
+      const [, , known] = await Promise.all([
+        rateLimiter.take(clientId),
+        this.shedLoad(),
+        this.options.sessions.refreshSchema(fingerprint),
+      ]);
+      if (!known) await this.saveSchema(request);
       sessionId = (await this.createSession(request, clientId, fingerprint)).id;
     }
 

@@ -37,14 +37,16 @@ shutdown.add('folded log lines', () => repeats.flush());
 const keys = new FleetKeys(config.fleetId);
 const redis = connectRedis(config.redis, logger);
 const workerRedis = connectRedis(config.redis, logger);
-shutdown.add('redis', () => Promise.all([redis, workerRedis].map(closeRedis)).then(() => undefined));
+// BullMQ's queues apart: each defines its scripts as commands on its connection, copied into every MULTI made on it.
+const queueRedis = connectRedis(config.redis, logger);
+shutdown.add('redis', () => Promise.all([redis, workerRedis, queueRedis].map(closeRedis)).then(() => undefined));
 
 // The worker's id, its home: it also keeps connections to the sandboxes it pre-warms, and claims those first.
 const workerId = `w-${randomBytes(4).toString('hex')}`;
 const sandboxes = await createSandboxes({ config, logger, redis, keys, holderId: workerId });
 shutdown.add('sandboxes', () => sandboxes.close());
 const { manager, runtime } = sandboxes;
-const drainQueues = new DrainQueues(redis, keys);
+const drainQueues = new DrainQueues(queueRedis, keys);
 shutdown.add('drain queues', () => drainQueues.close());
 
 const metrics = new WorkerMetrics();
@@ -159,6 +161,6 @@ shutdown.add('worker', async () => {
 });
 const prewarmRedis = connectRedis(config.redis, logger);
 shutdown.add('prewarm redis', () => closeRedis(prewarmRedis));
-const prewarm = startPrewarmWorker({ config, keys, connection: prewarmRedis, producer: redis, sandboxes, logger });
+const prewarm = startPrewarmWorker({ config, keys, connection: prewarmRedis, producer: queueRedis, sandboxes, logger });
 if (prewarm) shutdown.add('prewarm worker', () => prewarm.close());
 logger.info({ concurrency: config.worker.concurrency, engines: [...runtime.available] }, 'worker started');
