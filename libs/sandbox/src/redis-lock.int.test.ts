@@ -50,6 +50,22 @@ describe('RedisLocks', () => {
     await holder;
   });
 
+  it('reads inside the lock: a read sent with a lock another holds is done again once the lock is taken', async () => {
+    const key = `${keys.fleetId}:value`;
+    const read = () => redis.get(key);
+    // Free: the read sent with the SET NX is the one the work gets.
+    expect(await locks.runAfterRead('e', read, async (value) => value)).toBeNull();
+    const first = locks.run('e', async () => {
+      await sleep(100);
+      await redis.set(key, 'written by the first holder');
+    });
+    await sleep(20);
+    const second = await locks.runAfterRead('e', read, async (value) => value);
+    await first;
+    expect(second).toBe('written by the first holder');
+    await redis.del(key);
+  });
+
   it('releases the lock when the work throws', async () => {
     await expect(locks.run('d', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await locks.run('d', async () => 'again', { waitMs: 10 })).toBe('again');
