@@ -61,3 +61,45 @@ describe('SubmissionService ceilings (no worker draining)', () => {
     });
   });
 });
+
+describe('SubmissionService schemas', () => {
+  const fleet = new FleetKeys(`t${randomUUID().slice(0, 8)}`);
+  const fleetQueues = new DrainQueues(redis, fleet);
+  let compiles = 0;
+  const students = new SubmissionService({
+    sessions: new SessionStore(redis, fleet, 60_000),
+    compiler: {
+      compile: (input) => {
+        compiles++;
+        return compiler.compile(input);
+      },
+    } as SchemaCompiler,
+    mailbox: new Mailbox(redis, fleet, fleetQueues, mailboxOptions(loadConfig({}))),
+    rateLimiter: new RateLimiter(redis, fleet, 0),
+    available: new Set(['postgres']),
+    limits: loadConfig({}).limits,
+    logger: createLogger({ name: 'test', level: 'silent' }),
+  });
+  afterAll(async () => {
+    for (const [, queue] of fleetQueues.entries()) await queue.obliterate({ force: true });
+    await fleetQueues.close();
+    const leftovers = await redis.keys(`${fleet.fleetId}:*`);
+    if (leftovers.length > 0) await redis.del(...leftovers);
+  });
+
+  it('checks a schema once when a room of new sessions sends it at once, and refuses a bad one to each', async () => {
+    const dbml = `Table t_${randomUUID().slice(0, 8)} { id int [pk] }`;
+    const room = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => students.submit(request({ dbml }), `student-${i}`)),
+    );
+    expect(new Set(room.map((s) => s.sessionId)).size).toBe(30);
+    expect(compiles).toBe(1);
+    const bad = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => students.submit(request({ dbml: 'Table {' }), `student-${i}`)),
+    );
+    expect(bad.map((r) => r.status === 'rejected' && (r.reason as { code: string }).code)).toEqual(
+      Array(5).fill('DBML_INVALID'),
+    );
+    expect(compiles).toBe(2);
+  });
+});

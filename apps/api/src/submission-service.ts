@@ -29,6 +29,9 @@ export interface Submitted {
  * known takes one Redis round trip (plus the drain job when no worker holds the session).
  */
 export class SubmissionService {
+  /** Schemas being checked and stored, by fingerprint: a room's students all send the same one at once. */
+  private readonly saving = new Map<string, Promise<void>>();
+
   constructor(private readonly options: SubmissionServiceOptions) {}
 
   /** `jobId` may be chosen by the caller, to wait for the result before the job exists. */
@@ -58,7 +61,7 @@ export class SubmissionService {
         this.shedLoad(),
         this.options.sessions.refreshSchema(fingerprint),
       ]);
-      if (!known) await this.saveSchema(request);
+      if (!known) await this.saveSchema(request, fingerprint);
       sessionId = (await this.createSession(request, clientId, fingerprint)).id;
     }
 
@@ -79,9 +82,9 @@ export class SubmissionService {
     if (request.room) job.room = request.room;
     if (socketId) job.socketId = socketId;
     let outcome = await this.options.mailbox.enqueue(job, this.checks(rate));
-    if (!outcome.accepted && outcome.refusal === 'SCHEMA_MISSING') {
+    if (!outcome.accepted && outcome.refusal === 'SCHEMA_MISSING' && fingerprint) {
       // A schema not seen before (or expired): check and store it, then submit again (already counted).
-      await this.saveSchema(request);
+      await this.saveSchema(request, fingerprint);
       outcome = await this.options.mailbox.enqueue(job, this.checks(undefined));
     }
     if (!outcome.accepted) throw this.refusal(outcome, sessionId, request.engine);
@@ -145,12 +148,23 @@ export class SubmissionService {
 
   /**
    * Checks DBML and data (throws DBML_INVALID with line and column, or DATA_INVALID) and stores
-   * them once per fingerprint: a room of students sends the same DBML with every query.
+   * them once per fingerprint: a room of students sends the same DBML with every query, and the
+   * first queries of an unannounced exam all at once (600 compiles of one schema queued in the
+   * compiler's thread before the first was stored, each new session waiting behind them).
    */
-  private async saveSchema(request: QueryRequest): Promise<void> {
+  private saveSchema(request: QueryRequest, fingerprint: string): Promise<void> {
+    let saving = this.saving.get(fingerprint);
+    if (!saving) {
+      saving = this.compileAndStore(request, fingerprint).finally(() => this.saving.delete(fingerprint));
+      this.saving.set(fingerprint, saving);
+    }
+    return saving;
+  }
+
+  private async compileAndStore(request: QueryRequest, fingerprint: string): Promise<void> {
     const input = this.schemaInput(request) ?? { engine: request.engine, dbml: '' };
     await this.options.compiler.compile(input);
-    await this.options.sessions.saveSchema(fingerprintOf(input), {
+    await this.options.sessions.saveSchema(fingerprint, {
       engine: request.engine,
       dbml: input.dbml,
       data: request.data,
