@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { type SandboxTarget, targetKey } from '@sqlfleet/contracts';
 import { AppError, type Logger } from '@sqlfleet/core';
 import mysql, { type Connection, type ConnectionOptions, type QueryError } from 'mysql2';
@@ -238,13 +239,31 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
 }
 
 /** COM_QUIT, or a plain close when the connection is already broken. */
+/** How long a closing connection may take for the server to hang up before it is cut. */
+const CLOSE_WAIT_MS = 2_000;
+
+/**
+ * Resolves once the server has closed the connection, having read its QUIT: only then is its slot free on
+ * the server (mysql2's `end` calls back before QUIT is even written, and a budget that reused the slot then
+ * had one connection more on the server than it allows, for a moment).
+ */
 function closeConnection(conn: Connection): Promise<void> {
-  return new Promise<void>((resolve) =>
+  return new Promise<void>((resolve) => {
+    const { stream } = conn as unknown as { stream?: Socket };
+    if (!stream || stream.destroyed) {
+      conn.destroy();
+      resolve();
+      return;
+    }
+    const cut = setTimeout(() => conn.destroy(), CLOSE_WAIT_MS);
+    stream.once('close', () => {
+      clearTimeout(cut);
+      resolve();
+    });
     conn.end((err) => {
       if (err) conn.destroy();
-      resolve();
-    }),
-  );
+    });
+  });
 }
 
 function limitStatement(flavour: Flavour, ms: number): string {
