@@ -2,6 +2,7 @@ import { type Logger, RepeatFolder } from '@sqlfleet/core';
 import pg from 'pg';
 import { freezeSql, keeperOf, REVOKE_SHARED_RESOURCES, roleBounds, thawSql } from './postgres-bounds.ts';
 import { assertSafeName } from './sandbox-names.ts';
+import { scramVerifier } from './scram-verifier.ts';
 import type {
   LockResult,
   SandboxMeta,
@@ -98,7 +99,7 @@ export class PostgresServerAdmin implements ServerAdmin {
     inside: readonly string[],
   ): Promise<void> {
     await this.pool.query(
-      `CREATE ROLE ${ident(login)} LOGIN PASSWORD ${literal(password)} NOSUPERUSER NOCREATEDB NOCREATEROLE ` +
+      `CREATE ROLE ${ident(login)} LOGIN PASSWORD ${literal(scramVerifier(password))} NOSUPERUSER NOCREATEDB NOCREATEROLE ` +
         `NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT ${this.connectionLimit}`,
     );
     try {
@@ -143,7 +144,7 @@ export class PostgresServerAdmin implements ServerAdmin {
   }
 
   async setPassword(login: string, password: string): Promise<void> {
-    await this.pool.query(`ALTER ROLE ${ident(login)} PASSWORD ${literal(password)}`);
+    await this.pool.query(`ALTER ROLE ${ident(login)} PASSWORD ${literal(scramVerifier(password))}`);
   }
 
   async readMeta(name: string): Promise<SandboxMeta | undefined> {
