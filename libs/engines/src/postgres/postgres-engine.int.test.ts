@@ -209,6 +209,19 @@ describe('PostgresEngine', () => {
     expect(rows.results[0]?.rows).toEqual([['0']]);
   });
 
+  // A value past V8's longest string threw from pg's parser inside the socket's data handler: the process died.
+  it('refuses a value too large to return, without holding it, and works again afterwards', async () => {
+    const out = await engine.execute(
+      db.target,
+      "SELECT 1; SELECT repeat('x', 300000000)",
+      limits({ timeoutMs: 20_000 }),
+    );
+    expect(out).toMatchObject({ kind: 'sql-error', error: { code: 'STATEMENT_UNSUPPORTED', statementIndex: 1 } });
+    expect(out.results[0]?.rows).toEqual([[1]]);
+    const next = await engine.execute(db.target, 'SELECT 2', limits());
+    expect(next).toMatchObject({ kind: 'ok', results: [{ rows: [[2]] }] });
+  });
+
   it('reports a connection killed mid-query and works again afterwards', async () => {
     const running = engine.execute(db.target, 'SELECT 1; SELECT pg_sleep(5)', limits());
     await waitFor(async () => {

@@ -3,14 +3,20 @@ import type { Logger } from '@sqlfleet/core';
 import pg from 'pg';
 import type { EngineOptions } from '../engine-options.ts';
 import { PooledEngine } from '../pooled-engine.ts';
-import { type RecordedTransactions, type ScriptConnection, StaleConnection } from '../script-runner.ts';
-import { coalescingSocket } from './coalescing-socket.ts';
+import {
+  type RecordedTransactions,
+  type ScriptConnection,
+  StaleConnection,
+  UnsupportedStatement,
+} from '../script-runner.ts';
+import { MESSAGE_TOO_LARGE } from './message-size-guard.ts';
 import { postgresConnectFailure, postgresErrors } from './postgres-errors.ts';
 import { splitPostgres } from './postgres-splitter.ts';
 import { runPostgresStatement } from './postgres-statement.ts';
 import { POSTGRES_TYPES } from './postgres-types.ts';
 import { prewrittenQuery } from './prewritten-query.ts';
 import { isRecordableStatement } from './recordable-statement.ts';
+import { sandboxSocket } from './sandbox-socket.ts';
 import { TypeNames } from './type-names.ts';
 
 /** One connection of a sandbox login, with the type names of its database. */
@@ -151,6 +157,12 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
             await Promise.race([runPostgresStatement(conn.client, text, maxRows, budget, typeNames, hooks), conn.gone]),
           ];
         } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === MESSAGE_TOO_LARGE) {
+            throw new UnsupportedStatement(
+              'A value in this result is too large to return (over 256 MiB): select part of it (left(), length())',
+              { cause: err },
+            );
+          }
           // A pooled connection that died while idle shows only now. Before the statement's CommandComplete
           // nothing of it has committed (its Sync is sent after): the script runs again on a fresh connection.
           if (first && !completed && postgresErrors.isConnectionLoss(err)) {
@@ -177,7 +189,7 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
   }
 
   protected async connect(target: SandboxTarget): Promise<PgConnection> {
-    const client = new pg.Client({ ...this.connectionConfig(target), types: POSTGRES_TYPES, stream: coalescingSocket });
+    const client = new pg.Client({ ...this.connectionConfig(target), types: POSTGRES_TYPES, stream: sandboxSocket });
     let markGone: (err: Error) => void = () => undefined;
     const gone = new Promise<never>((_, reject) => {
       markGone = reject;
