@@ -71,7 +71,8 @@ export class SandboxManager {
   /**
    * Makes the session's sandbox match `fingerprint`; throws SESSION_NOT_FOUND if it was deleted.
    * A session of an exam room without a sandbox yet claims one the exam pre-warmed (`claimed: true`,
-   * state `created`); an empty pool, or a claimed sandbox that turns out unusable, falls back to building.
+   * state `created`); an empty pool falls back to building. A claimed sandbox is recorded as the session's
+   * at once, so one that turns out unusable (its first query fails) is checked here like any other.
    */
   async ensure(
     sessionId: string,
@@ -95,17 +96,11 @@ export class SandboxManager {
         const batches = await this.batchesFor(session.engine, fingerprint);
         const result = await provisioner.ensure(
           { sessionId, engine: session.engine, fingerprint, batches },
-          session.sandbox ?? claimed,
+          session.sandbox,
         );
         // A reused sandbox may come with a new handle: its login's password was reset (the student changed it).
         if (!sameHandle(session.sandbox, result.sandbox)) await store.setSandbox(sessionId, result.sandbox);
-        // Either way it is the student's first sandbox; only a reuse means the pool's was good.
-        return {
-          ...result,
-          state: claimed ? 'created' : result.state,
-          claimed: claimed !== undefined && result.state === 'reused',
-          session: { ...session, sandbox: result.sandbox },
-        };
+        return { ...result, claimed: false, session: { ...session, sandbox: result.sandbox } };
       },
     );
   }
