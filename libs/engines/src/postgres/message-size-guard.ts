@@ -22,12 +22,19 @@ export function refuseHugeMessages(socket: Socket, maxBytes: number): void {
         at += step;
         continue;
       }
-      const need = 5 - header.length;
-      header = Buffer.concat([header, chunk.subarray(at, at + need)]);
-      at += Math.min(need, chunk.length - at);
-      if (header.length < 5) break;
-      const length = header.readUInt32BE(1);
-      header = Buffer.alloc(0);
+      let length: number;
+      if (header.length === 0 && chunk.length - at >= 5) {
+        // The common case, a whole header in the chunk: read in place.
+        length = chunk.readUInt32BE(at + 1);
+        at += 5;
+      } else {
+        const need = 5 - header.length;
+        header = Buffer.concat([header, chunk.subarray(at, at + need)]);
+        at += Math.min(need, chunk.length - at);
+        if (header.length < 5) break;
+        length = header.readUInt32BE(1);
+        header = Buffer.alloc(0);
+      }
       if (length > maxBytes) {
         const error = Object.assign(
           new Error(`the server sent a message of ${length} bytes, more than the ${maxBytes} a connection takes`),
