@@ -26,6 +26,15 @@ describe('ResultBuilder', () => {
     expect(second.truncated).toBe(true);
   });
 
+  it('counts rows dropped unread as seen, and marks the result truncated', () => {
+    const builder = new ResultBuilder(100, new ByteBudget(1_000));
+    builder.add([1]);
+    builder.skip(0);
+    expect(builder.truncated).toBe(false);
+    builder.skip(3);
+    expect(builder.build([], builder.seen, undefined)).toMatchObject({ rows: [[1]], rowCount: 4, truncated: true });
+  });
+
   it('measures multi-byte text in bytes', () => {
     const builder = new ResultBuilder(100, new ByteBudget(6));
     expect(builder.add(['é'])).toBe(true); // ["é"] is 6 bytes, 5 characters

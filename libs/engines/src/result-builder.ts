@@ -32,6 +32,12 @@ export class ResultBuilder {
     return true;
   }
 
+  /** Counts rows the engine sent but dropped unread, too large for the budget: the result is truncated. */
+  skip(rows: number): void {
+    this.seen += rows;
+    if (rows > 0) this.truncated = true;
+  }
+
   build(columns: Column[], rowCount: number, command: string | undefined): ResultSet {
     const result: ResultSet = { columns, rows: this.rows, rowCount, truncated: this.truncated };
     if (command !== undefined) result.command = command;

@@ -103,6 +103,30 @@ describe('PostgresEngine', () => {
     expect(next.kind).toBe('ok');
   });
 
+  it('keeps a capped result right when the rows past the byte cap are dropped unread', async () => {
+    // 300 rows of 100 kB in one batch of 500, with 1 MiB to fill: the rows past twice that are dropped unread.
+    const out = await engine.execute(
+      db.target,
+      "SELECT g, repeat('x', 100000) FROM generate_series(1, 300) g",
+      limits({ maxBytes: 1024 * 1024 }),
+    );
+    expect(out).toMatchObject({ kind: 'ok', results: [{ truncated: true, rowCount: 300 }] });
+    expect(out.results[0]?.rows.map((row) => row[0])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  // 500 rows of 100 MB in one batch were held until the batch ended: the worker ran out of heap and died.
+  it('stops a result far past the byte cap instead of reading it, and works again afterwards', async () => {
+    const out = await engine.execute(
+      db.target,
+      "SELECT 1; SELECT repeat('x', 100000000) FROM generate_series(1, 500)",
+      limits({ timeoutMs: 20_000 }),
+    );
+    expect(out).toMatchObject({ kind: 'sql-error', error: { code: 'STATEMENT_UNSUPPORTED', statementIndex: 1 } });
+    expect(out.kind === 'sql-error' && out.error.message).toMatch(/far larger than the result size limit/);
+    const next = await engine.execute(db.target, 'SELECT 2', limits());
+    expect(next).toMatchObject({ kind: 'ok', results: [{ rows: [[2]] }] });
+  });
+
   it.each([
     ['a long statement', 'SELECT pg_sleep(10)'],
     ['statement_timeout switched off first', 'SET statement_timeout = 0; SELECT pg_sleep(10)'],

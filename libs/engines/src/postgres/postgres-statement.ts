@@ -7,6 +7,17 @@ import { POSTGRES_TYPES } from './postgres-types.ts';
 import type { TypeNames } from './type-names.ts';
 
 const BATCH_ROWS = 500;
+/**
+ * Text a batch may hold past the script's remaining byte budget. A row's text is never much longer than
+ * its JSON (values come back as the database's text), so rows past twice the budget could never be kept:
+ * they are counted and dropped as they arrive instead of held until the batch ends.
+ */
+const KEEP_SLACK_BYTES = 64 * 1024;
+/**
+ * Dropped text past which the statement is stopped rather than read to the batch's end: 500 rows of
+ * 100 MB each took a worker past its heap and down, and reading them unkept still costs the time limit.
+ */
+const STOP_PAST_DROPPED_BYTES = 64 * 1024 * 1024;
 
 /**
  * A cursor that keeps the full command tag (`CREATE TABLE`, not just `CREATE`) and refuses COPY
@@ -15,6 +26,11 @@ const BATCH_ROWS = 500;
  */
 class TaggedCursor extends Cursor<unknown[]> {
   commandTag?: string;
+  /** Rows of the current batch dropped unread past `keepUpTo` (see KEEP_SLACK_BYTES). */
+  droppedRows = 0;
+  private droppedBytes = 0;
+  private keptBytes = 0;
+  private keepUpTo = Number.POSITIVE_INFINITY;
   /** Why the statement was refused, once the server asked for a COPY. */
   refused?: string;
   /**
@@ -50,6 +66,32 @@ class TaggedCursor extends Cursor<unknown[]> {
     };
   }
 
+  /** Reads the next batch of up to `rows` rows, keeping no more text than `room` bytes can use. */
+  readBatch(rows: number, room: number): Promise<{ rows: unknown[][]; result: QueryResult | undefined }> {
+    this.keptBytes = 0;
+    this.droppedRows = 0;
+    this.keepUpTo = 2 * room + KEEP_SLACK_BYTES;
+    return new Promise((resolve, reject) => {
+      this.read(rows, (err, got, result) => (err ? reject(err) : resolve({ rows: got, result })));
+    });
+  }
+
+  handleDataRow(msg: { fields: (string | null)[] }): void {
+    const size = textLength(msg.fields);
+    if (this.droppedRows === 0 && this.keptBytes + size <= this.keepUpTo) {
+      this.keptBytes += size;
+      (Cursor.prototype as unknown as { handleDataRow(m: unknown): void }).handleDataRow.call(this, msg);
+      return;
+    }
+    this.droppedRows += 1;
+    this.droppedBytes += size;
+    if (this.droppedBytes > STOP_PAST_DROPPED_BYTES && this.refused === undefined) {
+      this.refused =
+        'This result is far larger than the result size limit and was not read to its end: select fewer or smaller rows (LIMIT, left(), length())';
+      this.stopServer();
+    }
+  }
+
   handleCommandComplete(msg: { text: string }): void {
     this.commandTag = msg.text;
     this.forgetCopy();
@@ -80,11 +122,11 @@ class TaggedCursor extends Cursor<unknown[]> {
   }
 }
 
-// The result comes with each batch except the empty one read after the portal is done.
-function read(cursor: TaggedCursor, rows: number): Promise<{ rows: unknown[][]; result: QueryResult | undefined }> {
-  return new Promise((resolve, reject) => {
-    cursor.read(rows, (err, got, result) => (err ? reject(err) : resolve({ rows: got, result })));
-  });
+/** Characters of a row's fields as they came from the server: a lower bound of their size in JSON, near enough. */
+function textLength(fields: (string | null)[]): number {
+  let length = 0;
+  for (const field of fields) length += field === null ? 4 : field.length;
+  return length;
 }
 
 /** What a statement's run needs besides its text and limits. */
@@ -115,12 +157,16 @@ export async function runPostgresStatement(
   let last: QueryResult | undefined;
   for (;;) {
     const want = Math.min(BATCH_ROWS, Math.max(1, maxRows + 1 - builder.rows.length));
-    const batch = await Promise.race([read(cursor, want), cursor.commitFailed]).catch((err: unknown) => {
-      throw cursor.refused ? new UnsupportedStatement(cursor.refused, { cause: err }) : err;
-    });
+    // The result comes with each batch except the empty one read after the portal is done.
+    const batch = await Promise.race([cursor.readBatch(want, budget.remaining), cursor.commitFailed]).catch(
+      (err: unknown) => {
+        throw cursor.refused ? new UnsupportedStatement(cursor.refused, { cause: err }) : err;
+      },
+    );
     if (cursor.refused) throw new UnsupportedStatement(cursor.refused);
     last = batch.result ?? last;
-    for (const row of batch.rows) if (!builder.add(row)) break;
+    for (const row of batch.rows) builder.add(row);
+    builder.skip(cursor.droppedRows);
     if (builder.truncated || batch.rows.length === 0) break;
   }
   if (builder.truncated) {
