@@ -12,7 +12,7 @@ import { type Fleet, startFleet } from '../test/support/fleet.ts';
 import { type PrivateServer, privatePostgres } from '../test/support/private-servers.ts';
 import { since } from './stats.ts';
 import { benchEngines } from './suites/engine.ts';
-import { benchExamStart, EXAM_START } from './suites/exam-start.ts';
+import { benchExamStart, EXAM_START, EXAM_STARTS } from './suites/exam-start.ts';
 import { benchFleetQuery } from './suites/fleet-query.ts';
 import { benchFloors } from './suites/floors.ts';
 import { benchQueue } from './suites/queue.ts';
@@ -28,7 +28,7 @@ const SUITE_DEADLINE_MS = 600_000;
 /** The exam start builds and removes N sandboxes twice over. */
 const EXAM_DEADLINE_MS = 1_800_000;
 
-const USAGE = `usage: npm run bench -- [--only=${SUITES.join(',')}] [--engines=postgres,mysql] [--worker-concurrency=8] [--students=${EXAM_START.students}] [--exam-engines=postgres] [--postgres-max-connections=N]`;
+const USAGE = `usage: npm run bench -- [--only=${SUITES.join(',')}] [--engines=postgres,mysql] [--worker-concurrency=8] [--students=${EXAM_START.students}] [--exam-engines=postgres] [--exam-starts=${EXAM_STARTS.join(',')}] [--postgres-max-connections=N]`;
 
 /** Connections of a sized PostgreSQL left to admins, watchdogs and other clients (the rest is the fleet's budget). */
 const ADMIN_HEADROOM = 100;
@@ -40,6 +40,7 @@ const { values } = parseArgs({
     'worker-concurrency': { type: 'string', default: '8' },
     students: { type: 'string', default: String(EXAM_START.students) },
     'exam-engines': { type: 'string', default: 'postgres' },
+    'exam-starts': { type: 'string', default: EXAM_STARTS.join(',') },
     // A PostgreSQL of the bench's own sized as an operator would size a shared sandbox server for an
     // exam (one connection per student and some), instead of the machine's (max_connections 100).
     'postgres-max-connections': { type: 'string' },
@@ -53,6 +54,7 @@ if (values.help) {
 const only = pick(values.only ?? SUITES.join(','), SUITES, 'suite');
 const engines = pick(values.engines, ENGINE_NAMES, 'engine');
 const examEngines = pick(values['exam-engines'], ENGINE_NAMES, 'engine');
+const examStarts = pick(values['exam-starts'], EXAM_STARTS, 'exam start');
 const students = Number(values.students);
 const pgMaxConnections = values['postgres-max-connections'] ? Number(values['postgres-max-connections']) : undefined;
 if (pgMaxConnections !== undefined && (!Number.isInteger(pgMaxConnections) || pgMaxConnections <= ADMIN_HEADROOM)) {
@@ -170,7 +172,8 @@ function runSuite(suite: Suite): Promise<Row[]> {
     case 'exam':
       return (async () => {
         const rows: Row[] = [];
-        for (const engine of examEngines) rows.push(...(await benchExamStart(requireFleet(), engine, students)));
+        for (const engine of examEngines)
+          rows.push(...(await benchExamStart(requireFleet(), engine, students, examStarts)));
         return rows;
       })();
   }

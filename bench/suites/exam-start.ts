@@ -22,9 +22,18 @@ export const EXAM_START = {
   prewarmWaitMs: 600_000,
 };
 
-export async function benchExamStart(fleet: Fleet, engine: EngineName, students: number): Promise<Row[]> {
+/** The two ways a room starts: with its exam registered and pre-warmed ahead, or unannounced. */
+export const EXAM_STARTS = ['prewarmed', 'unannounced'] as const;
+export type ExamStartKind = (typeof EXAM_STARTS)[number];
+
+export async function benchExamStart(
+  fleet: Fleet,
+  engine: EngineName,
+  students: number,
+  kinds: readonly ExamStartKind[] = EXAM_STARTS,
+): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const prewarm of [true, false]) rows.push(...(await examStart(fleet, engine, students, prewarm)));
+  for (const kind of kinds) rows.push(...(await examStart(fleet, engine, students, kind === 'prewarmed')));
   return rows;
 }
 
