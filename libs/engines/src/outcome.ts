@@ -17,11 +17,29 @@ export function unsupportedError(statementIndex: number, message: string): SqlEr
   return { code: STATEMENT_UNSUPPORTED, message, statementIndex };
 }
 
+/**
+ * Characters an error's message, detail or hint keeps. A student's own error text has no bound of the
+ * server's below its largest message (`RAISE EXCEPTION '%', repeat('x', 200000000)`): uncut, it went into
+ * the stored result, every API replica's copy of the socket stream and the client's answer.
+ */
+export const MAX_ERROR_TEXT = 16_384;
+
 /** Builds the outcome from what the script produced and how it stopped. */
 export function outcomeOf(results: ResultSet[], error: SqlError | undefined, startedAt: number): QueryOutcome {
   const durationMs = Math.round(performance.now() - startedAt);
   if (!error) return { kind: 'ok', results, durationMs };
-  return { kind: error.code === QUERY_TIMEOUT ? 'timeout' : 'sql-error', results, error, durationMs };
+  const bounded = compact({
+    ...error,
+    message: clip(error.message),
+    detail: error.detail === undefined ? undefined : clip(error.detail),
+    hint: error.hint === undefined ? undefined : clip(error.hint),
+  });
+  return { kind: error.code === QUERY_TIMEOUT ? 'timeout' : 'sql-error', results, error: bounded, durationMs };
+}
+
+function clip(text: string): string {
+  if (text.length <= MAX_ERROR_TEXT) return text;
+  return `${text.slice(0, MAX_ERROR_TEXT)}… (cut: ${text.length} characters in all)`;
 }
 
 /** 1-based line of a 1-based character position within a statement. */

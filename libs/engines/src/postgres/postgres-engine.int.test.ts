@@ -246,6 +246,19 @@ describe('PostgresEngine', () => {
     expect(next).toMatchObject({ kind: 'ok', results: [{ rows: [[2]] }] });
   });
 
+  it("cuts a student's own error text of 30 MB to a readable length", async () => {
+    const out = await engine.execute(
+      db.target,
+      "DO $$ BEGIN RAISE EXCEPTION '%', repeat('x', 30000000) USING HINT = repeat('h', 30000000); END $$",
+      limits(),
+    );
+    expect(out).toMatchObject({ kind: 'sql-error', error: { code: 'P0001' } });
+    const error = out.kind === 'sql-error' ? out.error : undefined;
+    expect(error?.message).toMatch(/^x+… \(cut: 30000000 characters in all\)$/);
+    expect(error?.hint).toMatch(/^h+… \(cut: 30000000 characters in all\)$/);
+    expect(JSON.stringify(out).length).toBeLessThan(100_000);
+  });
+
   it('reports a connection killed mid-query and works again afterwards', async () => {
     const running = engine.execute(db.target, 'SELECT 1; SELECT pg_sleep(5)', limits());
     await waitFor(async () => {
