@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteBudget, ResultBuilder } from './result-builder.ts';
+import { ByteBudget, RESULT_SET_BYTES, ResultBuilder } from './result-builder.ts';
 
 describe('ResultBuilder', () => {
   it('keeps rows up to the row cap and counts the rest', () => {
@@ -33,6 +33,12 @@ describe('ResultBuilder', () => {
     expect(builder.truncated).toBe(false);
     builder.skip(3);
     expect(builder.build([], builder.seen, undefined)).toMatchObject({ rows: [[1]], rowCount: 4, truncated: true });
+  });
+
+  it('takes each result set’s own bytes from the budget until they no longer fit', () => {
+    const budget = new ByteBudget(RESULT_SET_BYTES * 2 + 1);
+    expect([budget.takeResultSet(), budget.takeResultSet(), budget.takeResultSet()]).toEqual([true, true, false]);
+    expect(budget.remaining).toBe(1);
   });
 
   it('measures multi-byte text in bytes', () => {

@@ -125,6 +125,22 @@ describe('MysqlEngine', () => {
     expect(out.results.at(-1)?.rows).toEqual([['42']]);
   });
 
+  // 800 MB of result sets in the worker within 5 s, and more for as long as the time limit let it run.
+  it('stops a procedure that returns a result set per loop turn, and stays usable', async () => {
+    const out = await engine.execute(
+      db.target,
+      `DELIMITER //
+CREATE PROCEDURE flood() BEGIN DECLARE i INT DEFAULT 0; WHILE i < 100000000 DO SELECT i; SET i = i + 1; END WHILE; END //
+DELIMITER ;
+CALL flood()`,
+      limits({ timeoutMs: 30_000, maxBytes: 64 * 1024 }),
+    );
+    expect(out).toMatchObject({ kind: 'sql-error', error: { code: 'STATEMENT_UNSUPPORTED', statementIndex: 1 } });
+    expect(out.kind === 'sql-error' && out.error.message).toMatch(/more result sets than the result size limit/);
+    const next = await engine.execute(db.target, 'SELECT 2', limits());
+    expect(next).toMatchObject({ kind: 'ok', results: [{ rows: [[2]] }] });
+  });
+
   it.each([
     "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE item",
     "LOAD XML LOCAL INFILE '/etc/passwd' INTO TABLE item",

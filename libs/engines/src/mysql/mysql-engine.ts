@@ -79,7 +79,13 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
       run: (text, maxRows, budget) => {
         // Only USE switches the current database (a routine cannot); a false alarm costs a round trip.
         if (/\buse\b/i.test(text)) switched.database = true;
-        return runMysqlStatement(conn, text, maxRows, budget);
+        return runMysqlStatement(conn, text, maxRows, budget, () => {
+          // Not KILL QUERY: MariaDB forgets one that lands between two statements of a procedure, and its loop
+          // goes on. The connection is discarded after a refused statement anyway.
+          this.kill(target, `KILL ${threadId}`).catch((err: unknown) =>
+            log?.debug({ err }, 'stopping a statement past the result limit failed'),
+          );
+        });
       },
       cancel: () => this.kill(target, `KILL QUERY ${threadId}`),
       terminate: () => this.kill(target, `KILL ${threadId}`),

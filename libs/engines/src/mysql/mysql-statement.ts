@@ -1,35 +1,42 @@
-import type { ResultSet } from '@sqlfleet/contracts';
+import type { Column, ResultSet } from '@sqlfleet/contracts';
 import type { Connection, FieldPacket, ResultSetHeader } from 'mysql2';
 import { type ByteBudget, ResultBuilder } from '../result-builder.ts';
+import { UnsupportedStatement } from '../script-runner.ts';
 import { mysqlCommandOf } from './mysql-command.ts';
 import { mysqlTypeName } from './mysql-types.ts';
 
 interface RowSet {
-  fields: FieldPacket[];
+  columns: Column[];
   builder: ResultBuilder;
 }
+
+const TOO_MANY_RESULT_SETS =
+  'This statement returned more result sets than the result size limit holds, and was stopped: return fewer (one SELECT after a loop, not one per turn)';
 
 /**
  * Runs one statement, streaming its rows. Past the cap rows are still read off the wire but
  * dropped (MySQL cannot abandon a result set and keep the session), so `rowCount` is exact; the
- * time limit still bounds the reading. A CALL may give several result sets.
+ * time limit still bounds the reading. A CALL may give several result sets: past what the byte budget
+ * holds of them, the statement is stopped (`stopServer`) and refused.
  */
 export function runMysqlStatement(
   conn: Connection,
   text: string,
   maxRows: number,
   budget: ByteBudget,
+  stopServer: () => void,
 ): Promise<ResultSet[]> {
   return new Promise((resolve, reject) => {
     const rowSets: RowSet[] = [];
     const headers: ResultSetHeader[] = [];
     let current: RowSet | undefined;
     let failed = false;
+    let refused = false;
     const fail = (err: Error): void => {
       if (failed) return;
       failed = true;
       conn.off('error', fail);
-      reject(err);
+      reject(refused ? new UnsupportedStatement(TOO_MANY_RESULT_SETS, { cause: err }) : err);
     };
     // A query without a callback hears nothing of a dropped connection: only the connection does.
     conn.on('error', fail);
@@ -37,32 +44,40 @@ export function runMysqlStatement(
     query.on('fields', (fields: FieldPacket[] | undefined) => {
       // mysql2 announces an OK result (DML, DDL, SET) with no fields at all.
       if (!fields) return;
-      current = { fields, builder: new ResultBuilder(maxRows, budget) };
+      current = undefined;
+      if (refused) return;
+      if (!budget.takeResultSet()) {
+        refused = true;
+        stopServer();
+        return;
+      }
+      current = { columns: columnsOf(fields), builder: new ResultBuilder(maxRows, budget) };
       rowSets.push(current);
     });
     query.on('result', (row: unknown) => {
-      if (Array.isArray(row) && current) current.builder.add(row);
+      if (Array.isArray(row)) current?.builder.add(row);
       else headers.push(row as ResultSetHeader);
     });
     query.on('error', fail);
     query.on('end', () => {
       conn.off('error', fail);
       if (failed) return;
+      if (refused) {
+        reject(new UnsupportedStatement(TOO_MANY_RESULT_SETS));
+        return;
+      }
       const command = mysqlCommandOf(text);
       if (rowSets.length > 0) {
-        resolve(
-          rowSets.map(({ fields, builder }) =>
-            builder.build(
-              fields.map((f) => ({ name: f.name, type: mysqlTypeName(f) })),
-              builder.seen,
-              command,
-            ),
-          ),
-        );
+        resolve(rowSets.map(({ columns, builder }) => builder.build(columns, builder.seen, command)));
         return;
       }
       const header = headers[0];
       resolve([new ResultBuilder(0, budget).build([], header?.affectedRows ?? 0, command)]);
     });
   });
+}
+
+/** Kept as soon as the set starts: mysql2's field packets are far larger than a name and a type. */
+function columnsOf(fields: FieldPacket[]): Column[] {
+  return fields.map((f) => ({ name: f.name, type: mysqlTypeName(f) }));
 }
