@@ -41,6 +41,13 @@ describe('ResultBuilder', () => {
     expect(budget.remaining).toBe(1);
   });
 
+  it('takes a result set’s columns with it', () => {
+    const budget = new ByteBudget(RESULT_SET_BYTES + 100);
+    expect(budget.takeResultSet([{ name: 'n'.repeat(60), type: 'int' }])).toBe(true);
+    expect(budget.remaining).toBe(100 - 60 - 3 - 22);
+    expect(budget.takeResultSet([{ name: 'n', type: 'int' }])).toBe(false);
+  });
+
   it('measures multi-byte text in bytes', () => {
     const builder = new ResultBuilder(100, new ByteBudget(6));
     expect(builder.add(['é'])).toBe(true); // ["é"] is 6 bytes, 5 characters

@@ -6,14 +6,19 @@ import type { Column, ResultSet } from '@sqlfleet/contracts';
  */
 export const RESULT_SET_BYTES = 64;
 
+/** A column's JSON besides its name and type: `{"name":"","type":""},`. */
+const COLUMN_BYTES = 22;
+
 /** The result-bytes cap is shared by every result set of one script. */
 export class ByteBudget {
   constructor(public remaining: number) {}
 
-  /** Takes a result set's own bytes; false once they do not fit, when the set cannot be kept. */
-  takeResultSet(): boolean {
-    if (this.remaining < RESULT_SET_BYTES) return false;
-    this.remaining -= RESULT_SET_BYTES;
+  /** Takes a result set's own bytes (its columns' besides); false once they do not fit, when the set cannot be kept. */
+  takeResultSet(columns: readonly Column[] = []): boolean {
+    let size = RESULT_SET_BYTES;
+    for (const column of columns) size += column.name.length + column.type.length + COLUMN_BYTES;
+    if (this.remaining < size) return false;
+    this.remaining -= size;
     return true;
   }
 }

@@ -46,12 +46,13 @@ export function runMysqlStatement(
       if (!fields) return;
       current = undefined;
       if (refused) return;
-      if (!budget.takeResultSet()) {
+      const columns = columnsOf(fields);
+      if (!budget.takeResultSet(columns)) {
         refused = true;
         stopServer();
         return;
       }
-      current = { columns: columnsOf(fields), builder: new ResultBuilder(maxRows, budget) };
+      current = { columns, builder: new ResultBuilder(maxRows, budget) };
       rowSets.push(current);
     });
     query.on('result', (row: unknown) => {
