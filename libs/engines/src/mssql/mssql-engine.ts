@@ -200,11 +200,17 @@ export class MssqlEngine implements Engine {
       cancelled = true;
       request.cancel();
     };
-    request.on('recordset', (columns: MssqlColumnMeta[]) => collector.startSet(columns));
+    request.on('recordset', (columns: MssqlColumnMeta[]) => {
+      collector.startSet(columns);
+      if (collector.capped) cancel();
+    });
     request.on('row', (row: unknown) => {
       if (!collector.addRow(row)) cancel();
     });
-    request.on('rowsaffected', (count: number) => collector.rowsAffected(count));
+    request.on('rowsaffected', (count: number) => {
+      collector.rowsAffected(count);
+      if (collector.capped) cancel();
+    });
     // In stream mode every error arrives here, and an unheard 'error' event would crash the process.
     request.on('error', (error: DriverError) => errors.push(error));
     const work = request.batch(text).then(

@@ -1,5 +1,6 @@
 import sql from 'mssql';
 import { describe, expect, it } from 'vitest';
+import { RESULT_SET_BYTES } from '../result-builder.ts';
 import type { MssqlColumnMeta } from './mssql-values.ts';
 import { ResultCollector } from './result-collector.ts';
 
@@ -53,12 +54,13 @@ describe('ResultCollector', () => {
   });
 
   it('stops at the byte cap, shared by all result sets, leaving out the row that does not fit', () => {
-    const c = new ResultCollector({ maxRows: 100, maxBytes: 20 });
+    // Each set takes 95 bytes of its own (64, and 31 for its column { name: 's', type: 'nvarchar' }).
+    const c = new ResultCollector({ maxRows: 100, maxBytes: 2 * 95 + 20 });
     c.startSet([{ name: 's', type: sql.TYPES.NVarChar }]);
     expect(c.addRow(['abcdef'])).toBe(true); // ["abcdef"] = 10 bytes
     c.rowsAffected(1);
     c.startSet([{ name: 's', type: sql.TYPES.NVarChar }]);
-    expect(c.addRow(['abcdefgh'])).toBe(false); // 12 more bytes would make 22
+    expect(c.addRow(['abcdefgh'])).toBe(false); // 12 more bytes would make 22 of the rows' 20
     c.rowsAffected(1);
     c.startSet(ints('ignored'));
     c.rowsAffected(5);
@@ -72,5 +74,18 @@ describe('ResultCollector', () => {
     c.addRow({ 0: '[{"a":1}]' });
     c.closeOpen();
     expect(c.results[0]?.rows).toEqual([['[{"a":1}]']]);
+  });
+
+  it('stops at the byte cap when a batch sends count after count (a loop over an INSERT)', () => {
+    const c = new ResultCollector({ maxRows: 100, maxBytes: 1_000 });
+    let counts = 0;
+    while (!c.capped && counts < 100_000) {
+      c.rowsAffected(1);
+      counts += 1;
+    }
+    expect(c.capped).toBe(true);
+    expect(c.results.length).toBe(Math.floor(1_000 / RESULT_SET_BYTES));
+    c.startSet(ints('late'));
+    expect(c.results.length).toBe(Math.floor(1_000 / RESULT_SET_BYTES));
   });
 });

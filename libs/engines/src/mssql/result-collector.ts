@@ -1,9 +1,11 @@
 import type { QueryLimits, ResultSet } from '@sqlfleet/contracts';
+import { ByteBudget } from '../result-builder.ts';
 import { type MssqlColumnMeta, rowConverter, toColumn } from './mssql-values.ts';
 
 /**
  * Gathers a script's result sets from mssql's stream events, in order, within the row cap (per
- * result set) and the byte cap (the JSON size of all kept rows together).
+ * result set) and the byte cap (the JSON size of all kept rows together, and each result set's own bytes:
+ * a procedure that loops over an INSERT sends a count per turn).
  *
  * A SELECT's row count arrives after its rows (`rowsaffected`); a count with no open result set
  * belongs to a statement that returned none (INSERT, UPDATE, `SELECT @v = ...`) and becomes an
@@ -13,10 +15,12 @@ import { type MssqlColumnMeta, rowConverter, toColumn } from './mssql-values.ts'
 export class ResultCollector {
   readonly results: ResultSet[] = [];
   private open?: { set: ResultSet; seen: number; convert: (row: readonly unknown[]) => unknown[] };
-  private bytes = 0;
+  private readonly budget: ByteBudget;
   private full = false;
 
-  constructor(private readonly limits: Pick<QueryLimits, 'maxRows' | 'maxBytes'>) {}
+  constructor(private readonly limits: Pick<QueryLimits, 'maxRows' | 'maxBytes'>) {
+    this.budget = new ByteBudget(limits.maxBytes);
+  }
 
   /** True once a cap cut a result set short: the caller stops the script there. */
   get capped(): boolean {
@@ -27,6 +31,10 @@ export class ResultCollector {
     this.closeOpen();
     if (this.full) return;
     const set: ResultSet = { columns: columns.map(toColumn), rows: [], rowCount: 0, truncated: false };
+    if (!this.budget.takeResultSet(set.columns)) {
+      this.full = true;
+      return;
+    }
     this.results.push(set);
     this.open = { set, seen: 0, convert: rowConverter(columns) };
   }
@@ -39,12 +47,12 @@ export class ResultCollector {
     // FOR JSON / FOR XML output comes as one object row `{ 0: text }` even in array row mode.
     const values = open.convert(Array.isArray(row) ? row : Object.values(row as object));
     const size = Buffer.byteLength(JSON.stringify(values));
-    if (open.set.rows.length >= this.limits.maxRows || this.bytes + size > this.limits.maxBytes) {
+    if (open.set.rows.length >= this.limits.maxRows || size > this.budget.remaining) {
       open.set.truncated = true;
       this.full = true;
       return false;
     }
-    this.bytes += size;
+    this.budget.remaining -= size;
     open.set.rows.push(values);
     return true;
   }
@@ -55,7 +63,9 @@ export class ResultCollector {
       this.open = undefined;
       return;
     }
-    if (!this.full) this.results.push({ columns: [], rows: [], rowCount: count, truncated: false });
+    if (this.full) return;
+    if (this.budget.takeResultSet()) this.results.push({ columns: [], rows: [], rowCount: count, truncated: false });
+    else this.full = true;
   }
 
   /** Ends the last result set; call between batches and at the end. */
