@@ -155,6 +155,7 @@ function serverAdmins(
     admins.postgres = new PostgresServerAdmin({
       url: config.engines.postgresAdminUrl,
       tempFileLimitMb: config.sandbox.tempFileMb,
+      cloneStrategy: config.sandbox.pgCloneStrategy,
       logger,
     });
   if (enabled.has('mysql')) admins.mysql = new MysqlServerAdmin({ url: config.engines.mysqlAdminUrl, logger });
