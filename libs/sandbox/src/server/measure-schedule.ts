@@ -76,6 +76,14 @@ export class MeasureSchedule {
     this.last.set(keyOf(sandbox), { frozen, readMs: 0 });
   }
 
+  /**
+   * A sandbox built or claimed just now holds its seed and nothing a student wrote, and nothing froze it:
+   * its reads need no measure yet (a claimed sandbox's first query measured every one of an exam's 1,000).
+   */
+  fresh(sandbox: Sandbox): void {
+    this.measured(sandbox, false);
+  }
+
   /** Measure after its next query, whatever it is (a measure failed, the sandbox is gone). */
   forget(sandbox: Pick<Sandbox, 'engine' | 'id'>): void {
     this.last.delete(keyOf(sandbox));

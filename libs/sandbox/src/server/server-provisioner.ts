@@ -61,6 +61,7 @@ export class ServerProvisioner implements Provisioner {
   }
 
   async handOver(sandbox: Sandbox): Promise<void> {
+    this.measures.fresh(sandbox);
     const { admin } = this.parts(sandbox.engine);
     // The orphan sweep reads the owner from here: the session now, no longer the exam.
     await admin.writeMeta(sandbox.id, {
@@ -146,7 +147,9 @@ export class ServerProvisioner implements Provisioner {
     if (known) await engine.release(known.target);
     const state = exists || known?.id === name ? 'recreated' : 'created';
     log.info({ state, had: meta?.fingerprint }, 'building sandbox');
-    return { sandbox: await this.build(admin, engine, name, spec, log), state };
+    const sandbox = await this.build(admin, engine, name, spec, log);
+    this.measures.fresh(sandbox);
+    return { sandbox, state };
   }
 
   /**

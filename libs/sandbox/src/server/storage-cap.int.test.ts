@@ -177,6 +177,43 @@ describe.each(['postgres', 'mysql'] as const)('storage measures skipped after re
     expect(measure).toHaveBeenCalledTimes(2 + sql.writes.length);
   });
 
+  it('does not measure a sandbox it has just built or handed over until a query writes', async () => {
+    const control = fleet.admins()[engine]?.storage;
+    if (!control) throw new Error(`no storage control for ${engine}`);
+    const provisioner = new ServerProvisioner({
+      fleetId: fleet.fleetId,
+      engines: fleet.engines,
+      admins: fleet.admins(),
+      storageCapBytes: 1024 * MB,
+      storageReadBudgetMs: 60_000,
+      logger: createLogger({ name: 'test', level: 'silent' }),
+    });
+    const measure = vi.spyOn(control, 'measure');
+    const { sandbox } = await provisioner.ensure({
+      sessionId: randomUUID(),
+      engine,
+      fingerprint: 'f-fresh',
+      batches: ['CREATE TABLE t (id int, pad text)'],
+    });
+    const eng = fleet.engines.get(engine);
+    const run = async (on: Sandbox, sql: string) =>
+      provisioner.enforceStorage(on, (await eng?.execute(on.target, sql, limits)) as QueryOutcome);
+    expect(await run(sandbox, 'SELECT count(*) FROM t')).toMatchObject({ kind: 'ok' });
+    expect(measure).toHaveBeenCalledTimes(0);
+    expect(await run(sandbox, 'INSERT INTO t VALUES (1, null)')).toMatchObject({ kind: 'ok' });
+    expect(measure).toHaveBeenCalledTimes(1);
+    // Built by another worker (an exam's pre-warm), claimed here.
+    const { sandbox: prewarmed } = await fleet.provisioner.ensure({
+      sessionId: randomUUID(),
+      engine,
+      fingerprint: 'f-fresh',
+      batches: ['CREATE TABLE t (id int, pad text)'],
+    });
+    await provisioner.handOver(prewarmed);
+    expect(await run(prewarmed, 'SELECT count(*) FROM t')).toMatchObject({ kind: 'ok' });
+    expect(measure).toHaveBeenCalledTimes(1);
+  });
+
   it('still freezes on the write that passes the cap, answers the next STORAGE_FULL, and thaws once data is gone', async () => {
     const { sandbox, control, run } = await cappedSandbox(engine, 'CREATE TABLE t (id int, pad text)', 3, 60_000);
     expect(await run(sql.fill)).toMatchObject({ kind: 'ok' });
