@@ -282,7 +282,14 @@ export class PostgresServerAdmin implements ServerAdmin {
    * are visible to all), which blocks DROP ROLE: those grants are revoked database by database first.
    */
   private async dropRole(login: string): Promise<void> {
-    await this.pool.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [login]);
+    // Gated on the role: every new sandbox clears leftovers of its name first, and reading every backend's
+    // status took 1.5 ms of server CPU per build on a 1,200-slot server (pg_stat_statements, exam pre-warm).
+    await this.pool.query(
+      `SELECT pg_catalog.pg_terminate_backend(s.pid) FROM pg_catalog.pg_stat_get_activity(NULL) s
+       WHERE EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = $1)
+         AND s.usesysid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)`,
+      [login],
+    );
     try {
       await this.pool.query(`DROP ROLE IF EXISTS ${ident(login)}`);
     } catch (error) {
