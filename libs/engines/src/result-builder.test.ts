@@ -35,17 +35,20 @@ describe('ResultBuilder', () => {
     expect(builder.build([], builder.seen, undefined)).toMatchObject({ rows: [[1]], rowCount: 4, truncated: true });
   });
 
-  it('takes each result set’s own bytes from the budget until they no longer fit', () => {
+  it('bounds the result sets’ own bytes apart from the rows’', () => {
     const budget = new ByteBudget(RESULT_SET_BYTES * 2 + 1);
     expect([budget.takeResultSet(), budget.takeResultSet(), budget.takeResultSet()]).toEqual([true, true, false]);
-    expect(budget.remaining).toBe(1);
+    expect(budget.remaining).toBe(RESULT_SET_BYTES * 2 + 1);
+    const rowsFirst = new ByteBudget(100);
+    new ResultBuilder(100, rowsFirst).add(['x'.repeat(95)]);
+    expect(rowsFirst.takeResultSet()).toBe(true);
   });
 
-  it('takes a result set’s columns with it', () => {
+  it('counts a result set’s columns with it', () => {
     const budget = new ByteBudget(RESULT_SET_BYTES + 100);
     expect(budget.takeResultSet([{ name: 'n'.repeat(60), type: 'int' }])).toBe(true);
-    expect(budget.remaining).toBe(100 - 60 - 3 - 22);
     expect(budget.takeResultSet([{ name: 'n', type: 'int' }])).toBe(false);
+    expect(new ByteBudget(RESULT_SET_BYTES + 100).takeResultSet([{ name: 'n'.repeat(15), type: 'int' }])).toBe(true);
   });
 
   it('measures multi-byte text in bytes', () => {

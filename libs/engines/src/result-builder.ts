@@ -1,24 +1,32 @@
 import type { Column, ResultSet } from '@sqlfleet/contracts';
 
 /**
- * What a result set takes of the byte budget before its rows, where a statement can return any number of them:
- * a MariaDB procedure that selects in a loop made 800 MB of result sets in the worker within 5 s.
+ * What a result set's place in the answer counts for, where a statement can return any number of them: a
+ * MariaDB procedure that selects in a loop made 800 MB of result sets in the worker within 5 s.
  */
 export const RESULT_SET_BYTES = 64;
 
 /** A column's JSON besides its name and type: `{"name":"","type":""},`. */
 const COLUMN_BYTES = 22;
 
-/** The result-bytes cap is shared by every result set of one script. */
+/**
+ * The result-bytes cap is shared by every result set of one script. Rows take from `remaining`; the result
+ * sets' own bytes are bounded apart, by as much again, so that a script whose rows filled the cap still
+ * gets its next statements' (small) results.
+ */
 export class ByteBudget {
-  constructor(public remaining: number) {}
+  private setRoom: number;
 
-  /** Takes a result set's own bytes (its columns' besides); false once they do not fit, when the set cannot be kept. */
+  constructor(public remaining: number) {
+    this.setRoom = remaining;
+  }
+
+  /** Takes a result set's own bytes (its columns' besides); false once the sets' room is spent: no more can be kept. */
   takeResultSet(columns: readonly Column[] = []): boolean {
     let size = RESULT_SET_BYTES;
     for (const column of columns) size += column.name.length + column.type.length + COLUMN_BYTES;
-    if (this.remaining < size) return false;
-    this.remaining -= size;
+    if (this.setRoom < size) return false;
+    this.setRoom -= size;
     return true;
   }
 }

@@ -54,13 +54,12 @@ describe('ResultCollector', () => {
   });
 
   it('stops at the byte cap, shared by all result sets, leaving out the row that does not fit', () => {
-    // Each set takes 95 bytes of its own (64, and 31 for its column { name: 's', type: 'nvarchar' }).
-    const c = new ResultCollector({ maxRows: 100, maxBytes: 2 * 95 + 20 });
+    const c = new ResultCollector({ maxRows: 100, maxBytes: 300 });
     c.startSet([{ name: 's', type: sql.TYPES.NVarChar }]);
-    expect(c.addRow(['abcdef'])).toBe(true); // ["abcdef"] = 10 bytes
+    expect(c.addRow(['a'.repeat(150)])).toBe(true); // 154 bytes
     c.rowsAffected(1);
     c.startSet([{ name: 's', type: sql.TYPES.NVarChar }]);
-    expect(c.addRow(['abcdefgh'])).toBe(false); // 12 more bytes would make 22 of the rows' 20
+    expect(c.addRow(['b'.repeat(150)])).toBe(false); // 154 more would make 308
     c.rowsAffected(1);
     c.startSet(ints('ignored'));
     c.rowsAffected(5);
