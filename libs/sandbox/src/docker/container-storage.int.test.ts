@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { QueryOutcome } from '@sqlfleet/contracts';
 import { createLogger } from '@sqlfleet/core';
 import { createEngines } from '@sqlfleet/engines';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { STORAGE_FULL } from '../server/storage-cap.ts';
 import { DockerProvisioner } from './docker-provisioner.ts';
 import { docker, dockerAvailable, IMAGES, removeFleet } from './test-support.ts';
@@ -64,6 +64,40 @@ describe.skipIf(!available)('storage cap in sandbox containers (run scripts/podm
 
       expect(await run(EMPTY[engine])).toMatchObject({ kind: 'ok' });
       expect(await run('CREATE TABLE again (id int); INSERT INTO again VALUES (1)')).toMatchObject({ kind: 'ok' });
+    });
+
+    it('does not look into a container it has just seeded until a query writes', { timeout: 180_000 }, async () => {
+      const reader = new DockerProvisioner({
+        fleetId,
+        docker,
+        engines,
+        images: IMAGES,
+        storageCapBytes: 20 * MB,
+        storageReadBudgetMs: 60_000,
+        logger: createLogger({ name: 'test', level: 'silent' }),
+      });
+      try {
+        const { sandbox } = await reader.ensure({
+          sessionId: randomUUID(),
+          engine,
+          fingerprint: 'fresh',
+          batches: ['CREATE TABLE t (id int, pad text)'],
+        });
+        const eng = engines.get(engine);
+        if (!eng) throw new Error('no engine');
+        const run = async (sql: string) =>
+          reader.enforceStorage(sandbox, await eng.execute(sandbox.target, sql, limits));
+        // A measure goes through the container's admin, whose address and password its inspect gives.
+        const looked = vi.spyOn(docker, 'getContainer');
+        const lookedAtSandbox = () => looked.mock.calls.filter(([id]) => id === sandbox.id).length;
+        expect(await run('SELECT count(*) FROM t')).toMatchObject({ kind: 'ok' });
+        expect(lookedAtSandbox()).toBe(0);
+        expect(await run('INSERT INTO t VALUES (1, null)')).toMatchObject({ kind: 'ok' });
+        expect(lookedAtSandbox()).toBe(1);
+        looked.mockRestore();
+      } finally {
+        await reader.close();
+      }
     });
   });
 });

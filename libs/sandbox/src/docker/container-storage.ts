@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { Sandbox } from '../provisioner.ts';
 import { MeasureSchedule } from '../server/measure-schedule.ts';
 import type { ServerAdmin } from '../server/server-admin.ts';
-import { enforceStorageCap } from '../server/storage-cap.ts';
+import { measureAndCap } from '../server/storage-cap.ts';
 import { adminFromInspect } from './container-admin.ts';
 import type { SandboxDocker } from './sandbox-docker.ts';
 import type { SandboxParts } from './sandbox-parts.ts';
@@ -41,22 +41,21 @@ export class ContainerStorage {
   }
 
   async enforce(sandbox: Sandbox, parts: SandboxParts, outcome: QueryOutcome): Promise<QueryOutcome> {
-    if (this.options.capBytes <= 0) return outcome;
+    // Decided before the container's admin is looked for: that takes an inspect, and a connection into it.
+    if (this.options.capBytes <= 0 || !this.measures.due(sandbox, outcome)) return outcome;
     const admin = await this.adminOf(sandbox, parts);
     if (!admin?.storage) return outcome;
     try {
-      return await enforceStorageCap(
-        admin.storage,
-        parts.engine,
-        sandbox,
-        this.options.capBytes,
-        outcome,
-        this.measures,
-      );
+      return await measureAndCap(admin.storage, parts.engine, sandbox, this.options.capBytes, outcome, this.measures);
     } catch (error) {
       this.admins.delete(sandbox.id);
       throw error;
     }
+  }
+
+  /** A container just seeded, or claimed from an exam: see MeasureSchedule.fresh. */
+  fresh(sandbox: Sandbox): void {
+    this.measures.fresh(sandbox);
   }
 
   /** Closes the container's admin connection (the container is going away). */

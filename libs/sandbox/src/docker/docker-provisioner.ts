@@ -114,26 +114,28 @@ export class DockerProvisioner implements Provisioner {
         let stale = staleReason(found, spec);
         if (!stale && hasStopped(found)) {
           const restarted = await this.restart(name, spec, parts, known, deadline, log);
-          if (restarted) return { sandbox: restarted.sandbox, state: restarted.seeded ? built(replaced) : 'reused' };
+          if (restarted)
+            return { sandbox: this.noteSeeded(restarted), state: restarted.seeded ? built(replaced) : 'reused' };
           stale = 'it stopped and did not come back';
         } else if (!stale && !found.State.Running) {
           stale = `it is ${found.State.Status}`;
         }
         const adopted = stale ? undefined : await this.adopt(name, found, spec, parts, known, deadline, log);
-        if (adopted) return { sandbox: adopted.sandbox, state: adopted.seeded ? built(replaced) : 'reused' };
+        if (adopted) return { sandbox: this.noteSeeded(adopted), state: adopted.seeded ? built(replaced) : 'reused' };
         log.info({ why: stale ?? 'it has no address on its sandbox network' }, 'replacing sandbox container');
         await removeSandbox(this.api, name, parts.engine, found);
         replaced = true;
       }
       if (known) await parts.engine.release(known.target);
       const made = await this.create(name, spec, parts, deadline, log);
-      return { sandbox: made.sandbox, state: made.seeded || replaced ? built(replaced) : 'reused' };
+      return { sandbox: this.noteSeeded(made), state: made.seeded || replaced ? built(replaced) : 'reused' };
     } catch (error) {
       throw asSandboxError(error, 'The sandbox could not be prepared');
     }
   }
 
   async handOver(sandbox: Sandbox): Promise<void> {
+    this.storage.fresh(sandbox);
     const parts = this.parts(sandbox.engine);
     try {
       const info = await this.api.inspectContainer(sandbox.id);
@@ -148,6 +150,12 @@ export class DockerProvisioner implements Provisioner {
     } catch (error) {
       throw asSandboxError(error, 'The pre-warmed sandbox could not be handed over');
     }
+  }
+
+  /** A container seeded just now holds nothing a student wrote: its reads need no storage measure yet. */
+  private noteSeeded(made: { sandbox: Sandbox; seeded: boolean }): Sandbox {
+    if (made.seeded) this.storage.fresh(made.sandbox);
+    return made.sandbox;
   }
 
   enforceStorage(sandbox: Sandbox, outcome: QueryOutcome): Promise<QueryOutcome> {

@@ -26,6 +26,18 @@ export async function enforceStorageCap(
   schedule?: MeasureSchedule,
 ): Promise<QueryOutcome> {
   if (schedule && !schedule.due(sandbox, outcome)) return outcome;
+  return measureAndCap(control, engine, sandbox, capBytes, outcome, schedule);
+}
+
+/** The cap's work once a measure is due (the schedule, where there is one, already said so). */
+export async function measureAndCap(
+  control: StorageControl,
+  engine: Engine,
+  sandbox: Sandbox,
+  capBytes: number,
+  outcome: QueryOutcome,
+  schedule?: MeasureSchedule,
+): Promise<QueryOutcome> {
   const found = await applyCap(control, engine, sandbox, capBytes).catch((error: unknown) => {
     // Not measured, or not frozen or thawed as measured: the next query checks again.
     schedule?.forget(sandbox);
