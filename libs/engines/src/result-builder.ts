@@ -6,6 +6,20 @@ import type { Column, ResultSet } from '@sqlfleet/contracts';
  */
 export const RESULT_SET_BYTES = 64;
 
+/**
+ * Characters of a row's values as text: about their size in JSON, far cheaper to measure. For rows an
+ * engine drops unkept, to tell a result past the cap by far (see the engines' stop thresholds).
+ */
+export function rowTextLength(row: readonly unknown[]): number {
+  let length = 0;
+  for (const value of row) {
+    if (typeof value === 'string') length += value.length;
+    else if (Buffer.isBuffer(value)) length += value.length;
+    else length += value === null ? 4 : 8;
+  }
+  return length;
+}
+
 /** A column's JSON besides its name and type: `{"name":"","type":""},`. */
 const COLUMN_BYTES = 22;
 

@@ -125,6 +125,20 @@ describe('MysqlEngine', () => {
     expect(out.results.at(-1)?.rows).toEqual([['42']]);
   });
 
+  // 20,000 rows of 1 MB were read to the time limit, the worker's CPU with them, to answer QUERY_TIMEOUT.
+  it('stops a result far past the byte cap instead of reading it to its end, and stays usable', async () => {
+    const out = await engine.execute(
+      db.target,
+      "SELECT 1; SELECT seq, REPEAT('x', 1000000) FROM seq_1_to_20000",
+      limits(),
+    );
+    expect(out).toMatchObject({ kind: 'sql-error', error: { code: 'STATEMENT_UNSUPPORTED', statementIndex: 1 } });
+    expect(out.kind === 'sql-error' && out.error.message).toMatch(/far larger than the result size limit/);
+    expect(out.results[0]?.rows).toEqual([[1]]);
+    const next = await engine.execute(db.target, 'SELECT COUNT(*) FROM item', limits());
+    expect(next).toMatchObject({ kind: 'ok' });
+  });
+
   // 800 MB of result sets in the worker within 5 s, and more for as long as the time limit let it run.
   it('stops a procedure that returns a result set per loop turn, and stays usable', async () => {
     const out = await engine.execute(

@@ -1,6 +1,6 @@
 import type { Column, ResultSet } from '@sqlfleet/contracts';
 import type { Connection, FieldPacket, ResultSetHeader } from 'mysql2';
-import { type ByteBudget, ResultBuilder } from '../result-builder.ts';
+import { type ByteBudget, ResultBuilder, rowTextLength } from '../result-builder.ts';
 import { UnsupportedStatement } from '../script-runner.ts';
 import { mysqlCommandOf } from './mysql-command.ts';
 import { mysqlTypeName } from './mysql-types.ts';
@@ -12,12 +12,20 @@ interface RowSet {
 
 const TOO_MANY_RESULT_SETS =
   'This statement returned more result sets than the result size limit holds, and was stopped: return fewer (one SELECT after a loop, not one per turn)';
+const FAR_TOO_LARGE =
+  'This result is far larger than the result size limit and was not read to its end: select fewer or smaller rows (LIMIT, LEFT(), LENGTH())';
+/**
+ * Text of rows dropped past the caps after which the statement is stopped instead of read to its end. High
+ * enough that 10 million small rows are still read through for their exact count (~1 s of worker CPU);
+ * 20,000 rows of 1 MB used to take the worker's CPU until the time limit answered QUERY_TIMEOUT.
+ */
+const STOP_PAST_DROPPED_CHARS = 256 * 1024 * 1024;
 
 /**
  * Runs one statement, streaming its rows. Past the cap rows are still read off the wire but
  * dropped (MySQL cannot abandon a result set and keep the session), so `rowCount` is exact; the
- * time limit still bounds the reading. A CALL may give several result sets: past what the byte budget
- * holds of them, the statement is stopped (`stopServer`) and refused.
+ * time limit still bounds the reading, and so does STOP_PAST_DROPPED_CHARS. A CALL may give several result
+ * sets: past what the byte budget holds of them, the statement is stopped (`stopServer`) and refused too.
  */
 export function runMysqlStatement(
   conn: Connection,
@@ -31,12 +39,19 @@ export function runMysqlStatement(
     const headers: ResultSetHeader[] = [];
     let current: RowSet | undefined;
     let failed = false;
-    let refused = false;
+    /** Why the statement was stopped, once it was. */
+    let refused: string | undefined;
+    let dropped = 0;
+    const refuse = (why: string): void => {
+      if (refused !== undefined) return;
+      refused = why;
+      stopServer();
+    };
     const fail = (err: Error): void => {
       if (failed) return;
       failed = true;
       conn.off('error', fail);
-      reject(refused ? new UnsupportedStatement(TOO_MANY_RESULT_SETS, { cause: err }) : err);
+      reject(refused !== undefined ? new UnsupportedStatement(refused, { cause: err }) : err);
     };
     // A query without a callback hears nothing of a dropped connection: only the connection does.
     conn.on('error', fail);
@@ -45,26 +60,28 @@ export function runMysqlStatement(
       // mysql2 announces an OK result (DML, DDL, SET) with no fields at all.
       if (!fields) return;
       current = undefined;
-      if (refused) return;
+      if (refused !== undefined) return;
       const columns = columnsOf(fields);
       if (!budget.takeResultSet(columns)) {
-        refused = true;
-        stopServer();
+        refuse(TOO_MANY_RESULT_SETS);
         return;
       }
       current = { columns, builder: new ResultBuilder(maxRows, budget) };
       rowSets.push(current);
     });
     query.on('result', (row: unknown) => {
-      if (Array.isArray(row)) current?.builder.add(row);
-      else headers.push(row as ResultSetHeader);
+      if (!Array.isArray(row)) headers.push(row as ResultSetHeader);
+      else if (current && !current.builder.add(row)) {
+        dropped += rowTextLength(row);
+        if (dropped > STOP_PAST_DROPPED_CHARS) refuse(FAR_TOO_LARGE);
+      }
     });
     query.on('error', fail);
     query.on('end', () => {
       conn.off('error', fail);
       if (failed) return;
-      if (refused) {
-        reject(new UnsupportedStatement(TOO_MANY_RESULT_SETS));
+      if (refused !== undefined) {
+        reject(new UnsupportedStatement(refused));
         return;
       }
       const command = mysqlCommandOf(text);

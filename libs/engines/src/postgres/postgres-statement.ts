@@ -1,7 +1,7 @@
 import type { Column, ResultSet } from '@sqlfleet/contracts';
 import type { ClientBase, Connection, QueryResult } from 'pg';
 import Cursor from 'pg-cursor';
-import { type ByteBudget, ResultBuilder } from '../result-builder.ts';
+import { type ByteBudget, ResultBuilder, rowTextLength } from '../result-builder.ts';
 import { UnsupportedStatement } from '../script-runner.ts';
 import { POSTGRES_TYPES } from './postgres-types.ts';
 import type { TypeNames } from './type-names.ts';
@@ -77,7 +77,7 @@ class TaggedCursor extends Cursor<unknown[]> {
   }
 
   handleDataRow(msg: { fields: (string | null)[] }): void {
-    const size = textLength(msg.fields);
+    const size = rowTextLength(msg.fields);
     if (this.droppedRows === 0 && this.keptBytes + size <= this.keepUpTo) {
       this.keptBytes += size;
       (Cursor.prototype as unknown as { handleDataRow(m: unknown): void }).handleDataRow.call(this, msg);
@@ -120,13 +120,6 @@ class TaggedCursor extends Cursor<unknown[]> {
       this.onCopyOut,
     );
   }
-}
-
-/** Characters of a row's fields as they came from the server: a lower bound of their size in JSON, near enough. */
-function textLength(fields: (string | null)[]): number {
-  let length = 0;
-  for (const field of fields) length += field === null ? 4 : field.length;
-  return length;
 }
 
 /** What a statement's run needs besides its text and limits. */
