@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { Sandbox } from '../provisioner.ts';
 import { MeasureSchedule } from '../server/measure-schedule.ts';
 import type { ServerAdmin } from '../server/server-admin.ts';
-import { measureAndCap } from '../server/storage-cap.ts';
+import { enforceStorageCap } from '../server/storage-cap.ts';
 import { adminFromInspect } from './container-admin.ts';
 import type { SandboxDocker } from './sandbox-docker.ts';
 import type { SandboxParts } from './sandbox-parts.ts';
@@ -46,7 +46,14 @@ export class ContainerStorage {
     const admin = await this.adminOf(sandbox, parts);
     if (!admin?.storage) return outcome;
     try {
-      return await measureAndCap(admin.storage, parts.engine, sandbox, this.options.capBytes, outcome, this.measures);
+      return await enforceStorageCap(
+        admin.storage,
+        parts.engine,
+        sandbox,
+        this.options.capBytes,
+        outcome,
+        this.measures,
+      );
     } catch (error) {
       this.admins.delete(sandbox.id);
       throw error;

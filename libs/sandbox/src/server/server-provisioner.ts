@@ -75,7 +75,7 @@ export class ServerProvisioner implements Provisioner {
   async enforceStorage(sandbox: Sandbox, outcome: QueryOutcome): Promise<QueryOutcome> {
     const cap = this.options.storageCapBytes ?? 0;
     const { admin, engine } = this.parts(sandbox.engine);
-    if (cap <= 0 || !admin.storage) return outcome;
+    if (cap <= 0 || !admin.storage || !this.measures.due(sandbox, outcome)) return outcome;
     return enforceStorageCap(admin.storage, engine, sandbox, cap, outcome, this.measures);
   }
 

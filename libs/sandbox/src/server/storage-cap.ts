@@ -13,24 +13,11 @@ const MB = 1024 * 1024;
  * Checked from the admin side after a query: a sandbox past `capBytes` is frozen (its login keeps
  * only rights that read or remove data), one back under it is thawed. A write the frozen login was
  * refused comes back as STORAGE_FULL. The check follows the query, so one query may overshoot the
- * cap by what it writes within its time limit; the next write is refused. With a `schedule`, a query
- * that only read is not measured until the reads' running time since the last measure reaches its
- * budget (see MeasureSchedule): what functions called from reads write in that time may pass the cap too.
+ * cap by what it writes within its time limit; the next write is refused. Called once the `schedule` says a
+ * measure is due (`due`, which the caller asks first: a query that only read is not measured until the reads'
+ * running time since the last measure reaches its budget, see MeasureSchedule); the schedule then learns it.
  */
 export async function enforceStorageCap(
-  control: StorageControl,
-  engine: Engine,
-  sandbox: Sandbox,
-  capBytes: number,
-  outcome: QueryOutcome,
-  schedule?: MeasureSchedule,
-): Promise<QueryOutcome> {
-  if (schedule && !schedule.due(sandbox, outcome)) return outcome;
-  return measureAndCap(control, engine, sandbox, capBytes, outcome, schedule);
-}
-
-/** The cap's work once a measure is due (the schedule, where there is one, already said so). */
-export async function measureAndCap(
   control: StorageControl,
   engine: Engine,
   sandbox: Sandbox,
