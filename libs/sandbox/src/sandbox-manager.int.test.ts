@@ -127,4 +127,68 @@ describe('SandboxManager.sweepOrphans', () => {
     const next = await manager.ensure(sessionId, fingerprint);
     expect(next).toMatchObject({ state: 'reused', sandbox: { id: claimed.sandbox.id } });
   });
+
+  // CI, under load, again: the sweep read the sessions' sandboxes before a student claimed one, and saw the exam
+  // gone only after its deletion: the student's sandbox was removed (29 of 30 left in test/e2e/exams).
+  it('keeps a sandbox claimed after the sweep read the sessions, when it then finds the exam gone', async () => {
+    const { sessions, manager, exams, compiler } = sandboxes;
+    const room = `sweep-${randomBytes(3).toString('hex')}`;
+    const fingerprint = `f${randomBytes(4).toString('hex')}`;
+    const dbml = 'Table t { n int }';
+    await sessions.saveSchema(fingerprint, { engine: 'mysql', dbml });
+    const now = Date.now();
+    const exam = {
+      id: randomUUID(),
+      room,
+      engine: 'mysql' as const,
+      fingerprint,
+      dbml,
+      students: 2,
+      target: 2,
+      createdAt: now,
+      expiresAt: now + 60_000,
+    };
+    expect(await exams.create(exam)).toBe(true);
+    const pooled: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { sandbox } = await manager.prewarm(exam);
+      pooled.push(sandbox.id);
+      expect(await exams.pushReady(room, exam.id, sandbox)).toBe(true);
+    }
+    const sessionId = randomUUID();
+    await sessions.create({
+      id: sessionId,
+      engine: 'mysql',
+      fingerprint,
+      room,
+      clientId: 'c',
+      createdAt: now,
+      lastUsedAt: now,
+    });
+
+    // The claim and the exam's deletion land while the sweep asks whether the exam is live: after its reads.
+    let claimedId: string | undefined;
+    const racing = Object.assign(Object.create(exams) as typeof exams, {
+      isLive: async (r: string, id: string) => {
+        if (claimedId === undefined) {
+          claimedId = (await manager.ensure(sessionId, fingerprint)).sandbox.id;
+          await exams.remove(room);
+        }
+        return exams.isLive(r, id);
+      },
+    });
+    const sweeper = new SandboxManager({
+      store: sessions,
+      locks: new RedisLocks(redis, new FleetKeys(config.fleetId)),
+      provisioners: sandboxes.runtime.provisioners,
+      compiler,
+      exams: racing,
+      logger,
+    });
+    const { sandboxes: removed } = await sweeper.sweepOrphans();
+    expect(pooled).toContain(claimedId);
+    expect(removed.map((ref) => ref.id)).toEqual(pooled.filter((id) => id !== claimedId));
+    const next = await manager.ensure(sessionId, fingerprint);
+    expect(next).toMatchObject({ state: 'reused', sandbox: { id: claimedId } });
+  });
 });

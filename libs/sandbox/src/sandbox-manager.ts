@@ -231,13 +231,19 @@ export class SandboxManager {
     // was read (a container's metadata, one by one), and the exam been deleted since. Theirs now.
     const held = await this.sessionSandboxes();
     const heldIds = new Set([...held.values()].map((sandbox) => sandbox.id));
+    /** Pre-warmed sandboxes whose exam was seen gone, held by no session when last read. */
+    const examLeftovers: [Provisioner, SandboxRef][] = [];
     for (const [provisioner, refs] of listings) {
       for (const ref of refs) {
         if (ref.ownerUnknown) continue;
         const exam = ref.sessionId === undefined ? undefined : parseExamOwner(ref.sessionId);
         if (exam && (await this.options.exams?.isLive(exam.room, exam.examId))) continue;
         if (exam && heldIds.has(ref.id)) continue;
-        if (!ref.sessionId || exam) {
+        if (exam) {
+          examLeftovers.push([provisioner, ref]);
+          continue;
+        }
+        if (!ref.sessionId) {
           await provisioner.destroy(ref);
           removed.push(ref);
           continue;
@@ -250,6 +256,17 @@ export class SandboxManager {
           return true;
         });
         if (orphan) removed.push(ref);
+      }
+    }
+    if (examLeftovers.length > 0) {
+      // Read again now that their exams are seen gone: a student may have claimed one between the first read
+      // and the exam's deletion (CI, under load: a student's sandbox removed). Once the exam is gone no claim
+      // can come, so this read is the last word.
+      const heldNow = new Set([...(await this.sessionSandboxes()).values()].map((sandbox) => sandbox.id));
+      for (const [provisioner, ref] of examLeftovers) {
+        if (heldNow.has(ref.id)) continue;
+        await provisioner.destroy(ref);
+        removed.push(ref);
       }
     }
     for (const [sessionId, sandbox] of held) {
