@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SandboxTarget } from '@sqlfleet/contracts';
-import { createLogger, loadConfig } from '@sqlfleet/core';
+import { createLogger, type EngineName, loadConfig } from '@sqlfleet/core';
 import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,64 +64,82 @@ describe('SandboxManager.ensure', () => {
   });
 });
 
+/** A mysql exam with two pre-warmed sandboxes in its pool, and one student of its room without a sandbox yet. */
+async function examOfTwo() {
+  const { sessions, manager, exams } = sandboxes;
+  const room = `sweep-${randomBytes(3).toString('hex')}`;
+  const fingerprint = `f${randomBytes(4).toString('hex')}`;
+  const dbml = 'Table t { n int }';
+  await sessions.saveSchema(fingerprint, { engine: 'mysql', dbml });
+  const now = Date.now();
+  const exam = {
+    id: randomUUID(),
+    room,
+    engine: 'mysql' as const,
+    fingerprint,
+    dbml,
+    students: 2,
+    target: 2,
+    createdAt: now,
+    expiresAt: now + 60_000,
+  };
+  expect(await exams.create(exam)).toBe(true);
+  const pooled: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const { sandbox } = await manager.prewarm(exam);
+    pooled.push(sandbox.id);
+    expect(await exams.pushReady(room, exam.id, sandbox)).toBe(true);
+  }
+  const sessionId = randomUUID();
+  await sessions.create({
+    id: sessionId,
+    engine: 'mysql',
+    fingerprint,
+    room,
+    clientId: 'c',
+    createdAt: now,
+    lastUsedAt: now,
+  });
+  return { room, fingerprint, pooled, sessionId };
+}
+
+/** A second manager over the same store, as the reaper's, with the parts a test swaps in. */
+function sweeperWith(parts: { provisioners?: ReadonlyMap<EngineName, Provisioner>; exams?: typeof sandboxes.exams }) {
+  return new SandboxManager({
+    store: sandboxes.sessions,
+    locks: new RedisLocks(redis, new FleetKeys(config.fleetId)),
+    provisioners: parts.provisioners ?? sandboxes.runtime.provisioners,
+    compiler: sandboxes.compiler,
+    exams: parts.exams ?? sandboxes.exams,
+    logger,
+  });
+}
+
 describe('SandboxManager.sweepOrphans', () => {
   // CI, under load: a sweep's listing read a pre-warmed sandbox's owner (the exam) before a student claimed
   // it, and judged it after the exam was deleted: three students' sandboxes were removed as leftovers.
   it('keeps a sandbox a student claimed after the listing read its owner, once the exam is gone', async () => {
-    const { sessions, manager, exams, compiler } = sandboxes;
+    const { manager, exams } = sandboxes;
     const provisioner = sandboxes.runtime.provisioners.get('mysql') as Provisioner;
-    const room = `sweep-${randomBytes(3).toString('hex')}`;
-    const fingerprint = `f${randomBytes(4).toString('hex')}`;
-    const dbml = 'Table t { n int }';
-    await sessions.saveSchema(fingerprint, { engine: 'mysql', dbml });
-    const now = Date.now();
-    const exam = {
-      id: randomUUID(),
-      room,
-      engine: 'mysql' as const,
-      fingerprint,
-      dbml,
-      students: 2,
-      target: 2,
-      createdAt: now,
-      expiresAt: now + 60_000,
-    };
-    expect(await exams.create(exam)).toBe(true);
-    for (let i = 0; i < 2; i++)
-      expect(await exams.pushReady(room, exam.id, (await manager.prewarm(exam)).sandbox)).toBe(true);
+    const { room, fingerprint, pooled, sessionId } = await examOfTwo();
 
     // The sweep's listing, taken now: both sandboxes still name the exam as their owner.
     const listing = await provisioner.list();
-    const pooled = listing.filter((ref) => ref.sessionId?.includes(room));
-    expect(pooled).toHaveLength(2);
+    expect(
+      listing
+        .filter((ref) => ref.sessionId?.includes(room))
+        .map((ref) => ref.id)
+        .sort(),
+    ).toEqual([...pooled].sort());
 
-    const sessionId = randomUUID();
-    await sessions.create({
-      id: sessionId,
-      engine: 'mysql',
-      fingerprint,
-      room,
-      clientId: 'c',
-      createdAt: now,
-      lastUsedAt: now,
-    });
     const claimed = await manager.ensure(sessionId, fingerprint);
     expect(claimed).toMatchObject({ claimed: true, state: 'created' });
     await exams.remove(room);
 
     // Judged on that earlier listing (a wrapper hands it back), after the claim and the exam's deletion.
     const stale: Provisioner = Object.assign(Object.create(provisioner) as Provisioner, { list: async () => listing });
-    const sweeper = new SandboxManager({
-      store: sessions,
-      locks: new RedisLocks(redis, new FleetKeys(config.fleetId)),
-      provisioners: new Map([['mysql', stale]]),
-      compiler,
-      exams,
-      logger,
-    });
-    const { sandboxes: removed } = await sweeper.sweepOrphans();
-    const unclaimed = pooled.find((ref) => ref.id !== claimed.sandbox.id);
-    expect(removed.map((ref) => ref.id)).toEqual([unclaimed?.id]);
+    const { sandboxes: removed } = await sweeperWith({ provisioners: new Map([['mysql', stale]]) }).sweepOrphans();
+    expect(removed.map((ref) => ref.id)).toEqual(pooled.filter((id) => id !== claimed.sandbox.id));
 
     // The student's sandbox is still there and still theirs.
     const next = await manager.ensure(sessionId, fingerprint);
@@ -131,40 +149,8 @@ describe('SandboxManager.sweepOrphans', () => {
   // CI, under load, again: the sweep read the sessions' sandboxes before a student claimed one, and saw the exam
   // gone only after its deletion: the student's sandbox was removed (29 of 30 left in test/e2e/exams).
   it('keeps a sandbox claimed after the sweep read the sessions, when it then finds the exam gone', async () => {
-    const { sessions, manager, exams, compiler } = sandboxes;
-    const room = `sweep-${randomBytes(3).toString('hex')}`;
-    const fingerprint = `f${randomBytes(4).toString('hex')}`;
-    const dbml = 'Table t { n int }';
-    await sessions.saveSchema(fingerprint, { engine: 'mysql', dbml });
-    const now = Date.now();
-    const exam = {
-      id: randomUUID(),
-      room,
-      engine: 'mysql' as const,
-      fingerprint,
-      dbml,
-      students: 2,
-      target: 2,
-      createdAt: now,
-      expiresAt: now + 60_000,
-    };
-    expect(await exams.create(exam)).toBe(true);
-    const pooled: string[] = [];
-    for (let i = 0; i < 2; i++) {
-      const { sandbox } = await manager.prewarm(exam);
-      pooled.push(sandbox.id);
-      expect(await exams.pushReady(room, exam.id, sandbox)).toBe(true);
-    }
-    const sessionId = randomUUID();
-    await sessions.create({
-      id: sessionId,
-      engine: 'mysql',
-      fingerprint,
-      room,
-      clientId: 'c',
-      createdAt: now,
-      lastUsedAt: now,
-    });
+    const { manager, exams } = sandboxes;
+    const { room, fingerprint, pooled, sessionId } = await examOfTwo();
 
     // The claim and the exam's deletion land while the sweep asks whether the exam is live: after its reads.
     let claimedId: string | undefined;
@@ -177,15 +163,7 @@ describe('SandboxManager.sweepOrphans', () => {
         return exams.isLive(r, id);
       },
     });
-    const sweeper = new SandboxManager({
-      store: sessions,
-      locks: new RedisLocks(redis, new FleetKeys(config.fleetId)),
-      provisioners: sandboxes.runtime.provisioners,
-      compiler,
-      exams: racing,
-      logger,
-    });
-    const { sandboxes: removed } = await sweeper.sweepOrphans();
+    const { sandboxes: removed } = await sweeperWith({ exams: racing }).sweepOrphans();
     expect(pooled).toContain(claimedId);
     expect(removed.map((ref) => ref.id)).toEqual(pooled.filter((id) => id !== claimedId));
     const next = await manager.ensure(sessionId, fingerprint);
