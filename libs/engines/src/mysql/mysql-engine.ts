@@ -73,6 +73,7 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
     const threadId = conn.threadId;
     const log = this.log?.child({ target: targetKey(target), threadId });
     const switched = { database: false };
+    const terminate = () => this.kill(target, `KILL ${threadId}`);
     return {
       log,
       limitNext: (ms) => run(conn, limitStatement(flavour, ms)),
@@ -82,13 +83,11 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
         return runMysqlStatement(conn, text, maxRows, budget, () => {
           // Not KILL QUERY: MariaDB forgets one that lands between two statements of a procedure, and its loop
           // goes on. The connection is discarded after a refused statement anyway.
-          this.kill(target, `KILL ${threadId}`).catch((err: unknown) =>
-            log?.debug({ err }, 'stopping a statement past the result limit failed'),
-          );
+          terminate().catch((err: unknown) => log?.debug({ err }, 'stopping a refused statement failed'));
         });
       },
       cancel: () => this.kill(target, `KILL QUERY ${threadId}`),
-      terminate: () => this.kill(target, `KILL ${threadId}`),
+      terminate,
       giveBack: (discard) => this.giveBack(borrowed, target, discard, switched.database, log),
     };
   }
@@ -244,12 +243,12 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
   }
 }
 
-/** COM_QUIT, or a plain close when the connection is already broken. */
 /** How long a closing connection may take for the server to hang up before it is cut. */
 const CLOSE_WAIT_MS = 2_000;
 
 /**
- * Resolves once the server has closed the connection, having read its QUIT: only then is its slot free on
+ * COM_QUIT, or a plain close when the connection is already broken. Resolves once the server has closed the
+ * connection, having read its QUIT: only then is its slot free on
  * the server (mysql2's `end` calls back before QUIT is even written, and a budget that reused the slot then
  * had one connection more on the server than it allows, for a moment).
  */

@@ -144,7 +144,7 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
         const hooks = {
           stopServer: () => {
             this.signalBackend(target, pid, 'pg_cancel_backend').catch((err: unknown) =>
-              log?.debug({ err }, 'cancelling a refused COPY failed'),
+              log?.debug({ err }, 'stopping a refused statement failed'),
             );
           },
           afterComplete: () => {

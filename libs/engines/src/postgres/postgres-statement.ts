@@ -124,7 +124,7 @@ class TaggedCursor extends Cursor<unknown[]> {
 
 /** What a statement's run needs besides its text and limits. */
 export interface StatementHooks {
-  /** Stops the statement from another connection (a refused COPY TO STDOUT streams until then). */
+  /** Stops the statement from another connection: a refused COPY TO STDOUT, or a result far past the cap, streams until then. */
   stopServer(): void;
   /** Called as the statement completes (CommandComplete), in the tick its Close and Sync are written. */
   afterComplete(): void;
