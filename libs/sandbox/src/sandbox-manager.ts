@@ -156,7 +156,6 @@ export class SandboxManager {
     });
   }
 
-  /** Hands a claimed sandbox to its session; false when that failed: check it in full instead. */
   /** Records the session as the claimed sandbox's owner; one that fails leaves the exam's owner tag, which the sweep reads as held. */
   private async handOver(provisioner: Provisioner, sandbox: Sandbox): Promise<void> {
     try {
@@ -230,7 +229,7 @@ export class SandboxManager {
     // Read after the listings: a student may have claimed a pre-warmed sandbox after its owner (the exam)
     // was read (a container's metadata, one by one), and the exam been deleted since. Theirs now.
     const held = await this.sessionSandboxes();
-    const heldIds = new Set([...held.values()].map((sandbox) => sandbox.id));
+    const heldIds = idsOf(held);
     /** Pre-warmed sandboxes whose exam was seen gone, held by no session when last read. */
     const examLeftovers: [Provisioner, SandboxRef][] = [];
     for (const [provisioner, refs] of listings) {
@@ -262,7 +261,7 @@ export class SandboxManager {
       // Read again now that their exams are seen gone: a student may have claimed one between the first read
       // and the exam's deletion (CI, under load: a student's sandbox removed). Once the exam is gone no claim
       // can come, so this read is the last word.
-      const heldNow = new Set([...(await this.sessionSandboxes()).values()].map((sandbox) => sandbox.id));
+      const heldNow = idsOf(await this.sessionSandboxes());
       for (const [provisioner, ref] of examLeftovers) {
         if (heldNow.has(ref.id)) continue;
         await provisioner.destroy(ref);
@@ -315,4 +314,9 @@ export class SandboxManager {
     this.compiled.set(fingerprint, batches);
     return batches;
   }
+}
+
+/** The ids of the sandboxes sessions hold. */
+function idsOf(held: ReadonlyMap<string, Sandbox>): Set<string> {
+  return new Set([...held.values()].map((sandbox) => sandbox.id));
 }
