@@ -161,6 +161,14 @@ shutdown.add('worker', async () => {
 });
 const prewarmRedis = connectRedis(config.redis, logger);
 shutdown.add('prewarm redis', () => closeRedis(prewarmRedis));
-const prewarm = startPrewarmWorker({ config, keys, connection: prewarmRedis, producer: queueRedis, sandboxes, logger });
+const prewarm = startPrewarmWorker({
+  config,
+  keys,
+  connection: prewarmRedis,
+  producer: queueRedis,
+  sandboxes,
+  saturated: () => observer.saturated,
+  logger,
+});
 if (prewarm) shutdown.add('prewarm worker', () => prewarm.close());
 logger.info({ concurrency: config.worker.concurrency, engines: [...runtime.available] }, 'worker started');

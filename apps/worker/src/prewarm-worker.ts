@@ -12,20 +12,24 @@ export interface PrewarmWorkerOptions {
   /** For the follow-up job when shutdown cuts a fill short. */
   producer: Redis;
   sandboxes: Sandboxes;
+  /** True while this worker's query slots are all taken: builds give way to the queries first. */
+  saturated: () => boolean;
   logger: Logger;
 }
 
 /**
  * Consumes exam fill jobs at EXAM_PREWARM_CONCURRENCY builds at a time (default 1), so pre-warming
- * an exam takes a bounded share of this worker beside the sessions it serves. Undefined when 0.
+ * an exam takes a bounded share of this worker beside the sessions it serves, and less while those
+ * sessions' queries take all of its slots. Undefined when 0.
  */
 export function startPrewarmWorker(options: PrewarmWorkerOptions): { close(): Promise<void> } | undefined {
-  const { config, keys, connection, producer, sandboxes, logger } = options;
+  const { config, keys, connection, producer, sandboxes, saturated, logger } = options;
   if (config.exams.prewarmConcurrency === 0) return undefined;
   const prewarmer = new ExamPrewarmer({
     exams: sandboxes.exams,
     sessions: sandboxes.sessions,
     manager: sandboxes.manager,
+    saturated,
     logger,
   });
   const queue = createPrewarmQueue(producer, keys);

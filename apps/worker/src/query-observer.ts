@@ -11,6 +11,8 @@ import type { WorkerMetrics } from './worker-metrics.ts';
  * summed, instead of about twenty Redis commands per query.
  */
 const FLUSH_MS = 100;
+/** How long after its slots were last all taken a worker still counts as saturated. */
+const SATURATION_QUIET_MS = 1_000;
 
 export interface QueryObserverOptions {
   /** The worker's id, under which its heartbeat goes. */
@@ -37,6 +39,8 @@ export interface QueryObserverOptions {
  */
 export class QueryObserver {
   private busy = 0;
+  /** When every query slot was last taken. */
+  private fullAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private batch = new FiguresBatch();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -45,8 +49,18 @@ export class QueryObserver {
     options.metrics.concurrency.set(options.concurrency);
   }
 
+  /**
+   * True while every query slot of this worker is taken, and for SATURATION_QUIET_MS after (the pre-warm's
+   * builds give way then): under a burst a slot frees and is taken again within milliseconds, and a build
+   * that starts in that gap takes the server for tens of them.
+   */
+  get saturated(): boolean {
+    return this.busy >= this.options.concurrency || Date.now() - this.fullAt < SATURATION_QUIET_MS;
+  }
+
   started(job: QueryJob): void {
     this.busy++;
+    if (this.busy >= this.options.concurrency) this.fullAt = Date.now();
     this.options.metrics.busy.set(this.busy);
     const staleAt = Date.now() + job.limits.timeoutMs + this.options.staleAfterMs;
     this.batch.start({ jobId: job.jobId, staleAt, ...(job.room ? { room: job.room } : {}) });

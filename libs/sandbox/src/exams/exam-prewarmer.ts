@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@sqlfleet/core';
 import type { SandboxManager } from '../sandbox-manager.ts';
 import type { SessionStore } from '../session-store.ts';
@@ -7,8 +8,21 @@ export interface ExamPrewarmerOptions {
   exams: ExamStore;
   sessions: SessionStore;
   manager: SandboxManager;
+  /**
+   * True while students' queries keep this worker's query slots all taken: each build gives way to them
+   * first, for at most `giveWayMs`. A build costs the shared server tens of times a query's work, so an
+   * exam whose students come while its pool still fills would otherwise slow their first answers (a third
+   * fewer per second measured here); bounded, so a fleet that stays saturated still pre-warms, slowly.
+   */
+  saturated?: () => boolean;
+  /** The longest one build gives way (default GIVE_WAY_MS). */
+  giveWayMs?: number;
   logger: Logger;
 }
+
+const GIVE_WAY_MS = 10_000;
+/** How often a build that gives way looks at the query slots again. */
+const GIVE_WAY_POLL_MS = 50;
 
 /**
  * Runs a fill job: takes the exam's next slot, builds a seeded sandbox for it, adds it to the pool,
@@ -35,6 +49,7 @@ export class ExamPrewarmer {
     await sessions.saveSchema(exam.fingerprint, { engine: exam.engine, dbml: exam.dbml, data: exam.data });
     let built = 0;
     for (;;) {
+      await this.giveWay();
       if (this.stopping) return 'stopped';
       if ((await exams.reserve(room, examId)) <= 0) break;
       let prewarmed: Awaited<ReturnType<SandboxManager['prewarm']>>;
@@ -54,5 +69,12 @@ export class ExamPrewarmer {
     }
     if (built > 0) log.info({ built }, 'exam pre-warm fill finished');
     return 'done';
+  }
+
+  /** Waits while the worker's query slots are all taken, up to the bound, or until stop(). */
+  private async giveWay(): Promise<void> {
+    const { saturated, giveWayMs = GIVE_WAY_MS } = this.options;
+    const until = Date.now() + giveWayMs;
+    while (saturated?.() && !this.stopping && Date.now() < until) await sleep(GIVE_WAY_POLL_MS);
   }
 }
