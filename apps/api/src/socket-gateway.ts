@@ -63,7 +63,7 @@ export function createSocketGateway(
     });
 
     socket.on('session:watch', async (sessionId, ack) => {
-      const known = sessionIdSchema.safeParse(sessionId).success && (await services.sessions.get(sessionId));
+      const known = sessionIdSchema.safeParse(sessionId).success && (await services.sessions.watch(sessionId));
       if (known) await socket.join(sessionRoom(sessionId));
       if (typeof ack === 'function') ack({ ok: Boolean(known) });
     });

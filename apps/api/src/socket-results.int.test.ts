@@ -11,6 +11,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { ClientToServerEvents, ServerToClientEvents } from '@sqlfleet/contracts';
 import { sessionRoom } from '@sqlfleet/contracts';
 import { DrainQueues, FleetKeys, Mailbox, type NewJob, SOCKET_STREAM_MAX_LEN } from '@sqlfleet/queue';
+import { SessionStore } from '@sqlfleet/sandbox';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -67,8 +68,8 @@ async function watcher(session: string): Promise<Socket<ServerToClientEvents, Cl
   return client;
 }
 
-/** A query of a new session taken by a drain, ready for COMPLETE. */
-async function running(jobId = randomUUID()) {
+/** A query of a new session taken by a drain, ready for COMPLETE; sent over a socket unless `socketId` is ''. */
+async function running(jobId = randomUUID(), socketId = 'socket-1') {
   const sessionId = randomUUID();
   await redis.hset(keys.session(sessionId), { id: sessionId, engine: 'postgres', fingerprint: 'f' });
   await redis.set(keys.schema('f'), '{}');
@@ -79,6 +80,7 @@ async function running(jobId = randomUUID()) {
     query: 'SELECT 1',
     limits: { timeoutMs: 1000, maxRows: 10, maxBytes: 1000 },
     submittedAt: Date.now(),
+    ...(socketId ? { socketId } : {}),
   } satisfies NewJob;
   const checks = { backlog: 1000, pendingPerSession: 100, schemaTtlMs: 60_000 };
   expect((await mailbox.enqueue(job, checks)).accepted).toBe(true);
@@ -129,5 +131,30 @@ describe("results written on the adapter's stream by the drain", () => {
     const error = { code: 'QUERY_CRASHED_WORKER', message: 'This query ended 3 worker processes; it is not run again' };
     await mailbox.complete(item, room, { state: 'failed', payload: JSON.stringify(error) }, 'drain');
     expect(await failed).toEqual({ jobId: item.job.jobId, sessionId, error });
+  });
+
+  it('are not written for a session no socket listens to, and are once a socket watches it', async () => {
+    const { sessionId, item, room } = await running(randomUUID(), '');
+    const before = await redis.xlen(keys.socketStream);
+    await mailbox.complete(item, room, { state: 'done', payload: '{"success":true}' }, 'drain');
+    expect(await redis.xlen(keys.socketStream)).toBe(before);
+
+    // What the gateway's `session:watch` does: mark the session, then join its room.
+    const sessions = new SessionStore(redis, keys, 60_000);
+    expect(await sessions.watch(sessionId)).toBe(true);
+    const mine = await watcher(sessionId);
+    const job = { ...item.job, jobId: randomUUID() };
+    expect((await mailbox.enqueue(job, { backlog: 1000, pendingPerSession: 100, schemaTtlMs: 60_000 })).accepted).toBe(
+      true,
+    );
+    const start = await mailbox.begin(sessionId, 'drain');
+    if (start.kind !== 'item') throw new Error(`expected an item, got ${start.kind}`);
+    const received = next(mine, 'query:result');
+    await mailbox.complete(start.item, start.room, { state: 'done', payload: '{"success":true,"n":2}' }, 'drain');
+    expect(await received).toEqual({ success: true, n: 2 });
+    // A session that no longer exists is not watched (nor brought back as a bare hash).
+    const gone = randomUUID();
+    expect(await sessions.watch(gone)).toBe(false);
+    expect(await redis.exists(keys.session(gone))).toBe(0);
   });
 });

@@ -4,7 +4,8 @@ import { LuaScript } from './lua-script.ts';
  * Everything an API replica checks and writes to accept a query on an existing session, in one
  * round trip (issue 9 item 5): the client's rate, the fleet's backlog ceiling, the session (exists,
  * same engine), its pending ceiling, the schema (kept alive; a new fingerprint's must be stored
- * first), then the job record, the mailbox push, the backlog counters and the session's last use.
+ * first), then the job record, the mailbox push, the backlog counters and the session's last use (and,
+ * for a query sent over a socket, that a socket listens to the session: see COMPLETE).
  * The job is sent without what the session decides (fingerprint, room) and completed here.
  *
  * KEYS[1] session, [2] mailbox, [3] job, [4] backlog by room, [5] backlog by engine,
@@ -55,6 +56,8 @@ end
 if fingerprint ~= session[2] then redis.call('HSET', KEYS[1], 'fingerprint', fingerprint) end
 
 local job = cjson.decode(ARGV[3])
+-- A socket that submits listens on the session's room: the drains broadcast its results from now on.
+if job.socketId then redis.call('HSET', KEYS[1], 'sockets', '1') end
 job.fingerprint = fingerprint
 local room = ARGV[5]
 if room == '' then room = session[3] or '' end

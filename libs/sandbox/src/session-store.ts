@@ -18,6 +18,11 @@ export interface SessionRecord {
   sandbox?: Sandbox;
 }
 
+/** Marks an existing session as listened to by a socket (a session gone must not come back as a bare hash). */
+const WATCH = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'sockets', '1')
+return 1`;
+
 /**
  * Sessions live in Redis only: a hash per session, a sorted set by last use for the reaper,
  * a set per client for the sessions-per-client ceiling, and schemas stored once per fingerprint
@@ -38,6 +43,11 @@ export class SessionStore {
       .zadd(this.keys.sessionsByLastUse, record.lastUsedAt, record.id)
       .sadd(this.keys.clientSessions(record.clientId), record.id)
       .exec();
+  }
+
+  /** Marks that a socket listens to the session (its results go to sockets from now on); false if it does not exist. */
+  async watch(id: string): Promise<boolean> {
+    return (await this.redis.eval(WATCH, 1, this.keys.session(id))) === 1;
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {
