@@ -103,16 +103,17 @@ export class PostgresServerAdmin implements ServerAdmin {
     template: string,
     inside: readonly string[],
   ): Promise<void> {
+    // The login and its settings in one transaction (one commit, and never a login without its bounds).
     await this.pool.query(
       `CREATE ROLE ${ident(login)} LOGIN PASSWORD ${literal(scramVerifier(password))} NOSUPERUSER NOCREATEDB NOCREATEROLE ` +
-        `NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT ${this.connectionLimit}`,
+        `NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT ${this.connectionLimit}; ` +
+        roleBounds(ident(login), this.tempFileLimitMb),
     );
     try {
       // INHERIT matters: PG 15's `public` schema belongs to pg_database_owner, whose rights the owner inherits.
       await this.pool.query(`CREATE DATABASE ${ident(name)}${template} OWNER ${ident(login)}`);
       // PUBLIC may CONNECT and make TEMP tables in a new database by default: only the owner may.
       await this.pool.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
-      await this.pool.query(roleBounds(ident(login), this.tempFileLimitMb));
       await this.inDatabase(name, ...inside, REVOKE_SHARED_RESOURCES);
     } catch (error) {
       await this.dropSandbox(name, login).catch(() => undefined);
@@ -309,12 +310,16 @@ export class PostgresServerAdmin implements ServerAdmin {
     }
   }
 
+  /**
+   * Runs the statements as the admin inside `database`, sent together: one round trip and one commit
+   * (a simple query of several statements is one transaction), all of them or none.
+   */
   private async inDatabase(database: string, ...statements: string[]): Promise<void> {
     const client = new pg.Client({ connectionString: this.urlFor(database) });
     client.on('error', () => undefined);
     await client.connect();
     try {
-      for (const sql of statements) await client.query(sql);
+      await client.query(statements.join(';\n'));
     } finally {
       await client.end().catch(() => undefined);
     }
