@@ -28,7 +28,7 @@ const SUITE_DEADLINE_MS = 600_000;
 /** The exam start builds and removes N sandboxes twice over. */
 const EXAM_DEADLINE_MS = 1_800_000;
 
-const USAGE = `usage: npm run bench -- [--only=${SUITES.join(',')}] [--engines=postgres,mysql] [--worker-concurrency=8] [--students=${EXAM_START.students}] [--exam-engines=postgres] [--exam-starts=${EXAM_STARTS.join(',')}] [--postgres-max-connections=N]`;
+const USAGE = `usage: npm run bench -- [--only=${SUITES.join(',')}] [--engines=postgres,mysql] [--workers=2] [--worker-concurrency=8] [--students=${EXAM_START.students}] [--exam-engines=postgres] [--exam-starts=${EXAM_STARTS.join(',')}] [--postgres-max-connections=N]`;
 
 /** Connections of a sized PostgreSQL left to admins, watchdogs and other clients (the rest is the fleet's budget). */
 const ADMIN_HEADROOM = 100;
@@ -37,6 +37,7 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     engines: { type: 'string', default: 'postgres,mysql' },
+    workers: { type: 'string', default: '2' },
     'worker-concurrency': { type: 'string', default: '8' },
     students: { type: 'string', default: String(EXAM_START.students) },
     'exam-engines': { type: 'string', default: 'postgres' },
@@ -61,24 +62,29 @@ if (pgMaxConnections !== undefined && (!Number.isInteger(pgMaxConnections) || pg
   console.error(`--postgres-max-connections must be an integer above ${ADMIN_HEADROOM}\n${USAGE}`);
   process.exit(2);
 }
+const workers = Number(values.workers);
+if (!Number.isInteger(workers) || workers < 1) {
+  console.error(`--workers must be a positive integer\n${USAGE}`);
+  process.exit(2);
+}
 if (!Number.isInteger(students) || students < 1) {
   console.error(`--students must be a positive integer\n${USAGE}`);
   process.exit(2);
 }
 /**
- * The fleet the end-to-end suites run on: two workers at the production concurrency (8).
+ * The fleet the end-to-end suites run on: two workers (`--workers`) at the production concurrency (8).
  * This bench found that 4+ concurrent sandbox ensures (or DELETEs) deadlocked the server
  * admins' pool (fixed in cfb09d7); `--worker-concurrency` lets a run compare settings, and a
  * suite that hangs is reported, not waited on.
  */
 const FLEET: { workers: number; env: Record<string, string> } = {
-  workers: 2,
+  workers,
   env: {
     WORKER_CONCURRENCY: values['worker-concurrency'],
     WORKER_LOCK_MS: '30000',
     LOG_LEVEL: 'warn',
-    // Two workers share the shared server's connection budget (each holds its half), as deployed.
-    CONNECTION_BUDGET_WORKERS: '2',
+    // The workers share the shared server's connection budget (each holds its share), as deployed.
+    CONNECTION_BUDGET_WORKERS: String(workers),
   },
 };
 
