@@ -14,6 +14,8 @@ import { postJson, studentAgent } from './http-client.ts';
 export class Student {
   readonly clientId = `bench-${randomBytes(6).toString('hex')}`;
   sessionId: string | undefined;
+  /** Answers whose sandbox was built again (`sandbox: "recreated"`): nothing here changes a schema, so each lost work. */
+  recreated = 0;
   private socket: StudentSocket | undefined;
   private readonly agent = studentAgent();
 
@@ -70,6 +72,11 @@ export class Student {
     this.sessionId = undefined;
   }
 
+  /** Their answers so far whose sandbox was built again: each one a student's work lost. */
+  static rebuilt(students: readonly Student[]): number {
+    return students.reduce((sum, student) => sum + student.recreated, 0);
+  }
+
   /** Removes students' sessions one after another, so clean-up does not load the fleet being measured. */
   static async leaveAll(students: readonly Student[]): Promise<void> {
     for (const student of students) await student.leave();
@@ -78,6 +85,7 @@ export class Student {
   private accept(body: QueryResult & { error?: { code: string; message: string } }, how: string): QueryResult {
     if (!body.success) throw new Error(`${how}: ${body.error?.code} ${body.error?.message}`);
     this.sessionId ??= body.sessionId;
+    if (body.sandbox === 'recreated') this.recreated++;
     return body;
   }
 }

@@ -76,7 +76,7 @@ async function examStart(fleet: Fleet, engine: EngineName, count: number, prewar
       suite: 'exam',
       case: `${label}: then ${EXAM_START.queriesEach} queries each, think ${EXAM_START.thinkMs / 1000} s`,
       summary: summarize(steady, since(steadyStarted)),
-      note: `${steadyErrors.length} failed${steadyErrors[0] ? ` (${steadyErrors[0]})` : ''}`,
+      note: `${steadyErrors.length} failed${steadyErrors[0] ? ` (${steadyErrors[0]})` : ''}; ${Student.rebuilt(students)} sandboxes rebuilt under a student`,
     });
   } finally {
     await Student.leaveAll(students);

@@ -87,7 +87,7 @@ async function closedLoop(
       case: `${engine} SELECT 1, ${sessions} sessions × ${perSession}`,
       summary,
       rssMiB: await childrenRss(),
-      note: `closed loop, all sessions at once (sustained throughput); ${failed} failed${firstError ? ` (${firstError})` : ''}`,
+      note: `closed loop, all sessions at once (sustained throughput); ${failed} failed${firstError ? ` (${firstError})` : ''}; ${Student.rebuilt(students)} rebuilt`,
     };
   } finally {
     await Student.leaveAll(students);
@@ -114,7 +114,7 @@ async function openLoopAt(fleet: Fleet, engine: EngineName, transport: Transport
       case: `${engine} SELECT 1, open loop ${rate} q/s over ${sessions} sessions`,
       summary,
       rssMiB: await childrenRss(),
-      note: `latency from the scheduled send, after ${warmupSeconds} s at the same rate (its p99 ${warmup.summary.p99.toFixed(1)} ms); ${failed} failed${firstError ? ` (${firstError})` : ''}`,
+      note: `latency from the scheduled send, after ${warmupSeconds} s at the same rate (its p99 ${warmup.summary.p99.toFixed(1)} ms); ${failed} failed${firstError ? ` (${firstError})` : ''}; ${Student.rebuilt(students)} rebuilt`,
     };
   } finally {
     await Student.leaveAll(students);

@@ -3,12 +3,15 @@ export class Recorder {
   private readonly latencies: number[] = [];
   private readonly firstLatencies: number[] = [];
   private readonly errors = new Map<string, number>();
+  /** Answers to a session's later query whose sandbox was built again (`sandbox: "recreated"`): that student's work lost. */
+  recreated = 0;
   private lastReport = { at: performance.now(), results: 0 };
   connected = 0;
   inFlight = 0;
 
-  result(ms: number, first: boolean): void {
+  result(ms: number, first: boolean, sandbox?: string): void {
     (first ? this.firstLatencies : this.latencies).push(ms);
+    if (sandbox === 'recreated') this.recreated++;
   }
 
   error(code: string): void {
@@ -52,6 +55,7 @@ export class Recorder {
       line('first (new sandbox)', 'first'),
       line('later (existing)', 'later'),
       `errors: ${errors.length === 0 ? 'none' : errors.map(([code, n]) => `${code} ${n}`).join(', ')}`,
+      `sandboxes rebuilt under a student (answers with sandbox "recreated"): ${this.recreated}`,
     ].join('\n');
   }
 }

@@ -66,6 +66,7 @@ const verdict = judge(
     steadyP95Ms: recorder.percentile('later', 95),
     errors: recorder.errorCount,
     results: recorder.results,
+    recreated: recorder.recreated,
   },
   options.targets,
 );

@@ -84,7 +84,7 @@ export class Student {
       const outcome = await this.outcomeOf(ack.jobId, this.options.resultTimeoutMs - (performance.now() - started));
       if (outcome.kind === 'failed') return this.recorder.error(outcome.code);
       if (!outcome.result.success) return this.recorder.error(`SQL_${outcome.result.error?.code ?? 'ERROR'}`);
-      this.recorder.result(performance.now() - started, first);
+      this.recorder.result(performance.now() - started, first, outcome.result.sandbox);
     } catch {
       // emitWithAck's timeout: the API never acknowledged.
       this.recorder.error('NO_ACK');

@@ -6,6 +6,8 @@ export interface Observed {
   steadyP95Ms: number | undefined;
   errors: number;
   results: number;
+  /** Later answers whose sandbox was built again: each is a student's work lost. */
+  recreated: number;
 }
 
 export interface Verdict {
@@ -31,5 +33,7 @@ export function judge(observed: Observed, targets: Targets): Verdict | undefined
   const attempts = observed.results + observed.errors;
   check('error rate', attempts === 0 ? undefined : observed.errors / attempts, targets.errorRate, '%');
   if (lines.length === 0) return undefined;
+  // Not a target to choose: a sandbox rebuilt under a student (nothing in a rehearsal changes its schema) lost their work.
+  check('sandboxes rebuilt under a student', observed.recreated, 0, '');
   return { pass, lines: [`verdict: ${pass ? 'PASS' : 'FAIL'}`, ...lines] };
 }

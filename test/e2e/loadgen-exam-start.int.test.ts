@@ -64,6 +64,8 @@ describe('the exam-start rehearsal', () => {
     expect(run.stdout).toMatch(/later \(existing\)\s+n=\d+ /);
     expect(run.stdout).toContain('verdict: FAIL');
     expect(run.stdout).toMatch(/PASS error rate: 0\.00%/);
+    expect(run.stdout).toContain('sandboxes rebuilt under a student (answers with sandbox "recreated"): 0');
+    expect(run.stdout).toMatch(/PASS sandboxes rebuilt under a student: 0/);
     expect(run.stdout).toMatch(/PASS steady answer p95: \d+ ms/);
     expect(run.stdout).toMatch(/FAIL first answer p95: \d+ ms \(target ≤ 0 ms\)/);
     expect(run.code).toBe(1);
