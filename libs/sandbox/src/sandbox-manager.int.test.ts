@@ -1,37 +1,25 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SandboxTarget } from '@sqlfleet/contracts';
-import { createLogger, type EngineName, loadConfig } from '@sqlfleet/core';
-import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
+import type { EngineName } from '@sqlfleet/core';
+import { FleetKeys } from '@sqlfleet/queue';
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Provisioner } from './provisioner.ts';
 import { RedisLocks } from './redis-lock.ts';
 import { SandboxManager } from './sandbox-manager.ts';
-import { createSandboxes, type Sandboxes } from './sandboxes.ts';
+import type { Sandboxes } from './sandboxes.ts';
+import { useMysqlSandboxes } from './test-support/mysql-sandboxes.ts';
 
 /** mysql2 connection options of a target (it warns about the `engine` field). */
 const loginOf = ({ host, port, user, password, database }: SandboxTarget) => ({ host, port, user, password, database });
 
-const logger = createLogger({ name: 'test', level: 'silent' });
-const config = loadConfig({ FLEET_ID: `t${randomBytes(5).toString('hex')}`, ENGINES: 'mysql' });
-const redis = connectRedis(config.redis, logger);
-let sandboxes: Sandboxes;
-
-beforeAll(async () => {
-  sandboxes = await createSandboxes({ config, logger, redis, keys: new FleetKeys(config.fleetId) });
-});
-afterAll(async () => {
-  const provisioner = sandboxes.runtime.provisioners.get('mysql');
-  for (const ref of (await provisioner?.list()) ?? []) await provisioner?.destroy(ref);
-  await sandboxes.close();
-  await closeRedis(redis);
-});
+const { config, logger, redis, sandboxes } = useMysqlSandboxes();
 
 describe('SandboxManager.ensure', () => {
   // Issue 10: a reused sandbox whose login got a new password kept the old handle, so every later
   // query reset the password again, and anything reading the stored handle could not log in.
   it('saves the new handle of a reused sandbox whose password was reset', async () => {
-    const { sessions, manager } = sandboxes;
+    const { sessions, manager } = sandboxes();
     const sessionId = randomUUID();
     const fingerprint = `f${randomBytes(4).toString('hex')}`;
     await sessions.saveSchema(fingerprint, { engine: 'mysql', dbml: 'Table t { n int }' });
@@ -66,7 +54,7 @@ describe('SandboxManager.ensure', () => {
 
 /** A mysql exam with two pre-warmed sandboxes in its pool, and one student of its room without a sandbox yet. */
 async function examOfTwo() {
-  const { sessions, manager, exams } = sandboxes;
+  const { sessions, manager, exams } = sandboxes();
   const room = `sweep-${randomBytes(3).toString('hex')}`;
   const fingerprint = `f${randomBytes(4).toString('hex')}`;
   const dbml = 'Table t { n int }';
@@ -104,13 +92,13 @@ async function examOfTwo() {
 }
 
 /** A second manager over the same store, as the reaper's, with the parts a test swaps in. */
-function sweeperWith(parts: { provisioners?: ReadonlyMap<EngineName, Provisioner>; exams?: typeof sandboxes.exams }) {
+function sweeperWith(parts: { provisioners?: ReadonlyMap<EngineName, Provisioner>; exams?: Sandboxes['exams'] }) {
   return new SandboxManager({
-    store: sandboxes.sessions,
+    store: sandboxes().sessions,
     locks: new RedisLocks(redis, new FleetKeys(config.fleetId)),
-    provisioners: parts.provisioners ?? sandboxes.runtime.provisioners,
-    compiler: sandboxes.compiler,
-    exams: parts.exams ?? sandboxes.exams,
+    provisioners: parts.provisioners ?? sandboxes().runtime.provisioners,
+    compiler: sandboxes().compiler,
+    exams: parts.exams ?? sandboxes().exams,
     logger,
   });
 }
@@ -119,8 +107,8 @@ describe('SandboxManager.sweepOrphans', () => {
   // CI, under load: a sweep's listing read a pre-warmed sandbox's owner (the exam) before a student claimed
   // it, and judged it after the exam was deleted: three students' sandboxes were removed as leftovers.
   it('keeps a sandbox a student claimed after the listing read its owner, once the exam is gone', async () => {
-    const { manager, exams } = sandboxes;
-    const provisioner = sandboxes.runtime.provisioners.get('mysql') as Provisioner;
+    const { manager, exams } = sandboxes();
+    const provisioner = sandboxes().runtime.provisioners.get('mysql') as Provisioner;
     const { room, fingerprint, pooled, sessionId } = await examOfTwo();
 
     // The sweep's listing, taken now: both sandboxes still name the exam as their owner.
@@ -149,7 +137,7 @@ describe('SandboxManager.sweepOrphans', () => {
   // CI, under load, again: the sweep read the sessions' sandboxes before a student claimed one, and saw the exam
   // gone only after its deletion: the student's sandbox was removed (29 of 30 left in test/e2e/exams).
   it('keeps a sandbox claimed after the sweep read the sessions, when it then finds the exam gone', async () => {
-    const { manager, exams } = sandboxes;
+    const { manager, exams } = sandboxes();
     const { room, fingerprint, pooled, sessionId } = await examOfTwo();
 
     // The claim and the exam's deletion land while the sweep asks whether the exam is live: after its reads.

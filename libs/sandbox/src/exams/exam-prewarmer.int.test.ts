@@ -1,24 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createLogger, loadConfig } from '@sqlfleet/core';
-import { closeRedis, connectRedis, FleetKeys } from '@sqlfleet/queue';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandboxes, type Sandboxes } from '../sandboxes.ts';
+import { describe, expect, it } from 'vitest';
+import { useMysqlSandboxes } from '../test-support/mysql-sandboxes.ts';
 import { ExamPrewarmer } from './exam-prewarmer.ts';
 
-const logger = createLogger({ name: 'test', level: 'silent' });
-const config = loadConfig({ FLEET_ID: `t${randomBytes(5).toString('hex')}`, ENGINES: 'mysql' });
-const redis = connectRedis(config.redis, logger);
-let sandboxes: Sandboxes;
-
-beforeAll(async () => {
-  sandboxes = await createSandboxes({ config, logger, redis, keys: new FleetKeys(config.fleetId) });
-});
-afterAll(async () => {
-  const provisioner = sandboxes.runtime.provisioners.get('mysql');
-  for (const ref of (await provisioner?.list()) ?? []) await provisioner?.destroy(ref);
-  await sandboxes.close();
-  await closeRedis(redis);
-});
+const { logger, sandboxes } = useMysqlSandboxes();
 
 /** A mysql exam of `target` sandboxes, none built yet. */
 async function examOf(target: number) {
@@ -34,15 +19,15 @@ async function examOf(target: number) {
     createdAt: now,
     expiresAt: now + 60_000,
   };
-  expect(await sandboxes.exams.create(exam)).toBe(true);
+  expect(await sandboxes().exams.create(exam)).toBe(true);
   return exam;
 }
 
 const prewarmer = (saturated: () => boolean, giveWayMs?: number) =>
   new ExamPrewarmer({
-    exams: sandboxes.exams,
-    sessions: sandboxes.sessions,
-    manager: sandboxes.manager,
+    exams: sandboxes().exams,
+    sessions: sandboxes().sessions,
+    manager: sandboxes().manager,
     saturated,
     ...(giveWayMs === undefined ? {} : { giveWayMs }),
     logger,
@@ -55,17 +40,17 @@ describe('ExamPrewarmer.fill', () => {
     const filling = prewarmer(() => saturated).fill(room, id);
     // Students' queries hold every slot: the pool waits for them (well within the 10 s a build gives way).
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await sandboxes.exams.status(room)).toMatchObject({ ready: 0, building: 0 });
+    expect(await sandboxes().exams.status(room)).toMatchObject({ ready: 0, building: 0 });
 
     saturated = false;
     expect(await filling).toBe('done');
-    expect(await sandboxes.exams.status(room)).toMatchObject({ ready: 2, building: 0 });
+    expect(await sandboxes().exams.status(room)).toMatchObject({ ready: 2, building: 0 });
   });
 
   it('still fills the pool when the worker stays saturated, each build giving way for a bounded time', async () => {
     const { room, id } = await examOf(2);
     expect(await prewarmer(() => true, 100).fill(room, id)).toBe('done');
-    expect(await sandboxes.exams.status(room)).toMatchObject({ ready: 2 });
+    expect(await sandboxes().exams.status(room)).toMatchObject({ ready: 2 });
   });
 
   it('stops while it gives way, leaving the rest of the fill to another job', async () => {
@@ -75,6 +60,6 @@ describe('ExamPrewarmer.fill', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     giving.stop();
     expect(await filling).toBe('stopped');
-    expect(await sandboxes.exams.status(room)).toMatchObject({ ready: 0, building: 0 });
+    expect(await sandboxes().exams.status(room)).toMatchObject({ ready: 0, building: 0 });
   });
 });
