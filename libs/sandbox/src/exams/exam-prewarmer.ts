@@ -11,8 +11,8 @@ export interface ExamPrewarmerOptions {
   /**
    * True while students' queries keep this worker's query slots all taken: each build gives way to them
    * first, for at most `giveWayMs`. A build costs the shared server tens of times a query's work, so an
-   * exam whose students come while its pool still fills would otherwise slow their first answers (a third
-   * fewer per second measured here); bounded, so a fleet that stays saturated still pre-warms, slowly.
+   * exam whose students come while its pool still fills would otherwise slow their first answers (a quarter
+   * to a third fewer per second, measured here); bounded, so a fleet that stays saturated still pre-warms, slowly.
    */
   saturated?: () => boolean;
   /** The longest one build gives way (default GIVE_WAY_MS). */
