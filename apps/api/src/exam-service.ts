@@ -29,9 +29,10 @@ export class ExamService {
       });
     }
     const input = { engine: request.engine, dbml: request.dbml, data: request.data };
-    await compiler.compile(input); // throws DBML_INVALID (line, column) or DATA_INVALID before anything is stored
+    // Throws DBML_INVALID (line, column) or DATA_INVALID before anything is stored.
+    const { batches } = await compiler.compile(input);
     const fingerprint = fingerprintOf(input);
-    await sessions.saveSchema(fingerprint, input);
+    await sessions.saveSchema(fingerprint, { ...input, batches: [...batches] });
     const now = Date.now();
     const exam = {
       id: randomUUID(),

@@ -163,11 +163,12 @@ export class SubmissionService {
 
   private async compileAndStore(request: QueryRequest, fingerprint: string): Promise<void> {
     const input = this.schemaInput(request) ?? { engine: request.engine, dbml: '' };
-    await this.options.compiler.compile(input);
+    const { batches } = await this.options.compiler.compile(input);
     await this.options.sessions.saveSchema(fingerprint, {
       engine: request.engine,
       dbml: input.dbml,
       data: request.data,
+      batches: [...batches],
     });
   }
 

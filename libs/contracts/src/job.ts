@@ -23,6 +23,12 @@ export interface QueryJob {
 export interface SessionSchema {
   dbml: string;
   data?: SampleData;
+  /**
+   * The DDL and seed batches compiled for the schema's engine by the API that checked it: workers build
+   * from them without compiling again (loading the compiler's thread cost a worker 1.5–2 s of CPU at the
+   * start of a burst). Run as the sandbox's own login, like a student's SQL.
+   */
+  batches?: string[];
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed';

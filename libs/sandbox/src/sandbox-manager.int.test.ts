@@ -52,6 +52,37 @@ describe('SandboxManager.ensure', () => {
   });
 });
 
+describe('SandboxManager builds from a stored schema', () => {
+  it('uses the batches the API compiled with it, without compiling the DBML again', async () => {
+    const { sessions, manager } = sandboxes();
+    const sessionId = randomUUID();
+    const fingerprint = `f${randomBytes(4).toString('hex')}`;
+    // Batches that the DBML would not give: the sandbox shows which of the two it was built from.
+    await sessions.saveSchema(fingerprint, {
+      engine: 'mysql',
+      dbml: 'Table from_dbml { n int }',
+      batches: ['CREATE TABLE from_batches (n int)', 'INSERT INTO from_batches VALUES (7)'],
+    });
+    const now = Date.now();
+    await sessions.create({
+      id: sessionId,
+      engine: 'mysql',
+      fingerprint,
+      clientId: 'c',
+      createdAt: now,
+      lastUsedAt: now,
+    });
+
+    const { sandbox } = await manager.ensure(sessionId, fingerprint);
+    const student = await mysql.createConnection(loginOf(sandbox.target));
+    const [tables] = await student.query('SHOW TABLES');
+    const [rows] = await student.query('SELECT n FROM from_batches');
+    await student.end();
+    expect((tables as Record<string, string>[]).map((row) => Object.values(row)[0])).toEqual(['from_batches']);
+    expect(rows).toEqual([{ n: 7 }]);
+  });
+});
+
 /** A mysql exam with two pre-warmed sandboxes in its pool, and one student of its room without a sandbox yet. */
 async function examOfTwo() {
   const { sessions, manager, exams } = sandboxes();

@@ -306,7 +306,11 @@ export class SandboxManager {
     if (cached) return cached;
     const schema = await this.options.store.getSchema(fingerprint);
     if (!schema) throw new AppError('SANDBOX_FAILED', 'The schema of this session has expired; send the DBML again');
-    const { batches } = await this.options.compiler.compile({ engine, dbml: schema.dbml, data: schema.data });
+    // Compiled by the API that checked it, for this engine; else (stored before batches were) compiled here.
+    const batches =
+      schema.batches && schema.engine === engine
+        ? schema.batches
+        : (await this.options.compiler.compile({ engine, dbml: schema.dbml, data: schema.data })).batches;
     if (this.compiled.size >= COMPILED_CACHE_SIZE) {
       const oldest = this.compiled.keys().next().value;
       if (oldest !== undefined) this.compiled.delete(oldest);

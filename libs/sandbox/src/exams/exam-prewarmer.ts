@@ -45,8 +45,11 @@ export class ExamPrewarmer {
     const exam = await exams.get(room);
     if (exam?.id !== examId) return 'done';
     const log = this.options.logger.child({ room, engine: exam.engine });
-    // The schema store forgets a fingerprint no session used lately; the exam still needs it.
-    await sessions.saveSchema(exam.fingerprint, { engine: exam.engine, dbml: exam.dbml, data: exam.data });
+    // The schema store forgets a fingerprint no session used lately; the exam still needs it (kept as stored,
+    // with its compiled batches, while it is there).
+    if (!(await sessions.refreshSchema(exam.fingerprint))) {
+      await sessions.saveSchema(exam.fingerprint, { engine: exam.engine, dbml: exam.dbml, data: exam.data });
+    }
     let built = 0;
     for (;;) {
       await this.giveWay();
