@@ -3,7 +3,7 @@ export class Recorder {
   private readonly latencies: number[] = [];
   private readonly firstLatencies: number[] = [];
   private readonly errors = new Map<string, number>();
-  /** Answers to a session's later query whose sandbox was built again (`sandbox: "recreated"`): that student's work lost. */
+  /** Answers whose sandbox was built again (`sandbox: "recreated"`): each one a student's work lost. */
   recreated = 0;
   private lastReport = { at: performance.now(), results: 0 };
   connected = 0;

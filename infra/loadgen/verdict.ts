@@ -6,7 +6,7 @@ export interface Observed {
   steadyP95Ms: number | undefined;
   errors: number;
   results: number;
-  /** Later answers whose sandbox was built again: each is a student's work lost. */
+  /** Answers whose sandbox was built again: each one a student's work lost. */
   recreated: number;
 }
 

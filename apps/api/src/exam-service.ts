@@ -32,7 +32,7 @@ export class ExamService {
     // Throws DBML_INVALID (line, column) or DATA_INVALID before anything is stored.
     const { batches } = await compiler.compile(input);
     const fingerprint = fingerprintOf(input);
-    await sessions.saveSchema(fingerprint, { ...input, batches: [...batches] });
+    await sessions.saveSchema(fingerprint, { ...input, batches });
     const now = Date.now();
     const exam = {
       id: randomUUID(),

@@ -168,7 +168,7 @@ export class SubmissionService {
       engine: request.engine,
       dbml: input.dbml,
       data: request.data,
-      batches: [...batches],
+      batches,
     });
   }
 

@@ -28,7 +28,7 @@ export interface SessionSchema {
    * from them without compiling again (loading the compiler's thread cost a worker 1.5–2 s of CPU at the
    * start of a burst). Run as the sandbox's own login, like a student's SQL.
    */
-  batches?: string[];
+  batches?: readonly string[];
 }
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed';
