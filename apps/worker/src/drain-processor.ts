@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, isAppError, type Logger, RepeatFolder } from '@sqlfleet/core';
+import { AppError, type EngineName, isAppError, type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { DrainJobData, JobFailure, Mailbox, TakenItem } from '@sqlfleet/queue';
 import { DelayedError, type Job } from 'bullmq';
 import type { QueryObserver } from './query-observer.ts';
@@ -22,15 +22,18 @@ export interface DrainProcessorOptions {
 
 /** A drain whose room holds its share of workers waits this long before it asks again. */
 const ROOM_DEFER_MS = 100;
+/** A homed drain whose steps in Redis failed is tried again after this (a BullMQ drain's first backoff). */
+const HOMED_RETRY_MS = 500;
 
 type Outcome = { state: 'done' | 'failed'; payload: string };
 
 /**
- * Processes a session's drain job: owns the session for the drain and runs its mailbox head by
- * head, in order, until it is empty. Each step is one Redis round trip (the mailbox's scripts):
- * storing a result, popping its head and taking the next happen together. A head is popped only
- * after its result is stored, so a worker that dies mid-query leaves it at the head and the
- * re-delivered drain job runs it again (the first stored answer wins), unless its runs have
+ * Drains a session (taken from the worker's home queue, or a drain job of BullMQ's): owns the session for
+ * the drain and runs its mailbox head by head, in order, until it is empty. Each step is one Redis round
+ * trip (the mailbox's scripts): storing a result, popping its head and taking the next happen together. A
+ * head is popped only after its result is stored, so a worker that dies mid-query leaves it at the head and
+ * the next drain (the re-delivered job, or the one the sweep of dead homes gives the session) runs it again
+ * (the first stored answer wins), unless its runs have
  * ended `maxCrashes` workers already (the scripts count runs that never ended).
  * The observer's figures (dashboard, audit) are written without holding the drain up: they go
  * down the same connection, in order, while the next query runs.
@@ -56,23 +59,51 @@ export class DrainProcessor {
     this.stopped.abort();
   }
 
+  /** A drain job from a BullMQ queue (shared, or the worker's own for drains that wait first). */
   readonly process = async (job: Job<DrainJobData>, token?: string): Promise<void> => {
+    const waitMs = await this.drain(job.data.sessionId);
+    if (waitMs === undefined) return;
+    await job.moveToDelayed(Date.now() + waitMs, token);
+    throw new DelayedError();
+  };
+
+  /**
+   * A session taken from the worker's home queue. A drain that must wait first (or could not get through
+   * its steps in Redis) goes to the worker's BullMQ queue, delayed, as a job does (see `process`).
+   */
+  readonly processHomed = async (sessionId: string, engine: EngineName, priority: number): Promise<void> => {
     const { mailbox } = this.options;
-    const { sessionId } = job.data;
+    let waitMs: number | undefined;
+    try {
+      waitMs = await this.drain(sessionId);
+    } catch (error) {
+      this.repeats.warn({ err: error, sessionId }, 'drain attempt failed');
+      waitMs = HOMED_RETRY_MS;
+    }
+    // Stopping: the shared queue (this worker's own queue is handed over as it stops).
+    if (waitMs !== undefined) {
+      await mailbox.scheduleDrain(sessionId, engine, priority, this.stopping ? undefined : mailbox.home, waitMs);
+    }
+  };
+
+  /**
+   * Owns the session and runs its mailbox until it is empty; returns how long to wait before trying again
+   * when it could not start, else undefined.
+   */
+  private async drain(sessionId: string): Promise<number | undefined> {
+    const { mailbox } = this.options;
     const owner = randomUUID();
     const start = await mailbox.begin(sessionId, owner);
-    if (start.kind === 'empty') return;
-    if (start.kind === 'defer' || start.kind === 'held') {
-      // The room holds its share of the fleet while other rooms wait: let them go first. Or another
-      // drain still holds the session: come back when its lease ends (or it finishes and lets go).
-      const ms = start.kind === 'defer' ? ROOM_DEFER_MS : start.ms + ROOM_DEFER_MS;
-      await job.moveToDelayed(Date.now() + ms, token);
-      throw new DelayedError();
-    }
+    if (start.kind === 'empty') return undefined;
+    // The room holds its share of the fleet while other rooms wait: let them go first. Or another
+    // drain still holds the session: come back when its lease ends (or it finishes and lets go).
+    if (start.kind === 'defer') return ROOM_DEFER_MS;
+    if (start.kind === 'held') return start.ms + ROOM_DEFER_MS;
     const { room } = start;
+    const { engine } = start.item.job;
     let item: TakenItem | undefined = start.item;
     const heartbeat = setInterval(() => {
-      mailbox.renew(sessionId, room, owner).catch((error: unknown) => {
+      mailbox.renew(sessionId, engine, room, owner).catch((error: unknown) => {
         this.repeats.warn({ err: error, sessionId }, 'drain lease not renewed');
       });
     }, this.options.leaseMs / 3);
@@ -94,7 +125,8 @@ export class DrainProcessor {
         if (this.stopping && waiting > 0) await mailbox.scheduleDrain(sessionId, item.job.engine);
       }
     }
-  };
+    return undefined;
+  }
 
   /**
    * Runs one query: its result, or its failure once retrying cannot help. A query that cannot run for a

@@ -8,6 +8,7 @@ import {
   type DrainJobData,
   DrainQueues,
   FleetKeys,
+  HomeQueue,
   Mailbox,
   mailboxOptions,
   RoomStats,
@@ -17,6 +18,7 @@ import {
 import { createSandboxes } from '@sqlfleet/sandbox';
 import { Worker } from 'bullmq';
 import { DrainProcessor } from './drain-processor.ts';
+import { HomeDrainLoop } from './home-drain-loop.ts';
 import { startPrewarmWorker } from './prewarm-worker.ts';
 import { QueryObserver } from './query-observer.ts';
 import { QueryRunner } from './query-runner.ts';
@@ -121,9 +123,24 @@ const processor = new DrainProcessor({
   logger,
 });
 
-// Two BullMQ workers per engine this process serves, on the engine's shared queue and on its own
-// (the sessions it ran last): it never takes a session of an engine it has no sandboxes for (those
-// wait in their own engine's queue for workers that have).
+// Per engine this process serves: its home queue (the sessions it ran last or was given, see HomeQueue)
+// and two BullMQ workers, on the engine's shared queue and on its own (drains that wait a while first).
+// It never takes a session of an engine it has no sandboxes for (those wait for workers that have).
+const homeLoops = [...runtime.available].map((engine) => {
+  const blocking = connectRedis(config.redis, logger);
+  shutdown.add(`${engine} home queue redis`, () => closeRedis(blocking));
+  const queue = new HomeQueue(redis, keys, engine, home);
+  const loop = new HomeDrainLoop({
+    queue,
+    blocking,
+    concurrency: config.worker.concurrency,
+    drain: (sessionId, priority) => processor.processHomed(sessionId, engine, priority),
+    handBack: ({ sessionId, priority }) => mailbox.scheduleDrain(sessionId, engine, priority),
+    logger,
+  });
+  loop.start();
+  return loop;
+});
 const workers = [...runtime.available].flatMap((engine) => [
   startDrainWorker(keys.drainQueueFor(engine), engine),
   startDrainWorker(keys.drainQueueFor(engine, home), engine),
@@ -154,7 +171,7 @@ function startDrainWorker(queue: string, engine: string): Worker<DrainJobData> {
 shutdown.add('worker', async () => {
   processor.stop();
   await observer.stop();
-  await Promise.all(workers.map((worker) => worker.close()));
+  await Promise.all([...workers.map((worker) => worker.close()), ...homeLoops.map((loop) => loop.close())]);
   // The figures of the queries the closing drains finished, before Redis closes.
   await observer.flush();
   await homes.handOver(home);

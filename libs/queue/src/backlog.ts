@@ -1,3 +1,4 @@
+import { ENGINE_NAMES } from '@sqlfleet/core';
 import type { Redis } from 'ioredis';
 import type { DrainQueues } from './drain-queue.ts';
 import type { FleetKeys } from './keys.ts';
@@ -15,26 +16,41 @@ export interface Backlog {
 }
 
 export async function readBacklog(redis: Redis, keys: FleetKeys, queues: DrainQueues): Promise<Backlog> {
-  const [byRoom, byEngine, counted] = await Promise.all([
+  const now = Date.now();
+  const [byRoom, byEngine, queued, homed, active] = await Promise.all([
     redis.hgetall(keys.backlogByRoom),
     redis.hgetall(keys.backlogByEngine),
     queues.all().then((all) =>
       Promise.all(
         all.map(async ([engine, queue]) => {
           // Backlog = waiting + prioritized + delayed (FIELD-NOTES: the wait list alone undercounts).
-          const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
-          const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
-          return [engine, { waiting, active: counts.active ?? 0 }] as const;
+          const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed');
+          return [engine, (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0)] as const;
         }),
       ),
     ),
+    // The workers' home queues (HomeQueue), where most sessions wait.
+    redis
+      .smembers(keys.drainHomes)
+      .then((homes) =>
+        Promise.all(
+          homes.flatMap((home) =>
+            ENGINE_NAMES.map(async (engine) => [engine, await redis.zcard(keys.homeQueue(engine, home))] as const),
+          ),
+        ),
+      ),
+    // Drained now, whichever queue the drain came from: every drain leases its session there (see the drain scripts).
+    Promise.all(
+      ENGINE_NAMES.map(async (engine) => [engine, await redis.zcount(keys.drainsActive(engine), now, '+inf')] as const),
+    ),
   ]);
-  // An engine's sessions wait in its shared queue and in its workers' own queues.
   const sums = new Map<string, { waiting: number; active: number }>();
-  for (const [engine, { waiting, active }] of counted) {
+  const add = (engine: string, waiting: number, active: number) => {
     const sum = sums.get(engine) ?? { waiting: 0, active: 0 };
     sums.set(engine, { waiting: sum.waiting + waiting, active: sum.active + active });
-  }
+  };
+  for (const [engine, waiting] of [...queued, ...homed]) add(engine, waiting, 0);
+  for (const [engine, count] of active) add(engine, 0, count);
   const perEngine = [...sums.entries()];
   const positive = (hash: Record<string, string>) =>
     Object.fromEntries(

@@ -9,6 +9,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { readBacklog } from './backlog.ts';
 import { DrainHomes } from './drain-homes.ts';
 import { DrainQueues } from './drain-queue.ts';
+import { HomeQueue } from './home-queue.ts';
 import { FleetKeys } from './keys.ts';
 import { type EnqueueChecks, Mailbox, type MailboxOptions, type NewJob } from './mailbox.ts';
 import { HEARTBEAT_STALE_MS, WorkerHeartbeats } from './worker-heartbeats.ts';
@@ -70,9 +71,11 @@ async function drainAsHome(sessionId: string): Promise<void> {
   }
 }
 
+/** Sessions waiting for a drain: in the shared queue, or in a worker's home queue and its own BullMQ queue. */
 const waitingIn = async (home?: string) => {
   const counts = await queues.for('postgres', home).getJobCounts('waiting', 'prioritized', 'delayed');
-  return (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
+  const homed = home ? await redis.zcard(keys.homeQueue('postgres', home)) : 0;
+  return homed + (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
 };
 
 describe('drain homes', () => {
@@ -92,7 +95,8 @@ describe('drain homes', () => {
     await new DrainHomes(redis, keys, queues, api, heartbeats).open(HOME);
     expect((await readBacklog(redis, keys, queues)).sessionsByEngine.postgres).toEqual({ waiting: 1, active: 0 });
 
-    await queues.for('postgres', HOME).obliterate({ force: true });
+    // The home worker takes it from its home queue and drains it.
+    expect(await new HomeQueue(redis, keys, 'postgres', HOME).take(redis, 1)).toEqual({ sessionId: id, priority: 100 });
     await drainAsHome(id);
     // The home worker stopped beating: its session goes to the shared queue again.
     await beat(Date.now() - HEARTBEAT_STALE_MS - 1_000);
@@ -126,10 +130,12 @@ describe('drain homes', () => {
   it('hands a gone worker’s drains to the shared queue once its heartbeat has been stale long enough', async () => {
     const homes = new DrainHomes(redis, keys, queues, api, heartbeats);
     await homes.open(HOME);
-    const ids = [await session(), await session()];
-    for (const id of ids) await api.scheduleDrain(id, 'postgres', 100, HOME);
     const now = Date.now();
     await beat(now);
+    // One session waits in the home queue, one in the worker's BullMQ queue (a drain that waits first).
+    const ids = [await session(), await session()];
+    await api.enqueue(job(ids[0] as string), checks);
+    await api.scheduleDrain(ids[1] as string, 'postgres', 100, HOME);
     expect(await homes.sweep(now)).toEqual([]);
     // Stale, first seen so: not yet (API replicas may have routed to it until just now).
     expect(await homes.sweep(now + HEARTBEAT_STALE_MS + 1)).toEqual([]);
@@ -139,5 +145,26 @@ describe('drain homes', () => {
     const shared = await queues.for('postgres').getJobs(['prioritized', 'waiting']);
     expect(shared.map((j) => j.data.sessionId).sort()).toEqual([...ids].sort());
     expect(await redis.smembers(keys.drainHomes)).toEqual([]);
+  });
+
+  it('gives a drain to a session a worker took from its home queue and died draining', async () => {
+    const homes = new DrainHomes(redis, keys, queues, api, heartbeats);
+    await homes.open(HOME);
+    const now = Date.now();
+    await beat(now);
+    const id = await session();
+    await api.enqueue(job(id), checks);
+    // The home worker takes the session and begins its drain; then its process dies.
+    expect(await new HomeQueue(redis, keys, 'postgres', HOME).take(redis, 1)).toMatchObject({ sessionId: id });
+    expect((await worker.begin(id, 'dead-drain')).kind).toBe('item');
+    expect([await waitingIn(), await waitingIn(HOME)]).toEqual([0, 0]);
+    expect((await readBacklog(redis, keys, queues)).sessionsByEngine.postgres).toEqual({ waiting: 0, active: 1 });
+
+    await homes.sweep(now + HEARTBEAT_STALE_MS + 1);
+    expect(await homes.sweep(now + 2 * HEARTBEAT_STALE_MS + 2)).toEqual([HOME]);
+    const shared = await queues.for('postgres').getJobs(['prioritized', 'waiting']);
+    expect(shared.map((j) => j.data.sessionId)).toEqual([id]);
+    // The query is still there for that drain, which takes it once the dead drain's lease has run out.
+    expect(await api.pending(id)).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { ENGINE_NAMES } from '@sqlfleet/core';
 import type { Redis } from 'ioredis';
 import type { DrainQueues } from './drain-queue.ts';
+import { HomeQueue } from './home-queue.ts';
 import type { FleetKeys } from './keys.ts';
 import type { Mailbox } from './mailbox.ts';
 import { HEARTBEAT_STALE_MS, type WorkerHeartbeats } from './worker-heartbeats.ts';
@@ -10,9 +11,12 @@ import { HEARTBEAT_STALE_MS, type WorkerHeartbeats } from './worker-heartbeats.t
  * session's connection is still open. Any worker can run any session, but on a shared PostgreSQL a worker
  * without the connection opens a backend (10–16 ms of server CPU on the 2-core machine) and, at its
  * budget, closes another session's: 40 warm sessions on two workers opened 0.56 backends per query
- * without homes, none with. Each worker reads its own queue per engine beside the shared one; a worker
- * that stops hands its queue's jobs to the shared queues, and the other workers do it for one that died,
- * once its heartbeat has been stale for HEARTBEAT_STALE_MS more (API replicas stop routing to it when stale).
+ * without homes, none with. Each worker reads its own home queue per engine (HomeQueue) and its own BullMQ
+ * queue per engine (drains that wait a while first) beside the shared one; a worker that stops hands what
+ * waits in its queues to the shared queues, and the other workers do it for one that died, once its
+ * heartbeat has been stale for HEARTBEAT_STALE_MS more (API replicas stop routing to it when stale); for a
+ * dead one they also give every mailbox with queries a drain (the dead worker's popped sessions are nowhere
+ * else).
  */
 export class DrainHomes {
   /** When each home was first seen without a live worker, by this process. */
@@ -31,10 +35,17 @@ export class DrainHomes {
     await this.redis.sadd(this.keys.drainHomes, home);
   }
 
-  /** Moves every drain job of the home's queues to the shared ones and forgets the home; returns the jobs moved. */
+  /** Moves every session waiting in the home's queues to the shared ones and forgets the home; returns how many. */
   async handOver(home: string): Promise<number> {
     let moved = 0;
     for (const engine of ENGINE_NAMES) {
+      const homeQueue = new HomeQueue(this.redis, this.keys, engine, home);
+      const waiting = await homeQueue.waiting();
+      for (const { sessionId, priority } of waiting) {
+        await this.mailbox.scheduleDrain(sessionId, engine, priority);
+        moved++;
+      }
+      await homeQueue.remove(waiting);
       const queue = this.queues.for(engine, home);
       const jobs = await queue.getJobs(['waiting', 'prioritized', 'delayed', 'active']);
       for (const job of jobs) {
@@ -67,6 +78,9 @@ export class DrainHomes {
       this.deadSince.delete(home);
       handed.push(home);
     }
+    // The sessions the dead workers were draining (or had just popped) are in no queue: every mailbox
+    // with queries gets a drain (deduplicated; one that finds its session held waits for the lease).
+    if (handed.length > 0) await this.mailbox.resumeStranded();
     return handed;
   }
 }

@@ -2,6 +2,7 @@ export { AUDIT_FIELDS, type AuditEntry, AuditLog, type AuditLogOptions } from '.
 export { type Backlog, readBacklog } from './backlog.ts';
 export { DrainHomes } from './drain-homes.ts';
 export { DrainQueues } from './drain-queue.ts';
+export { type HomedSession, HomeQueue } from './home-queue.ts';
 export { type JobFailure, JobStore } from './job-store.ts';
 export { FleetKeys } from './keys.ts';
 export {

@@ -14,6 +14,28 @@ export class FleetKeys {
   drainQueueFor(engine: EngineName, home?: string): string {
     return home ? `${this.fleetId}-drain-${engine}@${home}` : `${this.fleetId}-drain-${engine}`;
   }
+  /**
+   * Sorted set of the sessions waiting for a drain in a worker's home (its own queue of one engine, without
+   * BullMQ: SUBMIT adds, the worker pops; see HomeQueue), scored by priority then arrival.
+   */
+  homeQueue(engine: EngineName, home: string): string {
+    return `${this.homeQueuePrefix}${engine}@${home}`;
+  }
+  /** `homeQueue(engine, home)` is this plus `engine@home` (SUBMIT builds the key from what it finds). */
+  get homeQueuePrefix(): string {
+    return `${this.fleetId}:home-queue:`;
+  }
+  /** Counter ordering arrivals in the home queues (first come, first served within a priority). */
+  get homeQueueSeq(): string {
+    return `${this.fleetId}:home-queue-seq`;
+  }
+  /** `drainsActive(engine)` is this plus the engine: sorted set of the engine's sessions drained now, scored by lease end. */
+  get drainsActivePrefix(): string {
+    return `${this.fleetId}:drains-active:`;
+  }
+  drainsActive(engine: EngineName): string {
+    return `${this.drainsActivePrefix}${engine}`;
+  }
   /** Set of worker ids that have (or had) a home queue: the ones to look after when their worker is gone. */
   get drainHomes(): string {
     return `${this.fleetId}:drain-homes`;

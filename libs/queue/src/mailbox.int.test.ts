@@ -183,14 +183,14 @@ describe('Mailbox', () => {
     const early = await mailbox.begin(id, 'drain-b');
     expect(early.kind).toBe('held');
     if (early.kind === 'held') expect(early.ms).toBeGreaterThan(0);
-    expect(await mailbox.renew(id, a.room, 'drain-a')).toBe(true);
+    expect(await mailbox.renew(id, 'mysql', a.room, 'drain-a')).toBe(true);
 
     // The first drain's lease ran out (its heartbeats could not reach Redis): the second takes the session.
     await redis.del(keys.draining(id));
     const b = await mailbox.begin(id, 'drain-b');
     if (b.kind !== 'item') throw new Error('expected an item');
     expect(b.item.job.jobId).toBe(a.item.job.jobId);
-    expect(await mailbox.renew(id, a.room, 'drain-a')).toBe(false);
+    expect(await mailbox.renew(id, 'mysql', a.room, 'drain-a')).toBe(false);
 
     // The first finishes its query: its answer is stored (first wins), but it pops and takes nothing.
     const lateA = await mailbox.complete(a.item, a.room, done(a.item, 1), 'drain-a');

@@ -96,6 +96,11 @@ export class Mailbox {
     private readonly options: MailboxOptions,
   ) {}
 
+  /** The worker whose drains this mailbox runs (see MailboxOptions). */
+  get home(): string | undefined {
+    return this.options.home;
+  }
+
   /**
    * Accepts a query for an existing session (see SUBMIT for what is checked) and makes sure a
    * drain will run it.
@@ -118,6 +123,7 @@ export class Mailbox {
         keys.roomPriority,
         keys.workerHeartbeats,
         keys.homeTurn,
+        keys.homeQueueSeq,
       ],
       [
         job.sessionId,
@@ -136,17 +142,19 @@ export class Mailbox {
         this.options.roomPriority,
         NO_ROOM,
         HEARTBEAT_STALE_MS,
+        keys.homeQueuePrefix,
       ],
-    )) as [string, number | string, number?, string?, string?];
+    )) as [string, number | string, number?, string?];
     // The same request id again (a client retrying after an answer it never got): already accepted.
     if (reply[0] === 'DUPLICATE') return { accepted: true, job: { ...job, fingerprint: job.fingerprint ?? '' } };
     if (reply[0] !== 'ok') return { accepted: false, refusal: reply[0] as EnqueueRefusal, detail: String(reply[1]) };
-    const [, needsDrain, priority, raw, home] = reply;
-    // The query is stored: from here on it is accepted. A drain that cannot be scheduled now (Redis
-    // went away between the two calls) is scheduled by `resumeStranded` when the workers reconnect;
-    // refusing here would make the client send again a query that will run anyway.
+    const [, needsDrain, priority, raw] = reply;
+    // The query is stored (and, with a live worker, in its home queue): from here on it is accepted. A
+    // drain that cannot be scheduled now (Redis went away between the two calls) is scheduled by
+    // `resumeStranded` when the workers reconnect; refusing here would make the client send again a
+    // query that will run anyway.
     if (needsDrain === 1) {
-      await this.scheduleDrain(job.sessionId, job.engine, priority, home || undefined).catch(() => undefined);
+      await this.scheduleDrain(job.sessionId, job.engine, priority).catch(() => undefined);
     }
     return { accepted: true, job: JSON.parse(raw ?? '{}') as QueryJob };
   }
@@ -156,13 +164,14 @@ export class Mailbox {
    * queues exactly one follow-up, so an item pushed just as a drain finishes is never stranded.
    * Every drain has a priority (BullMQ takes un-prioritised jobs before all prioritised ones). It goes
    * to the queue of the session's engine, which only workers serving that engine read; with `home`, to
-   * that worker's own queue of the engine (see DrainHomes).
+   * that worker's BullMQ queue of the engine (see DrainHomes), for a drain that must wait `delayMs` first.
    */
   async scheduleDrain(
     sessionId: string,
     engine: EngineName,
     priority = this.options.roomPriority,
     home?: string,
+    delayMs = 0,
   ): Promise<void> {
     await this.drainQueues.for(engine, home).add(
       'drain',
@@ -170,6 +179,7 @@ export class Mailbox {
       {
         deduplication: { id: sessionId, keepLastIfActive: true },
         priority: Math.max(1, priority),
+        ...(delayMs > 0 ? { delay: delayMs } : {}),
         // For the drain's own steps in Redis (a query that cannot run is retried by the worker, by time: WORKER_RETRY_MS).
         attempts: 4,
         backoff: { type: 'exponential', delay: 500 },
@@ -269,11 +279,11 @@ export class Mailbox {
   }
 
   /** The drain's heartbeat: extends its lease while a query runs; false once another drain holds the session. */
-  async renew(sessionId: string, room: string, owner: string, now = Date.now()): Promise<boolean> {
+  async renew(sessionId: string, engine: EngineName, room: string, owner: string, now = Date.now()): Promise<boolean> {
     const { keys, options } = this;
     const held = await RENEW.run(
       this.redis,
-      [keys.draining(sessionId), keys.roomActive(room)],
+      [keys.draining(sessionId), keys.roomActive(room), keys.drainsActive(engine)],
       [sessionId, owner, now, options.leaseMs],
     );
     return held === 1;
@@ -282,10 +292,16 @@ export class Mailbox {
   /** Gives the session up mid-drain, with `item` in hand but not finished; returns how many queries still wait. */
   async release(item: MailboxItem, room: string, owner: string): Promise<number> {
     const { keys } = this;
-    const { sessionId, jobId } = item.job;
+    const { sessionId, jobId, engine } = item.job;
     return (await RELEASE.run(
       this.redis,
-      [keys.mailbox(sessionId), keys.draining(sessionId), keys.roomActive(room), keys.runs(jobId)],
+      [
+        keys.mailbox(sessionId),
+        keys.draining(sessionId),
+        keys.roomActive(room),
+        keys.runs(jobId),
+        keys.drainsActive(engine),
+      ],
       [sessionId, owner],
     )) as number;
   }
@@ -329,6 +345,7 @@ export class Mailbox {
       keys.runsPrefix,
       options.resultTtlMs,
       owner,
+      keys.drainsActivePrefix,
     ];
   }
 }

@@ -10,19 +10,20 @@ import { LuaScript } from './lua-script.ts';
  *
  * KEYS[1] session, [2] mailbox, [3] job, [4] backlog by room, [5] backlog by engine,
  * [6] sessions by last use, [7] draining flag, [8] rate counter, [9] room priorities, [10] worker heartbeats,
- * [11] turn counter for homes.
+ * [11] turn counter for homes, [12] arrival counter of the home queues.
  * ARGV[1] session id, [2] engine, [3] job JSON, [4] fingerprint ('' keeps the session's),
  * [5] room ('' keeps the session's), [6] rate limit (0: none), [7] rate window (ms),
  * [8] backlog ceiling, [9] pending ceiling, [10] schema key prefix, [11] schema TTL (ms),
  * [12] job TTL (ms), [13] now (ms), [14] default priority, [15] name of the no-room group,
- * [16] how old a worker's heartbeat may be for it to count as alive (ms).
+ * [16] how old a worker's heartbeat may be for it to count as alive (ms), [17] home queue key prefix.
  *
  * A job id already stored (a client's requestId sent again) adds nothing: {'DUPLICATE', session id}
  * when it is this session's, the refusal REQUEST_ID_TAKEN when another's.
- * Returns {'ok', needsDrain (1 unless a worker drains the session now), priority, item as stored, home}
- * or a refusal {code, detail}; `home` is the worker that ran the session last when it is alive (its
- * drain goes to that worker's own queue, where the session's connection is), else the next live worker
- * of the engine in turn, else '' (the engine's shared queue).
+ * Returns {'ok', needsDrain, priority, item as stored} or a refusal {code, detail}. A session no worker
+ * drains now goes to a home: the worker that ran it last when it is alive (where the session's connection
+ * is), else the next live worker of the engine in turn. It is added to that worker's home queue here, in
+ * the same step (issue 9 item 5: no BullMQ job on a warm query's path); needsDrain is 1 only when no
+ * worker of the engine is alive, and the caller then adds a drain job to the engine's shared queue.
  */
 export const SUBMIT = new LuaScript(`
 local known = redis.call('HGET', KEYS[3], 'sessionId')
@@ -98,5 +99,12 @@ if needsDrain == 1 and home == '' then
     home = live[redis.call('INCR', KEYS[11]) % #live + 1]
   end
 end
-return {'ok', needsDrain, priority, raw, home}
+if home ~= '' then
+  -- Served by priority (1 first), then in arrival order; the score stays an exact integer below 2^53
+  -- (priorities up to 2^21, arrivals counted modulo 2^32). NX: a session waits there once.
+  local score = (priority - 1) * 4294967296 + redis.call('INCR', KEYS[12]) % 4294967296
+  redis.call('ZADD', ARGV[17] .. ARGV[2] .. '@' .. home, 'NX', string.format('%.0f', score), ARGV[1])
+  needsDrain = 0
+end
+return {'ok', needsDrain, priority, raw}
 `);
