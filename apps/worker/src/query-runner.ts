@@ -122,7 +122,7 @@ export class QueryRunner {
     this.trusted.delete(job.sessionId);
     const startedAt = performance.now();
     try {
-      const ensured = await this.manager.ensure(job.sessionId, job.fingerprint);
+      const ensured = await this.manager.ensure(job.sessionId, job.fingerprint, job.room);
       if (ensured.state !== 'reused') {
         const seconds = (performance.now() - startedAt) / 1000;
         // An exam's pre-warmed sandbox claimed is timed apart from one built for the query.

@@ -5,6 +5,7 @@ export { DrainQueues } from './drain-queue.ts';
 export { type HomedSession, HomeQueue } from './home-queue.ts';
 export { type JobFailure, JobStore } from './job-store.ts';
 export { FleetKeys } from './keys.ts';
+export { LuaScript } from './lua-script.ts';
 export {
   type DrainJobData,
   type DrainStart,

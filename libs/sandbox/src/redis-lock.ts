@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '@sqlfleet/core';
-import type { FleetKeys } from '@sqlfleet/queue';
+import { type FleetKeys, LuaScript } from '@sqlfleet/queue';
 import type { Redis } from 'ioredis';
 
-const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-const EXTEND =
-  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0";
+const RELEASE = new LuaScript(
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+);
+const EXTEND = new LuaScript(
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0",
+);
 
 export interface LockOptions {
   /** The lock expires this long after its holder stops renewing it (a dead worker). Default 30 s. */
@@ -58,13 +61,13 @@ export class RedisLocks {
       value = read();
     }
     const renew = setInterval(() => {
-      this.redis.eval(EXTEND, 1, key, token, leaseMs).catch(() => undefined);
+      EXTEND.run(this.redis, [key], [token, leaseMs]).catch(() => undefined);
     }, leaseMs / 3);
     try {
       return await work(await value);
     } finally {
       clearInterval(renew);
-      this.redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+      RELEASE.run(this.redis, [key], [token]).catch(() => undefined);
     }
   }
 }

@@ -151,7 +151,7 @@ describe('SandboxManager.sweepOrphans', () => {
         .sort(),
     ).toEqual([...pooled].sort());
 
-    const claimed = await manager.ensure(sessionId, fingerprint);
+    const claimed = await manager.ensure(sessionId, fingerprint, room);
     expect(claimed).toMatchObject({ claimed: true, state: 'created' });
     await exams.remove(room);
 
@@ -176,7 +176,7 @@ describe('SandboxManager.sweepOrphans', () => {
     const racing = Object.assign(Object.create(exams) as typeof exams, {
       isLive: async (r: string, id: string) => {
         if (claimedId === undefined) {
-          claimedId = (await manager.ensure(sessionId, fingerprint)).sandbox.id;
+          claimedId = (await manager.ensure(sessionId, fingerprint, room)).sandbox.id;
           await exams.remove(room);
         }
         return exams.isLive(r, id);

@@ -70,15 +70,15 @@ export class SandboxManager {
 
   /**
    * Makes the session's sandbox match `fingerprint`; throws SESSION_NOT_FOUND if it was deleted.
-   * A session of an exam room without a sandbox yet claims one the exam pre-warmed (`claimed: true`,
-   * state `created`); an empty pool falls back to building. A claimed sandbox is recorded as the session's
-   * at once, so one that turns out unusable (its first query fails) is checked here like any other.
+   * A session of an exam room (`room`) without a sandbox yet claims one the exam pre-warmed (`claimed: true`,
+   * state `created`) and records it as its own in the same step, without the session's lock; an empty pool
+   * falls back to building. A claimed sandbox is the session's at once, so one that turns out unusable (its
+   * first query fails) is checked here like any other.
    */
-  async ensure(
-    sessionId: string,
-    fingerprint: string,
-  ): Promise<EnsureResult & { session: SessionRecord; claimed: boolean }> {
+  async ensure(sessionId: string, fingerprint: string, room?: string): Promise<EnsureResult & { claimed: boolean }> {
     const { store, locks } = this.options;
+    const claimed = room ? await this.claim(sessionId, room, fingerprint) : undefined;
+    if (claimed) return { sandbox: claimed, state: 'created', claimed: true };
     // Read inside the lock (another worker may just have built or destroyed the sandbox), sent with it.
     return locks.runAfterRead(
       `sandbox:${sessionId}`,
@@ -86,13 +86,6 @@ export class SandboxManager {
       async (session) => {
         if (!session) throw new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist or has expired`);
         const provisioner = this.provisionerFor(session.engine);
-        const claimed = session.sandbox ? undefined : await this.claim(session, fingerprint);
-        // Claimed from the exam's pool: no admin checks before the student's first query, whose answer does
-        // not wait for the owner's record either (the orphan sweep keeps a sandbox a session holds).
-        if (claimed) {
-          void this.handOver(provisioner, claimed);
-          return { sandbox: claimed, state: 'created', claimed: true, session: { ...session, sandbox: claimed } };
-        }
         const batches = await this.batchesFor(session.engine, fingerprint);
         const result = await provisioner.ensure(
           { sessionId, engine: session.engine, fingerprint, batches },
@@ -100,7 +93,7 @@ export class SandboxManager {
         );
         // A reused sandbox may come with a new handle: its login's password was reset (the student changed it).
         if (!sameHandle(session.sandbox, result.sandbox)) await store.setSandbox(sessionId, result.sandbox);
-        return { ...result, claimed: false, session: { ...session, sandbox: result.sandbox } };
+        return { ...result, claimed: false };
       },
     );
   }
@@ -168,13 +161,16 @@ export class SandboxManager {
     }
   }
 
-  /** Pops a pre-warmed sandbox of the session's exam and records it at once, so a retry finds it. */
-  private async claim(session: SessionRecord, fingerprint: string): Promise<Sandbox | undefined> {
-    if (!session.room || !this.options.exams) return undefined;
-    const pooled = await this.options.exams.claim(session.room, fingerprint, this.options.holder?.id);
-    if (!pooled) return undefined;
-    const sandbox = { ...pooled, sessionId: session.id };
-    await this.options.store.setSandbox(session.id, sandbox);
+  /**
+   * A pre-warmed sandbox of the room's exam, now the session's (see ExamStore.claim). Claimed from the pool:
+   * no admin checks before the student's first query, whose answer does not wait for the owner's record on
+   * the server either (the orphan sweep keeps a sandbox a session holds).
+   */
+  private async claim(sessionId: string, room: string, fingerprint: string): Promise<Sandbox | undefined> {
+    const { exams, holder } = this.options;
+    if (!exams) return undefined;
+    const sandbox = await exams.claim(room, fingerprint, sessionId, holder?.id);
+    if (sandbox) void this.handOver(this.provisionerFor(sandbox.engine), sandbox);
     return sandbox;
   }
 

@@ -1,6 +1,6 @@
 import type { SessionSchema } from '@sqlfleet/contracts';
 import type { EngineName } from '@sqlfleet/core';
-import type { FleetKeys } from '@sqlfleet/queue';
+import { type FleetKeys, LuaScript } from '@sqlfleet/queue';
 import type { Redis } from 'ioredis';
 import type { Sandbox } from './provisioner.ts';
 
@@ -19,9 +19,9 @@ export interface SessionRecord {
 }
 
 /** Marks an existing session as listened to by a socket (a session gone must not come back as a bare hash). */
-const WATCH = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+const WATCH = new LuaScript(`if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'sockets', '1')
-return 1`;
+return 1`);
 
 /**
  * Sessions live in Redis only: a hash per session, a sorted set by last use for the reaper,
@@ -47,7 +47,7 @@ export class SessionStore {
 
   /** Marks that a socket listens to the session (its results go to sockets from now on); false if it does not exist. */
   async watch(id: string): Promise<boolean> {
-    return (await this.redis.eval(WATCH, 1, this.keys.session(id))) === 1;
+    return (await WATCH.run(this.redis, [this.keys.session(id)], [])) === 1;
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {
