@@ -137,11 +137,17 @@ export class DrainProcessor {
   private async runOne(item: TakenItem): Promise<Outcome> {
     const { runner, observer, maxCrashes, retry } = this.options;
     const query = item.job;
-    const log = this.options.logger.child({ jobId: query.jobId, sessionId: query.sessionId, engine: query.engine });
+    const { logger: log } = this.options;
+    // The query's fields on each line, not bound in a child logger: a child per query (its bindings serialized,
+    // redaction set up) cost the worker ~2 % of its CPU on the warm path.
+    const about = { jobId: query.jobId, sessionId: query.sessionId, engine: query.engine };
     if (item.crashes >= maxCrashes) {
       observer.started(query);
       // Handing it to the next worker would take that one down too.
-      log.error({ crashes: item.crashes, sql: query.query }, 'query ended every worker that ran it; failing it');
+      log.error(
+        { ...about, crashes: item.crashes, sql: query.query },
+        'query ended every worker that ran it; failing it',
+      );
       const failure = failureOf(
         new AppError('QUERY_CRASHED_WORKER', `This query ended ${item.crashes} worker processes; it is not run again`),
       );
@@ -152,11 +158,14 @@ export class DrainProcessor {
     for (let tries = 1; ; tries++) {
       const startedAtMs = Date.now();
       observer.started(query);
-      log.debug({ sql: query.query, tries }, 'running query');
+      if (log.isLevelEnabled('debug')) log.debug({ ...about, sql: query.query, tries }, 'running query');
       const startedAt = performance.now();
       try {
         const result = await runner.run(query, item.crashes);
-        log.info({ success: result.success, sandbox: result.sandbox, durationMs: result.durationMs }, 'query done');
+        log.info(
+          { ...about, success: result.success, sandbox: result.sandbox, durationMs: result.durationMs },
+          'query done',
+        );
         observer.finished(query, result, performance.now() - startedAt, startedAtMs);
         return { state: 'done', payload: JSON.stringify(result) };
       } catch (error) {
@@ -164,7 +173,7 @@ export class DrainProcessor {
         const failingForMs = performance.now() - firstFailureAt;
         const delayMs = retry.delayMs(error, tries, failingForMs);
         if (delayMs === undefined) {
-          log.error({ err: error, tries, failingForMs: Math.round(failingForMs) }, 'query failed');
+          log.error({ ...about, err: error, tries, failingForMs: Math.round(failingForMs) }, 'query failed');
           const failure = failureOf(error);
           observer.failed(query, failure.code, performance.now() - startedAt, startedAtMs);
           return { state: 'failed', payload: JSON.stringify(failure) };
