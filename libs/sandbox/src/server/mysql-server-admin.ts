@@ -237,19 +237,13 @@ export class MysqlServerAdmin implements ServerAdmin {
     return new Map(rows.map((r) => [String(r.name), toMeta(r)]));
   }
 
-  writeMeta(name: string, meta: SandboxMeta): Promise<void> {
-    return this.writeMetas(new Map([[name, meta]]));
-  }
-
-  async writeMetas(metas: ReadonlyMap<string, SandboxMeta>): Promise<void> {
+  async writeMeta(name: string, meta: SandboxMeta): Promise<void> {
     await this.meta();
-    const rows = [...metas];
     await this.pool.query(
-      `INSERT INTO ${this.metaTable} (name, session_id, fingerprint, created_at, ready)
-       VALUES ${rows.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+      `INSERT INTO ${this.metaTable} (name, session_id, fingerprint, created_at, ready) VALUES (?, ?, ?, ?, ?)
        ON DUPLICATE KEY UPDATE session_id = VALUES(session_id), fingerprint = VALUES(fingerprint),
        created_at = VALUES(created_at), ready = VALUES(ready)`,
-      rows.flatMap(([name, meta]) => [name, meta.sessionId, meta.fingerprint, meta.createdAt, meta.ready]),
+      [name, meta.sessionId, meta.fingerprint, meta.createdAt, meta.ready],
     );
   }
 

@@ -163,25 +163,11 @@ export class PostgresServerAdmin implements ServerAdmin {
     return new Map(rows.map((r) => [r.name, toMeta(r)]));
   }
 
-  writeMeta(name: string, meta: SandboxMeta): Promise<void> {
-    return this.writeMetas(new Map([[name, meta]]));
-  }
-
-  async writeMetas(metas: ReadonlyMap<string, SandboxMeta>): Promise<void> {
-    const rows = [...metas];
-    // One statement of five arrays, however many rows: one commit (a WAL flush) for a whole burst of claims.
+  async writeMeta(name: string, meta: SandboxMeta): Promise<void> {
     await (await this.meta()).query(
-      `INSERT INTO sandbox_meta (name, session_id, fingerprint, created_at, ready)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[])
-       ON CONFLICT (name) DO UPDATE SET session_id = EXCLUDED.session_id, fingerprint = EXCLUDED.fingerprint,
-         created_at = EXCLUDED.created_at, ready = EXCLUDED.ready`,
-      [
-        rows.map(([name]) => name),
-        rows.map(([, meta]) => meta.sessionId),
-        rows.map(([, meta]) => meta.fingerprint),
-        rows.map(([, meta]) => meta.createdAt),
-        rows.map(([, meta]) => meta.ready),
-      ],
+      `INSERT INTO sandbox_meta (name, session_id, fingerprint, created_at, ready) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (name) DO UPDATE SET session_id = $2, fingerprint = $3, created_at = $4, ready = $5`,
+      [name, meta.sessionId, meta.fingerprint, meta.createdAt, meta.ready],
     );
   }
 

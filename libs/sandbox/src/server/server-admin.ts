@@ -58,8 +58,6 @@ export interface ServerAdmin {
   /** Metadata of every database whose name starts with `prefix`, by name. */
   listMeta(prefix: string): Promise<Map<string, SandboxMeta>>;
   writeMeta(name: string, meta: SandboxMeta): Promise<void>;
-  /** Many at once, in one statement (see MetaBatch); an admin without it writes them one by one. */
-  writeMetas?(metas: ReadonlyMap<string, SandboxMeta>): Promise<void>;
   /**
    * Runs `fn` while holding a server-side lock on `name` (released even if the process dies, since it
    * belongs to a connection). Does not wait: another holder means `{ held: false }`.

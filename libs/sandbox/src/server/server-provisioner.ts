@@ -4,7 +4,6 @@ import type { Engine } from '@sqlfleet/engines';
 import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from '../provisioner.ts';
 import { asSandboxError, pingFailure } from '../provisioning.ts';
 import { MeasureSchedule } from './measure-schedule.ts';
-import { MetaBatch } from './meta-batch.ts';
 import { assertFleetId, isSandboxName, newPassword, sandboxName } from './sandbox-names.ts';
 import type { SandboxMeta, ServerAdmin } from './server-admin.ts';
 import type { ServerTemplates } from './server-templates.ts';
@@ -38,8 +37,6 @@ export class ServerProvisioner implements Provisioner {
   private closing?: Promise<void>;
   /** What this process last measured of each sandbox, to leave read-only queries unmeasured. */
   private readonly measures: MeasureSchedule;
-  /** Claims' owner records, written together per server. */
-  private readonly handOvers = new Map<EngineName, MetaBatch>();
 
   constructor(private readonly options: ServerProvisionerOptions) {
     assertFleetId(options.fleetId);
@@ -66,13 +63,8 @@ export class ServerProvisioner implements Provisioner {
   async handOver(sandbox: Sandbox): Promise<void> {
     this.measures.fresh(sandbox);
     const { admin } = this.parts(sandbox.engine);
-    let batch = this.handOvers.get(sandbox.engine);
-    if (!batch) {
-      batch = new MetaBatch(admin);
-      this.handOvers.set(sandbox.engine, batch);
-    }
     // The orphan sweep reads the owner from here: the session now, no longer the exam.
-    await batch.write(sandbox.id, {
+    await admin.writeMeta(sandbox.id, {
       sessionId: sandbox.sessionId,
       fingerprint: sandbox.fingerprint,
       createdAt: sandbox.createdAt,
