@@ -72,7 +72,7 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
     });
     const threadId = conn.threadId;
     const log = this.log?.child({ target: targetKey(target), threadId });
-    const switched = { database: false };
+    const switched = { database: false, maybeXa: false };
     const terminate = () => this.kill(target, `KILL ${threadId}`);
     return {
       log,
@@ -80,6 +80,10 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
       run: (text, maxRows, budget) => {
         // Only USE switches the current database (a routine cannot); a false alarm costs a round trip.
         if (/\buse\b/i.test(text)) switched.database = true;
+        // Only a script naming XA (a version comment may glue it to digits: no word boundary), EXECUTE (dynamic
+        // SQL, also inside a procedure) or CALL can leave a prepared XA transaction; the others skip XA RECOVER,
+        // a round trip of every query. A false alarm ("exam", "recall") costs that round trip.
+        if (/xa|execute|call/i.test(text)) switched.maybeXa = true;
         return runMysqlStatement(conn, text, maxRows, budget, () => {
           // Not KILL QUERY: MariaDB forgets one that lands between two statements of a procedure, and its loop
           // goes on. The connection is discarded after a refused statement anyway.
@@ -88,7 +92,7 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
       },
       cancel: () => this.kill(target, `KILL QUERY ${threadId}`),
       terminate,
-      giveBack: (discard) => this.giveBack(borrowed, target, discard, switched.database, log),
+      giveBack: (discard) => this.giveBack(borrowed, target, discard, switched, log),
     };
   }
 
@@ -146,20 +150,20 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
     borrowed: MysqlConnection,
     target: SandboxTarget,
     discard: boolean,
-    switchedDatabase: boolean,
+    script: { database: boolean; maybeXa: boolean },
     log: Logger | undefined,
   ): Promise<void> {
     const { conn } = borrowed;
     const mariadb = (await this.flavourOf(target, conn).catch(() => undefined)) === 'mariadb';
     if (!discard) {
       try {
-        if (mariadb) {
+        if (mariadb && script.maybeXa) {
           const rolledBack = await rollBackPreparedXa(connectionQuery(conn));
           if (rolledBack > 0) log?.debug({ rolledBack }, 'rolled back prepared XA transactions left behind');
         }
         await new Promise<void>((resolve, reject) => conn.reset((err) => (err ? reject(err) : resolve())));
         // The script may have switched to another database it can see (information_schema).
-        if (switchedDatabase) await run(conn, `USE ${mysql.escapeId(target.database)}`);
+        if (script.database) await run(conn, `USE ${mysql.escapeId(target.database)}`);
       } catch (err) {
         log?.debug({ err }, 'reset failed; discarding the connection');
         discard = true;

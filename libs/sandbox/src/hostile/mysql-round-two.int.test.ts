@@ -48,6 +48,24 @@ describe('hostile SQL on a MariaDB sandbox, round two', () => {
     expect(await f.run('SELECT COUNT(*) FROM f')).toMatchObject({ kind: 'ok', results: [{ rows: [['0']] }] });
   });
 
+  it('leaves no prepared XA transaction behind made by dynamic SQL, in a procedure called later, or in a version comment', async () => {
+    const made = await f.run(
+      "DELIMITER $$\nCREATE PROCEDURE hidden() BEGIN EXECUTE IMMEDIATE CONCAT('X', 'A START ''hidden''');\n" +
+        "INSERT INTO f VALUES ('h'); EXECUTE IMMEDIATE CONCAT('X', 'A END ''hidden''');\n" +
+        "EXECUTE IMMEDIATE CONCAT('X', 'A PREPARE ''hidden'''); END$$\nDELIMITER ;",
+    );
+    expect(made).toMatchObject({ kind: 'ok' });
+    // The script names neither XA nor EXECUTE.
+    expect(await f.run('CALL hidden()')).toMatchObject({ kind: 'ok' });
+    expect(await rootRows('XA RECOVER')).toEqual([]);
+    const versioned = await f.run(
+      "/*!50000XA START 'v'*/; INSERT INTO f VALUES ('v'); /*!50000XA END 'v'*/; /*!50000XA PREPARE 'v'*/",
+    );
+    expect(versioned).toMatchObject({ kind: 'ok' });
+    expect(await rootRows('XA RECOVER')).toEqual([]);
+    expect(await f.run('SELECT COUNT(*) FROM f')).toMatchObject({ kind: 'ok', results: [{ rows: [['0']] }] });
+  });
+
   it('leaves no prepared XA transaction behind when the script ends at its time limit', async () => {
     const out = await f.run(
       "XA START 'late'; INSERT INTO f VALUES ('y'); XA END 'late'; XA PREPARE 'late'; DO SLEEP(60)",
