@@ -20,7 +20,7 @@ afterAll(async () => {
   blocking.disconnect();
 });
 
-/** Adds a session as SUBMIT does: scored by priority, then arrival. */
+/** Adds a session as SUBMIT does a session that has a sandbox: scored by priority, then arrival. */
 async function add(queue: HomeQueue, sessionId: string, priority: number, arrival: number): Promise<void> {
   await redis.zadd(queue.key, (priority - 1) * 2 ** 32 + arrival, sessionId);
 }

@@ -104,6 +104,20 @@ describe('drain homes', () => {
     expect([await waitingIn(), await waitingIn(HOME)]).toEqual([1, 0]);
   });
 
+  it('serves, within a priority, sessions that have a sandbox before those waiting for one to be built', async () => {
+    await beat(Date.now());
+    const queue = new HomeQueue(redis, keys, 'postgres', HOME);
+    const [cold, warm, lowWarm] = [await session(), await session(), await session()];
+    await redis.hset(keys.session(warm), 'sandbox', '{}', 'home', HOME);
+    await redis.hset(keys.session(lowWarm), 'sandbox', '{}', 'home', HOME, 'room', 'low');
+    await redis.hset(keys.session(cold), 'home', HOME);
+    await redis.hset(keys.roomPriority, 'low', 200);
+    for (const id of [lowWarm, cold, warm]) await api.enqueue(job(id), checks);
+    const order = [];
+    for (let i = 0; i < 3; i++) order.push((await queue.take(redis, 1))?.sessionId);
+    expect(order).toEqual([warm, cold, lowWarm]);
+  });
+
   it('gives sessions without a live home one in turn among the live workers of their engine', async () => {
     const now = Date.now();
     const workers = { a: 'w-a', b: 'w-b', mysqlOnly: 'w-c', gone: 'w-d' };

@@ -2,7 +2,7 @@ import type { EngineName } from '@sqlfleet/core';
 import type { Redis } from 'ioredis';
 import type { FleetKeys } from './keys.ts';
 
-/** Scores are (priority - 1) · 2^32 + arrival (see SUBMIT). */
+/** Scores are ((priority - 1) · 2 + needs a sandbox) · 2^31 + arrival (see SUBMIT). */
 const PRIORITY_STEP = 2 ** 32;
 
 /** A session taken from a home queue, to drain. */
@@ -34,7 +34,7 @@ export class HomeQueue {
   }
 
   /**
-   * The next session to drain (first priority, then first come), waiting up to `timeoutSeconds` for one;
+   * The next session to drain (first priority, then those that have a sandbox, then first come), waiting up to `timeoutSeconds` for one;
    * undefined when none came. `blocking` is a connection of its own: the command holds it while it waits.
    */
   async take(blocking: Redis, timeoutSeconds: number): Promise<HomedSession | undefined> {

@@ -100,9 +100,13 @@ if needsDrain == 1 and home == '' then
   end
 end
 if home ~= '' then
-  -- Served by priority (1 first), then in arrival order; the score stays an exact integer below 2^53
-  -- (priorities up to 2^21, arrivals counted modulo 2^32). NX: a session waits there once.
-  local score = (priority - 1) * 4294967296 + redis.call('INCR', KEYS[12]) % 4294967296
+  -- Served by priority (1 first); within it, sessions that have a sandbox before those that need one (a
+  -- student's next query does not wait behind a burst of others' builds: at 600 unannounced students their
+  -- p95 was 7 s); then in arrival order. The score stays an exact integer below 2^53 (priorities up to 2^21,
+  -- one bit for the sandbox, arrivals counted modulo 2^31). NX: a session waits there once.
+  local cold = 0
+  if redis.call('HEXISTS', KEYS[1], 'sandbox') == 0 then cold = 1 end
+  local score = ((priority - 1) * 2 + cold) * 2147483648 + redis.call('INCR', KEYS[12]) % 2147483648
   redis.call('ZADD', ARGV[17] .. ARGV[2] .. '@' .. home, 'NX', string.format('%.0f', score), ARGV[1])
   needsDrain = 0
 end
