@@ -15,6 +15,20 @@ const loginOf = ({ host, port, user, password, database }: SandboxTarget) => ({ 
 
 const { config, logger, redis, sandboxes } = useMysqlSandboxes();
 
+/** A MariaDB session as the API stores it, without a sandbox yet. */
+async function newSession(id: string, fingerprint: string, room?: string): Promise<void> {
+  const now = Date.now();
+  await sandboxes().sessions.create({
+    id,
+    engine: 'mysql',
+    fingerprint,
+    ...(room ? { room } : {}),
+    clientId: 'c',
+    createdAt: now,
+    lastUsedAt: now,
+  });
+}
+
 describe('SandboxManager.ensure', () => {
   // Issue 10: a reused sandbox whose login got a new password kept the old handle, so every later
   // query reset the password again, and anything reading the stored handle could not log in.
@@ -23,15 +37,7 @@ describe('SandboxManager.ensure', () => {
     const sessionId = randomUUID();
     const fingerprint = `f${randomBytes(4).toString('hex')}`;
     await sessions.saveSchema(fingerprint, { engine: 'mysql', dbml: 'Table t { n int }' });
-    const now = Date.now();
-    await sessions.create({
-      id: sessionId,
-      engine: 'mysql',
-      fingerprint,
-      clientId: 'c',
-      createdAt: now,
-      lastUsedAt: now,
-    });
+    await newSession(sessionId, fingerprint);
 
     const first = await manager.ensure(sessionId, fingerprint);
     expect(first.state).toBe('created');
@@ -63,15 +69,7 @@ describe('SandboxManager builds from a stored schema', () => {
       dbml: 'Table from_dbml { n int }',
       batches: ['CREATE TABLE from_batches (n int)', 'INSERT INTO from_batches VALUES (7)'],
     });
-    const now = Date.now();
-    await sessions.create({
-      id: sessionId,
-      engine: 'mysql',
-      fingerprint,
-      clientId: 'c',
-      createdAt: now,
-      lastUsedAt: now,
-    });
+    await newSession(sessionId, fingerprint);
 
     const { sandbox } = await manager.ensure(sessionId, fingerprint);
     const student = await mysql.createConnection(loginOf(sandbox.target));
@@ -110,15 +108,7 @@ async function examOfTwo() {
     expect(await exams.pushReady(room, exam.id, sandbox)).toBe(true);
   }
   const sessionId = randomUUID();
-  await sessions.create({
-    id: sessionId,
-    engine: 'mysql',
-    fingerprint,
-    room,
-    clientId: 'c',
-    createdAt: now,
-    lastUsedAt: now,
-  });
+  await newSession(sessionId, fingerprint, room);
   return { room, fingerprint, pooled, sessionId };
 }
 
