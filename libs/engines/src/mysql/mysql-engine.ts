@@ -21,9 +21,19 @@ interface MysqlConnection {
 /** MariaDB limits every statement (`max_statement_time`, seconds); MySQL 8 only SELECTs (`max_execution_time`, ms). */
 type Flavour = 'mariadb' | 'mysql';
 
+/** What a script's text says it may have changed beyond its own statements' results. */
+interface ScriptTraces {
+  /** The current database (USE). */
+  database: boolean;
+  /** Server-wide state others see: a prepared XA transaction, a named lock. */
+  serverState: boolean;
+}
+
 /** How long a discarded connection's thread may take to end on the server before it is killed. */
 const THREAD_EXIT_WAIT_MS = 1_000;
 const THREAD_EXIT_POLL_MS = 10;
+
+const serverOf = (target: SandboxTarget): string => `${target.host}:${target.port}`;
 
 function run(conn: { query(sql: string, cb: (err: QueryError | null) => void): unknown }, sql: string): Promise<void> {
   return new Promise((resolve, reject) => conn.query(sql, (err) => (err ? reject(err) : resolve())));
@@ -33,13 +43,17 @@ function run(conn: { query(sql: string, cb: (err: QueryError | null) => void): u
  * MySQL 8 and MariaDB through mysql2. Each script runs on one connection from the engine's budget,
  * statement by statement; before each one the server-side limit is set to the script's remaining
  * time, and a watchdog sends `KILL QUERY` from a connection of the server's admin at the limit.
- * After a script the session is reset (COM_RESET_CONNECTION, then `USE` the sandbox again); after a
- * timeout or a lost connection the connection is discarded.
+ * After a script the session is reset (COM_RESET_CONNECTION, then `USE` the sandbox again) while the answer
+ * travels; after a timeout or a lost connection the connection is discarded. (The next script's first limit
+ * stays a round trip of its own: it is what finds a pooled connection that died while idle, before any
+ * statement of the script ran.)
  */
 export class MysqlEngine extends PooledEngine<MysqlConnection> {
   readonly name = 'mysql' as const;
   /** Flavour by server (host:port): every sandbox of a server shares it. */
   private readonly flavours = new Map<string, Promise<Flavour>>();
+  /** Servers (host:port) where a discarded connection's prepared XA transactions could not be checked. */
+  private readonly unsettledServers = new Set<string>();
 
   constructor(options: EngineOptions = {}) {
     super('mysql', options, {
@@ -72,18 +86,19 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
     });
     const threadId = conn.threadId;
     const log = this.log?.child({ target: targetKey(target), threadId });
-    const switched = { database: false, maybeXa: false };
+    const script: ScriptTraces = { database: false, serverState: false };
     const terminate = () => this.kill(target, `KILL ${threadId}`);
     return {
       log,
       limitNext: (ms) => run(conn, limitStatement(flavour, ms)),
       run: (text, maxRows, budget) => {
         // Only USE switches the current database (a routine cannot); a false alarm costs a round trip.
-        if (/\buse\b/i.test(text)) switched.database = true;
+        if (/\buse\b/i.test(text)) script.database = true;
         // Only a script naming XA (a version comment may glue it to digits: no word boundary), EXECUTE (dynamic
-        // SQL, also inside a procedure) or CALL can leave a prepared XA transaction; the others skip XA RECOVER,
-        // a round trip of every query. A false alarm ("exam", "recall") costs that round trip.
-        if (/xa|execute|call/i.test(text)) switched.maybeXa = true;
+        // SQL, also inside a procedure), CALL or GET_LOCK can leave what others on the server see: a prepared
+        // XA transaction, a named lock. Its reset is waited for before the answer; a false alarm ("exam",
+        // "recall") costs that wait.
+        if (/xa|execute|call|get_lock/i.test(text)) script.serverState = true;
         return runMysqlStatement(conn, text, maxRows, budget, () => {
           // Not KILL QUERY: MariaDB forgets one that lands between two statements of a procedure, and its loop
           // goes on. The connection is discarded after a refused statement anyway.
@@ -92,7 +107,7 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
       },
       cancel: () => this.kill(target, `KILL QUERY ${threadId}`),
       terminate,
-      giveBack: (discard) => this.giveBack(borrowed, target, discard, switched, log),
+      giveBack: (discard) => this.giveBack(borrowed, target, discard, script, flavour, log),
     };
   }
 
@@ -126,7 +141,7 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
   }
 
   private flavourOf(target: SandboxTarget, conn: Connection): Promise<Flavour> {
-    const server = `${target.host}:${target.port}`;
+    const server = serverOf(target);
     let flavour = this.flavours.get(server);
     if (!flavour) {
       flavour = new Promise<Flavour>((resolve, reject) =>
@@ -141,41 +156,60 @@ export class MysqlEngine extends PooledEngine<MysqlConnection> {
   }
 
   /**
-   * COM_RESET_CONNECTION drops SET values, user variables, temp tables, locks and an open transaction,
-   * not the current database: `USE` the sandbox again only when the script may have switched it.
-   * Prepared XA transactions are looked for after every script: one left by a killed connection
-   * (detached on MariaDB) is found by the next script on the server, whatever that script holds.
+   * Resets the connection for the next script: COM_RESET_CONNECTION drops SET values, user variables, temp
+   * tables, locks and an open transaction, not the current database (`USE` the sandbox again only when the
+   * script may have switched it). The answer does not wait for the reset (the target's next script does, see
+   * `giveBackAfter`) unless the script may have left server-wide state (`ScriptTraces.serverState`): then its
+   * prepared XA transactions are rolled back and its named locks released before it is answered. A discarded
+   * connection is answered once its thread has ended and what it prepared is rolled back (`settleDiscarded`);
+   * when that could not be checked (the server away), the next reset on the server looks for prepared XA
+   * transactions whatever its script was.
    */
   private async giveBack(
     borrowed: MysqlConnection,
     target: SandboxTarget,
     discard: boolean,
-    script: { database: boolean; maybeXa: boolean },
+    script: ScriptTraces,
+    flavour: Flavour,
     log: Logger | undefined,
   ): Promise<void> {
     const { conn } = borrowed;
-    const mariadb = (await this.flavourOf(target, conn).catch(() => undefined)) === 'mariadb';
-    if (!discard) {
+    const mariadb = flavour === 'mariadb';
+    if (discard) {
+      this.giveBackConnection(target, borrowed, true);
+      if (mariadb) await this.settleAfterDiscard(target, conn.threadId, log);
+      return;
+    }
+    const server = serverOf(target);
+    const lookForXa = mariadb && (script.serverState || this.unsettledServers.delete(server));
+    const reset = (async () => {
       try {
-        if (mariadb && script.maybeXa) {
+        if (lookForXa) {
           const rolledBack = await rollBackPreparedXa(connectionQuery(conn));
           if (rolledBack > 0) log?.debug({ rolledBack }, 'rolled back prepared XA transactions left behind');
         }
         await new Promise<void>((resolve, reject) => conn.reset((err) => (err ? reject(err) : resolve())));
         // The script may have switched to another database it can see (information_schema).
         if (script.database) await run(conn, `USE ${mysql.escapeId(target.database)}`);
+        return true;
       } catch (err) {
         log?.debug({ err }, 'reset failed; discarding the connection');
-        discard = true;
+        if (lookForXa) this.unsettledServers.add(server);
+        return false;
       }
-    }
-    this.giveBackConnection(target, borrowed, discard);
-    if (discard && mariadb) {
-      // The server is likely away when this fails (a lost connection): the next script's check finds what is left.
-      await this.settleDiscarded(target, conn.threadId).catch((err: unknown) =>
-        log?.debug({ err }, 'could not check that a discarded connection left nothing prepared behind'),
-      );
-    }
+    })();
+    this.giveBackAfter(target, borrowed, reset);
+    if (!script.serverState) return;
+    // Closed by giveBackAfter when its reset failed: what it may have prepared is settled before the answer.
+    if (!(await reset) && mariadb) await this.settleAfterDiscard(target, conn.threadId, log);
+  }
+
+  /** `settleDiscarded`; when it fails (the server likely away), the server's next reset looks for what is left. */
+  private settleAfterDiscard(target: SandboxTarget, threadId: number, log: Logger | undefined): Promise<void> {
+    return this.settleDiscarded(target, threadId).catch((err: unknown) => {
+      this.unsettledServers.add(serverOf(target));
+      log?.debug({ err }, 'could not check that a discarded connection left nothing prepared behind');
+    });
   }
 
   /** KILL from a connection of the watchdog login (the server admin): a student's SET PASSWORD cannot lock it out. */
