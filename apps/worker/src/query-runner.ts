@@ -9,6 +9,8 @@ import type { WorkerMetrics } from './worker-metrics.ts';
 
 /** Sessions whose verified sandbox a worker remembers (least recently used forgotten first). */
 const TRUSTED_SESSIONS = 10_000;
+/** Jobs whose failed try built or rebuilt their sandbox, remembered for the drain's next try (see `run`). */
+const FRESH_SANDBOX_JOBS = 10_000;
 
 /**
  * Runs one query: ensure the session's sandbox, execute with the job's limits, apply its storage cap.
@@ -22,6 +24,11 @@ const TRUSTED_SESSIONS = 10_000;
  */
 export class QueryRunner {
   private readonly trusted = new LRUCache<string, Sandbox>({ max: TRUSTED_SESSIONS });
+  /**
+   * What a try of a job did to its sandbox (built, claimed, rebuilt) when the try then failed: the try that
+   * answers says so, though it found the sandbox ready (a student whose sandbox was rebuilt must be told).
+   */
+  private readonly freshFor = new LRUCache<string, QueryResult['sandbox']>({ max: FRESH_SANDBOX_JOBS });
   /** Storage checks still running after their query was answered, by session: its next query waits for it. */
   private readonly storageChecks = new Map<string, Promise<unknown>>();
 
@@ -68,6 +75,9 @@ export class QueryRunner {
       const { sandbox, state } = await this.verify(job);
       answer = [sandbox, state, await engine.execute(sandbox.target, job.query, job.limits, record)];
     }
+    const fresh = this.freshFor.get(job.jobId);
+    this.freshFor.delete(job.jobId);
+    if (fresh && answer[1] === 'reused') answer[1] = fresh;
     const result = await this.answer(job, ...answer);
     if (crashes > 0) result.rerun = { afterCrashes: crashes, earlierRun: answer[2].earlierRun ?? 'unknown' };
     return result;
@@ -128,6 +138,8 @@ export class QueryRunner {
         // An exam's pre-warmed sandbox claimed is timed apart from one built for the query.
         const how = ensured.claimed ? 'claimed' : ensured.state;
         this.metrics.sandboxBuilt(job.engine, ensured.sandbox.provisioner, how, seconds);
+        // Until this try answers (then forgotten): a try after it finds the sandbox ready.
+        this.freshFor.set(job.jobId, ensured.state);
       }
       this.trusted.set(job.sessionId, ensured.sandbox);
       return ensured;
