@@ -1,5 +1,4 @@
-import type { Logger } from '@sqlfleet/core';
-import { RepeatFolder } from '@sqlfleet/core';
+import { type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { HomedSession, HomeQueue } from '@sqlfleet/queue';
 import type { Redis } from 'ioredis';
 

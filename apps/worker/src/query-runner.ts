@@ -76,8 +76,10 @@ export class QueryRunner {
       answer = [sandbox, state, await engine.execute(sandbox.target, job.query, job.limits, record)];
     }
     const fresh = this.freshFor.get(job.jobId);
-    this.freshFor.delete(job.jobId);
-    if (fresh && answer[1] === 'reused') answer[1] = fresh;
+    if (fresh) {
+      this.freshFor.delete(job.jobId);
+      if (answer[1] === 'reused') answer[1] = fresh;
+    }
     const result = await this.answer(job, ...answer);
     if (crashes > 0) result.rerun = { afterCrashes: crashes, earlierRun: answer[2].earlierRun ?? 'unknown' };
     return result;

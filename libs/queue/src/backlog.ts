@@ -17,10 +17,12 @@ export interface Backlog {
 
 export async function readBacklog(redis: Redis, keys: FleetKeys, queues: DrainQueues): Promise<Backlog> {
   const now = Date.now();
+  // The workers' homes, read once: their BullMQ queues and their home queues (HomeQueue), where most sessions wait.
+  const homes = await redis.smembers(keys.drainHomes);
   const [byRoom, byEngine, queued, homed, active] = await Promise.all([
     redis.hgetall(keys.backlogByRoom),
     redis.hgetall(keys.backlogByEngine),
-    queues.all().then((all) =>
+    queues.all(homes).then((all) =>
       Promise.all(
         all.map(async ([engine, queue]) => {
           // Backlog = waiting + prioritized + delayed (FIELD-NOTES: the wait list alone undercounts).
@@ -29,16 +31,11 @@ export async function readBacklog(redis: Redis, keys: FleetKeys, queues: DrainQu
         }),
       ),
     ),
-    // The workers' home queues (HomeQueue), where most sessions wait.
-    redis
-      .smembers(keys.drainHomes)
-      .then((homes) =>
-        Promise.all(
-          homes.flatMap((home) =>
-            ENGINE_NAMES.map(async (engine) => [engine, await redis.zcard(keys.homeQueue(engine, home))] as const),
-          ),
-        ),
+    Promise.all(
+      homes.flatMap((home) =>
+        ENGINE_NAMES.map(async (engine) => [engine, await redis.zcard(keys.homeQueue(engine, home))] as const),
       ),
+    ),
     // Drained now, whichever queue the drain came from: every drain leases its session there (see the drain scripts).
     Promise.all(
       ENGINE_NAMES.map(async (engine) => [engine, await redis.zcount(keys.drainsActive(engine), now, '+inf')] as const),

@@ -52,9 +52,9 @@ export class DrainQueues {
     return [...this.shared.entries()];
   }
 
-  /** Every queue that may hold drain jobs, shared and home, with its engine (for the backlog). */
-  async all(): Promise<[EngineName, Queue<DrainJobData>][]> {
-    const homes = await this.connection.smembers(this.keys.drainHomes);
+  /** Every queue that may hold drain jobs, shared and of the `homes` given (else every registered one), with its engine. */
+  async all(homes?: readonly string[]): Promise<[EngineName, Queue<DrainJobData>][]> {
+    homes ??= await this.connection.smembers(this.keys.drainHomes);
     return [
       ...this.entries(),
       ...homes.flatMap((home) =>

@@ -5,6 +5,8 @@ import type { FleetKeys } from './keys.ts';
 /** Scores are ((priority - 1) · 2 + needs a sandbox) · 2^31 + arrival (see SUBMIT). */
 const PRIORITY_STEP = 2 ** 32;
 
+const priorityOf = (score: string | number): number => Math.floor(Number(score) / PRIORITY_STEP) + 1;
+
 /** A session taken from a home queue, to drain. */
 export interface HomedSession {
   sessionId: string;
@@ -41,7 +43,7 @@ export class HomeQueue {
     const popped = await blocking.bzpopmin(this.key, timeoutSeconds);
     if (!popped) return undefined;
     const [, sessionId, score] = popped;
-    return { sessionId, priority: Math.floor(Number(score) / PRIORITY_STEP) + 1 };
+    return { sessionId, priority: priorityOf(score) };
   }
 
   /** Every session waiting, without taking them. */
@@ -49,7 +51,7 @@ export class HomeQueue {
     const flat = await this.redis.zrange(this.key, 0, -1, 'WITHSCORES');
     const sessions: HomedSession[] = [];
     for (let i = 0; i < flat.length; i += 2) {
-      sessions.push({ sessionId: flat[i] as string, priority: Math.floor(Number(flat[i + 1]) / PRIORITY_STEP) + 1 });
+      sessions.push({ sessionId: flat[i] as string, priority: priorityOf(flat[i + 1] as string) });
     }
     return sessions;
   }
