@@ -62,6 +62,39 @@ describe('SubmissionService ceilings (no worker draining)', () => {
   });
 });
 
+describe('SubmissionService new sessions', () => {
+  const roomy = loadConfig({ MAX_BACKLOG: '100', MAX_SESSIONS_PER_CLIENT: '3' }).limits;
+  const students = new SubmissionService({
+    sessions,
+    compiler,
+    mailbox,
+    rateLimiter: new RateLimiter(redis, keys, 0),
+    available: new Set(['postgres']),
+    limits: roomy,
+    logger: createLogger({ name: 'test', level: 'silent' }),
+  });
+
+  it('holds a client to its live sessions ceiling when its first queries come at once', async () => {
+    const settled = await Promise.allSettled(
+      Array.from({ length: 10 }, () => students.submit(request(), 'client-many')),
+    );
+    const refused = settled.filter((s) => s.status === 'rejected').map((s) => (s.reason as { code: string }).code);
+    expect(refused).toEqual(Array(7).fill('TOO_MANY_SESSIONS'));
+    const created = await redis.smembers(keys.clientSessions('client-many'));
+    expect(created).toHaveLength(3);
+    for (const id of created) expect(await sessions.get(id)).toMatchObject({ id, clientId: 'client-many' });
+  });
+
+  it('leaves no session behind for a first query it refuses', async () => {
+    const requestId = randomUUID();
+    await students.submit(request({ requestId }), 'client-first');
+    await expect(students.submit(request({ requestId }), 'client-second')).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+    expect(await redis.scard(keys.clientSessions('client-second'))).toBe(0);
+  });
+});
+
 describe('SubmissionService schemas', () => {
   const fleet = new FleetKeys(`t${randomUUID().slice(0, 8)}`);
   const fleetQueues = new DrainQueues(redis, fleet);

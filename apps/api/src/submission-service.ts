@@ -3,7 +3,7 @@ import type { QueryRequest } from '@sqlfleet/contracts';
 import { AppError, type Config, type EngineName, type Logger } from '@sqlfleet/core';
 import { fingerprintOf, type SchemaCompiler } from '@sqlfleet/dbml';
 import type { EnqueueChecks, EnqueueResult, Mailbox, NewJob } from '@sqlfleet/queue';
-import type { SessionRecord, SessionStore } from '@sqlfleet/sandbox';
+import { type SessionRecord, type SessionStore, sessionFields } from '@sqlfleet/sandbox';
 import type { RateLimiter } from './rate-limiter.ts';
 
 export interface SubmissionServiceOptions {
@@ -25,8 +25,8 @@ export interface Submitted {
 
 /**
  * Accepts a validated query and counts it against the client's rate: finds or makes the session,
- * stores its schema when new, enqueues the query. A query on an existing session whose schema is
- * known takes one Redis round trip (plus the drain job when no worker holds the session).
+ * stores its schema when new, enqueues the query. A query whose schema is known takes one Redis round trip,
+ * a new session's first included (plus a drain job when no worker of its engine is alive).
  */
 export class SubmissionService {
   /** Schemas being checked and stored, by fingerprint: a room's students all send the same one at once. */
@@ -50,19 +50,12 @@ export class SubmissionService {
     }
     const input = this.schemaInput(request);
     let fingerprint = input ? fingerprintOf(input) : undefined;
-    let rate = rateLimiter.window(clientId);
     let sessionId = request.sessionId;
+    let created: SessionRecord | undefined;
     if (sessionId === undefined) {
-      rate = undefined;
       fingerprint ??= fingerprintOf({ engine: request.engine, dbml: '' });
-      // Independent, so sent together (one write, one round trip); a refused request's schema kept alive is harmless.
-      const [, , known] = await Promise.all([
-        rateLimiter.take(clientId),
-        this.shedLoad(),
-        this.options.sessions.refreshSchema(fingerprint),
-      ]);
-      if (!known) await this.saveSchema(request, fingerprint);
-      sessionId = (await this.createSession(request, clientId, fingerprint)).id;
+      created = this.newSession(request, clientId, fingerprint);
+      sessionId = created.id;
     }
 
     const job: NewJob = {
@@ -81,17 +74,24 @@ export class SubmissionService {
     if (fingerprint) job.fingerprint = fingerprint;
     if (request.room) job.room = request.room;
     if (socketId) job.socketId = socketId;
-    let outcome = await this.options.mailbox.enqueue(job, this.checks(rate));
+    let outcome = await this.options.mailbox.enqueue(job, this.checks(rateLimiter.window(clientId), created));
     if (!outcome.accepted && outcome.refusal === 'SCHEMA_MISSING' && fingerprint) {
       // A schema not seen before (or expired): check and store it, then submit again (already counted).
       await this.saveSchema(request, fingerprint);
-      outcome = await this.options.mailbox.enqueue(job, this.checks(undefined));
+      outcome = await this.options.mailbox.enqueue(job, this.checks(undefined, created));
     }
     if (!outcome.accepted) throw this.refusal(outcome, sessionId, request.engine);
+    if (created) {
+      this.options.logger.info(
+        { sessionId, engine: created.engine, room: created.room, clientId: created.clientId },
+        'session created',
+      );
+    }
     return { jobId, sessionId };
   }
 
-  private checks(rate: EnqueueChecks['rate']): EnqueueChecks {
+  /** What SUBMIT checks; with `created`, the session it creates first. */
+  private checks(rate: EnqueueChecks['rate'], created: SessionRecord | undefined): EnqueueChecks {
     const { limits, sessions } = this.options;
     const checks: EnqueueChecks = {
       backlog: limits.backlog,
@@ -99,6 +99,13 @@ export class SubmissionService {
       schemaTtlMs: sessions.schemaTtlMs,
     };
     if (rate) checks.rate = rate;
+    if (created) {
+      checks.newSession = {
+        clientId: created.clientId,
+        fields: sessionFields(created),
+        perClient: limits.sessionsPerClient,
+      };
+    }
     return checks;
   }
 
@@ -117,6 +124,10 @@ export class SubmissionService {
         return new AppError('SESSION_BUSY', `At most ${limits.pendingPerSession} queries may wait per session`, {
           details: { limit: limits.pendingPerSession },
         });
+      case 'TOO_MANY_SESSIONS':
+        return new AppError('TOO_MANY_SESSIONS', `At most ${limits.sessionsPerClient} live sessions per client`, {
+          details: { limit: limits.sessionsPerClient },
+        });
       case 'REQUEST_ID_TAKEN':
         return new AppError('VALIDATION_FAILED', 'requestId: already used for a query of another session');
       case 'SESSION_ENGINE_MISMATCH':
@@ -126,11 +137,6 @@ export class SubmissionService {
       default:
         return new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist or has expired`);
     }
-  }
-
-  /** Past the fleet's backlog ceiling, new work is refused at once rather than queued for minutes. */
-  private async shedLoad(): Promise<void> {
-    if ((await this.options.mailbox.total()) >= this.options.limits.backlog) throw this.queueFull();
   }
 
   private queueFull(): AppError {
@@ -172,13 +178,8 @@ export class SubmissionService {
     });
   }
 
-  private async createSession(request: QueryRequest, clientId: string, fingerprint: string): Promise<SessionRecord> {
-    const { sessions, limits, logger } = this.options;
-    if ((await sessions.countForClient(clientId)) >= limits.sessionsPerClient) {
-      throw new AppError('TOO_MANY_SESSIONS', `At most ${limits.sessionsPerClient} live sessions per client`, {
-        details: { limit: limits.sessionsPerClient },
-      });
-    }
+  /** A new session's record, stored by its first query's submission (see Mailbox.enqueue). */
+  private newSession(request: QueryRequest, clientId: string, fingerprint: string): SessionRecord {
     const now = Date.now();
     const session: SessionRecord = {
       // 144 random bits: a session id is the capability to use the session.
@@ -190,8 +191,6 @@ export class SubmissionService {
       lastUsedAt: now,
     };
     if (request.room) session.room = request.room;
-    await sessions.create(session);
-    logger.info({ sessionId: session.id, engine: session.engine, room: session.room }, 'session created');
     return session;
   }
 }

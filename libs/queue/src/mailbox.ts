@@ -59,6 +59,8 @@ export interface EnqueueChecks {
   backlog: number;
   pendingPerSession: number;
   schemaTtlMs: number;
+  /** Creates the job's session in the same step (its stored fields, by the session store), within the client's ceiling. */
+  newSession?: { clientId: string; fields: Readonly<Record<string, string>>; perClient: number };
 }
 
 export type EnqueueRefusal =
@@ -68,7 +70,8 @@ export type EnqueueRefusal =
   | 'SESSION_ENGINE_MISMATCH'
   | 'SESSION_BUSY'
   | 'SCHEMA_MISSING'
-  | 'REQUEST_ID_TAKEN';
+  | 'REQUEST_ID_TAKEN'
+  | 'TOO_MANY_SESSIONS';
 
 /** `fingerprint` and `room` may be left out: the session's own are used. */
 export type NewJob = Omit<QueryJob, 'fingerprint'> & { fingerprint?: string };
@@ -102,13 +105,14 @@ export class Mailbox {
   }
 
   /**
-   * Accepts a query for an existing session (see SUBMIT for what is checked) and makes sure a
-   * drain will run it.
+   * Accepts a query for an existing session, or for a new one it creates (`checks.newSession`), and makes sure
+   * a drain will run it (see SUBMIT for what is checked).
    */
   async enqueue(job: NewJob, checks: EnqueueChecks, now = Date.now()): Promise<EnqueueResult> {
     const { keys } = this;
     const room = job.room ?? '';
     const rate = checks.rate ?? { key: keys.rate('-', 0), limit: 0, windowMs: 0 };
+    const { newSession } = checks;
     const reply = (await SUBMIT.run(
       this.redis,
       [
@@ -124,6 +128,7 @@ export class Mailbox {
         keys.workerHeartbeats,
         keys.homeTurn,
         keys.homeQueueSeq,
+        keys.clientSessions(newSession?.clientId ?? '-'),
       ],
       [
         job.sessionId,
@@ -143,6 +148,8 @@ export class Mailbox {
         NO_ROOM,
         HEARTBEAT_STALE_MS,
         keys.homeQueuePrefix,
+        newSession ? JSON.stringify(newSession.fields) : '',
+        newSession?.perClient ?? 0,
       ],
     )) as [string, number | string, number?, string?];
     // The same request id again (a client retrying after an answer it never got): already accepted.

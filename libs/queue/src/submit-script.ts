@@ -1,24 +1,30 @@
 import { LuaScript } from './lua-script.ts';
 
 /**
- * Everything an API replica checks and writes to accept a query on an existing session, in one
- * round trip (issue 9 item 5): the client's rate, the fleet's backlog ceiling, the session (exists,
- * same engine), its pending ceiling, the schema (kept alive; a new fingerprint's must be stored
- * first), then the job record, the mailbox push, the backlog counters and the session's last use (and,
- * for a query sent over a socket, that a socket listens to the session: see COMPLETE).
+ * Everything an API replica checks and writes to accept a query, in one round trip (issue 9 item 5): the
+ * client's rate, the fleet's backlog ceiling, for a new session its schema (stored first) and the client's
+ * sessions ceiling before it is created, the session (exists, same engine), its pending ceiling, the schema
+ * (kept alive; a new fingerprint's must be stored first), then the job record, the mailbox push, the
+ * backlog counters and the session's last use (and, for a query sent over a socket, that a socket listens
+ * to the session: see COMPLETE). A new session's first query used to take four round trips (rate, session
+ * count, create, submit): at an exam start the API sent them as four waves of a thousand commands each,
+ * and the workers had nothing to do for the first second.
  * The job is sent without what the session decides (fingerprint, room) and completed here.
  *
  * KEYS[1] session, [2] mailbox, [3] job, [4] backlog by room, [5] backlog by engine,
  * [6] sessions by last use, [7] draining flag, [8] rate counter, [9] room priorities, [10] worker heartbeats,
- * [11] turn counter for homes, [12] arrival counter of the home queues.
+ * [11] turn counter for homes, [12] arrival counter of the home queues, [13] the client's sessions.
  * ARGV[1] session id, [2] engine, [3] job JSON, [4] fingerprint ('' keeps the session's),
  * [5] room ('' keeps the session's), [6] rate limit (0: none), [7] rate window (ms),
  * [8] backlog ceiling, [9] pending ceiling, [10] schema key prefix, [11] schema TTL (ms),
  * [12] job TTL (ms), [13] now (ms), [14] default priority, [15] name of the no-room group,
- * [16] how old a worker's heartbeat may be for it to count as alive (ms), [17] home queue key prefix.
+ * [16] how old a worker's heartbeat may be for it to count as alive (ms), [17] home queue key prefix,
+ * [18] a new session's fields as JSON ('': the session exists), [19] live sessions a client may hold.
  *
  * A job id already stored (a client's requestId sent again) adds nothing: {'DUPLICATE', session id}
- * when it is this session's, the refusal REQUEST_ID_TAKEN when another's.
+ * when it is this session's, the refusal REQUEST_ID_TAKEN when another's. A new session is created only when
+ * its schema is stored (else SCHEMA_MISSING: the caller stores it and sends the same again) and the client
+ * holds fewer than its ceiling (else TOO_MANY_SESSIONS); sent again once created, it is not created twice.
  * Returns {'ok', needsDrain, priority, item as stored} or a refusal {code, detail}. A session no worker
  * drains now goes to a home: the worker that ran it last when it is alive (where the session's connection
  * is), else the next live worker of the engine in turn. It is added to that worker's home queue here, in
@@ -42,6 +48,18 @@ for _, n in ipairs(redis.call('HVALS', KEYS[5])) do
   if v > 0 then total = total + v end
 end
 if total >= tonumber(ARGV[8]) then return {'QUEUE_FULL', total} end
+if ARGV[18] ~= '' and redis.call('EXISTS', KEYS[1]) == 0 then
+  if redis.call('EXISTS', ARGV[10] .. ARGV[4]) == 0 then return {'SCHEMA_MISSING', ARGV[4]} end
+  if redis.call('SCARD', KEYS[13]) >= tonumber(ARGV[19]) then return {'TOO_MANY_SESSIONS', ARGV[19]} end
+  local fields = {}
+  for name, value in pairs(cjson.decode(ARGV[18])) do
+    table.insert(fields, name)
+    table.insert(fields, value)
+  end
+  redis.call('HSET', KEYS[1], unpack(fields))
+  redis.call('ZADD', KEYS[6], ARGV[13], ARGV[1])
+  redis.call('SADD', KEYS[13], ARGV[1])
+end
 local session = redis.call('HMGET', KEYS[1], 'engine', 'fingerprint', 'room')
 if not session[1] then return {'SESSION_NOT_FOUND', ''} end
 if session[1] ~= ARGV[2] then return {'SESSION_ENGINE_MISMATCH', session[1]} end

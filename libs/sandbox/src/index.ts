@@ -14,4 +14,4 @@ export { type LockOptions, RedisLocks } from './redis-lock.ts';
 export { SandboxManager, type SandboxManagerOptions } from './sandbox-manager.ts';
 export { createSandboxRuntime, type SandboxRuntime, type SandboxRuntimeOptions } from './sandbox-runtime.ts';
 export { createSandboxes, type Sandboxes, type SandboxesOptions } from './sandboxes.ts';
-export { type SessionRecord, SessionStore } from './session-store.ts';
+export { type SessionRecord, SessionStore, sessionFields } from './session-store.ts';

@@ -39,7 +39,7 @@ export class SessionStore {
   async create(record: SessionRecord): Promise<void> {
     await this.redis
       .multi()
-      .hset(this.keys.session(record.id), serialize(record))
+      .hset(this.keys.session(record.id), sessionFields(record))
       .zadd(this.keys.sessionsByLastUse, record.lastUsedAt, record.id)
       .sadd(this.keys.clientSessions(record.clientId), record.id)
       .exec();
@@ -53,10 +53,6 @@ export class SessionStore {
   async get(id: string): Promise<SessionRecord | undefined> {
     const fields = await this.redis.hgetall(this.keys.session(id));
     return fields.engine ? deserialize(fields) : undefined;
-  }
-
-  async countForClient(clientId: string): Promise<number> {
-    return this.redis.scard(this.keys.clientSessions(clientId));
   }
 
   /** Marks the session used now; only an existing session is touched. */
@@ -115,7 +111,8 @@ export class SessionStore {
   }
 }
 
-function serialize(record: SessionRecord): Record<string, string> {
+/** The session's hash as stored (a new session's first query stores it itself: see Mailbox.enqueue). */
+export function sessionFields(record: SessionRecord): Record<string, string> {
   const fields: Record<string, string> = {
     id: record.id,
     engine: record.engine,
