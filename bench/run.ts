@@ -9,7 +9,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ENGINE_NAMES } from '@sqlfleet/core';
 import { type Fleet, startFleet } from '../test/support/fleet.ts';
-import { type PrivateServer, privatePostgres } from '../test/support/private-servers.ts';
+import { type PrivateServer, privateMariadb, privatePostgres } from '../test/support/private-servers.ts';
 import { since } from './stats.ts';
 import { benchEngines } from './suites/engine.ts';
 import { benchExamStart, EXAM_START, EXAM_STARTS } from './suites/exam-start.ts';
@@ -28,9 +28,9 @@ const SUITE_DEADLINE_MS = 600_000;
 /** The exam start builds and removes N sandboxes twice over. */
 const EXAM_DEADLINE_MS = 1_800_000;
 
-const USAGE = `usage: npm run bench -- [--only=${SUITES.join(',')}] [--engines=postgres,mysql] [--workers=2] [--worker-concurrency=8] [--students=${EXAM_START.students}] [--exam-engines=postgres] [--exam-starts=${EXAM_STARTS.join(',')}] [--postgres-max-connections=N]`;
+const USAGE = `usage: npm run bench -- [--only=${SUITES.join(',')}] [--engines=postgres,mysql] [--workers=2] [--worker-concurrency=8] [--students=${EXAM_START.students}] [--exam-engines=postgres] [--exam-starts=${EXAM_STARTS.join(',')}] [--postgres-max-connections=N] [--mysql-max-connections=N]`;
 
-/** Connections of a sized PostgreSQL left to admins, watchdogs and other clients (the rest is the fleet's budget). */
+/** Connections of a sized server left to admins, watchdogs and other clients (the rest is the fleet's budget). */
 const ADMIN_HEADROOM = 100;
 
 const { values } = parseArgs({
@@ -45,6 +45,8 @@ const { values } = parseArgs({
     // A PostgreSQL of the bench's own sized as an operator would size a shared sandbox server for an
     // exam (one connection per student and some), instead of the machine's (max_connections 100).
     'postgres-max-connections': { type: 'string' },
+    // The same for MariaDB (the machine's has max_connections 151).
+    'mysql-max-connections': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -57,11 +59,8 @@ const engines = pick(values.engines, ENGINE_NAMES, 'engine');
 const examEngines = pick(values['exam-engines'], ENGINE_NAMES, 'engine');
 const examStarts = pick(values['exam-starts'], EXAM_STARTS, 'exam start');
 const students = Number(values.students);
-const pgMaxConnections = values['postgres-max-connections'] ? Number(values['postgres-max-connections']) : undefined;
-if (pgMaxConnections !== undefined && (!Number.isInteger(pgMaxConnections) || pgMaxConnections <= ADMIN_HEADROOM)) {
-  console.error(`--postgres-max-connections must be an integer above ${ADMIN_HEADROOM}\n${USAGE}`);
-  process.exit(2);
-}
+const pgMaxConnections = maxConnections('postgres-max-connections');
+const mysqlMaxConnections = maxConnections('mysql-max-connections');
 const workers = Number(values.workers);
 if (!Number.isInteger(workers) || workers < 1) {
   console.error(`--workers must be a positive integer\n${USAGE}`);
@@ -88,21 +87,32 @@ const FLEET: { workers: number; env: Record<string, string> } = {
   },
 };
 
-let sizedPostgres: PrivateServer | undefined;
+const sizedServers: PrivateServer[] = [];
 if (pgMaxConnections !== undefined) {
   // fsync on, as the machine's PostgreSQL runs: only the number of connections differs.
-  sizedPostgres = await privatePostgres([`max_connections=${pgMaxConnections}`, 'shared_buffers=256MB', 'fsync=on']);
-  Object.assign(FLEET.env, {
-    PG_ADMIN_URL: sizedPostgres.url,
-    CONNECTION_BUDGET: String(pgMaxConnections - ADMIN_HEADROOM),
-  });
-  log(`PostgreSQL of the bench's own on port ${sizedPostgres.port}, max_connections ${pgMaxConnections}`);
+  const server = await privatePostgres([`max_connections=${pgMaxConnections}`, 'shared_buffers=256MB', 'fsync=on']);
+  sizedServers.push(server);
+  FLEET.env.PG_ADMIN_URL = server.url;
+  log(`PostgreSQL of the bench's own on port ${server.port}, max_connections ${pgMaxConnections}`);
 }
+if (mysqlMaxConnections !== undefined) {
+  // Each commit flushed, as the machine's MariaDB does: only the number of connections differs.
+  const server = await privateMariadb([
+    `--max-connections=${mysqlMaxConnections}`,
+    '--innodb-flush-log-at-trx-commit=1',
+  ]);
+  sizedServers.push(server);
+  FLEET.env.MYSQL_ADMIN_URL = server.url;
+  log(`MariaDB of the bench's own on port ${server.port}, max_connections ${mysqlMaxConnections}`);
+}
+const sizedMax = Math.min(pgMaxConnections ?? Infinity, mysqlMaxConnections ?? Infinity);
+// One budget for every engine's server: the smaller sized server's, less the admins' headroom.
+if (sizedMax !== Infinity) FLEET.env.CONNECTION_BUDGET = String(sizedMax - ADMIN_HEADROOM);
 
 let fleet: Fleet | undefined;
 let stopping: Promise<void> | undefined;
 const stopFleet = () => {
-  stopping ??= (fleet?.stop() ?? Promise.resolve()).finally(() => sizedPostgres?.stop());
+  stopping ??= (fleet?.stop() ?? Promise.resolve()).finally(() => Promise.all(sizedServers.map((s) => s.stop())));
   return stopping;
 };
 // Ctrl-C still removes the fleet's processes, databases and keys.
@@ -150,6 +160,7 @@ const report = {
   examEngines,
   students,
   postgresMaxConnections: pgMaxConnections ?? null,
+  mysqlMaxConnections: mysqlMaxConnections ?? null,
   fleet: FLEET,
   totalSeconds: since(started) / 1000,
   rows,
@@ -183,6 +194,16 @@ function runSuite(suite: Suite): Promise<Row[]> {
         return rows;
       })();
   }
+}
+
+/** A `--*-max-connections` option: undefined when absent; exits with the usage when it leaves admins no headroom. */
+function maxConnections(option: 'postgres-max-connections' | 'mysql-max-connections'): number | undefined {
+  const value = values[option];
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (Number.isInteger(n) && n > ADMIN_HEADROOM) return n;
+  console.error(`--${option} must be an integer above ${ADMIN_HEADROOM}\n${USAGE}`);
+  process.exit(2);
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
