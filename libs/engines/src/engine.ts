@@ -17,10 +17,11 @@ export interface Engine {
    */
   execute(target: SandboxTarget, script: string, limits: QueryLimits, record?: RunRecord): Promise<QueryOutcome>;
   /**
-   * Opens a connection to the target before its first script (an exam's pre-warmed sandbox) and keeps it
-   * idle for `keepMs`, only into a free slot of the budget: false when there was none.
+   * Opens a connection to the target before its first script (an exam's pre-warmed sandbox), readies it for a
+   * first script under `limitMs` where the engine can, and keeps it idle for `keepMs`, only into a free slot of
+   * the budget: false when there was none.
    */
-  prepare?(target: SandboxTarget, keepMs: number): Promise<boolean>;
+  prepare?(target: SandboxTarget, keepMs: number, limitMs: number): Promise<boolean>;
   /** Readiness probe: resolves once a trivial query answers on the target. */
   ping(target: SandboxTarget): Promise<void>;
   /** Closes the target's pool (its sandbox is going away). Idempotent. */

@@ -29,6 +29,7 @@ export abstract class PooledEngine<C> implements Engine {
   private readonly connections: ConnectionBudget<C>;
   private readonly runner: ScriptRunner;
   private readonly errors: EngineErrors;
+  private readonly closeConnection: (conn: C) => Promise<void>;
   /** Resets in flight, by target: their connections come back within a round trip, so a script of the target waits for them. */
   private readonly resets = new Map<string, Promise<void>>();
   private closing?: Promise<void>;
@@ -37,6 +38,7 @@ export abstract class PooledEngine<C> implements Engine {
     this.options = resolveEngineOptions(options);
     this.log = options.logger?.child({ engine });
     this.errors = parts.errors;
+    this.closeConnection = parts.closeConnection;
     this.connections = new ConnectionBudget<C>({
       limit: this.options.connectionBudget,
       waitMs: this.options.connectionWaitMs,
@@ -65,8 +67,16 @@ export abstract class PooledEngine<C> implements Engine {
     return this.runner.run(target, script, limits, record);
   }
 
-  prepare(target: SandboxTarget, keepMs: number): Promise<boolean> {
-    return this.connections.prepare(targetKey(target), () => this.connect(target), keepMs);
+  prepare(target: SandboxTarget, keepMs: number, limitMs: number): Promise<boolean> {
+    const open = async () => {
+      const conn = await this.connect(target);
+      await this.readyAhead(conn, limitMs).catch(async (err: unknown) => {
+        await this.closeConnection(conn).catch(() => undefined);
+        throw err;
+      });
+      return conn;
+    };
+    return this.connections.prepare(targetKey(target), open, keepMs);
   }
 
   async release(target: SandboxTarget): Promise<void> {
@@ -83,6 +93,9 @@ export abstract class PooledEngine<C> implements Engine {
 
   /** Opens a new connection to the target as its login; throws an AppError saying why it could not. */
   protected abstract connect(target: SandboxTarget): Promise<C>;
+
+  /** Readies a connection opened ahead (`prepare`) for a first script under `limitMs`; nothing by default. */
+  protected async readyAhead(_conn: C, _limitMs: number): Promise<void> {}
 
   /**
    * The login the watchdog stops this target's statements through: the server's admin when the

@@ -46,8 +46,11 @@ export async function createSandboxes({ config, logger, redis, keys, holderId }:
   if (holderId) {
     options.holder = {
       id: holderId,
+      // Readied for a first query under the default time limit, which most first queries run under.
       prepare: async (sandbox, keepMs) =>
-        (await runtime.engines.get(sandbox.engine)?.prepare?.(sandbox.target, keepMs)) ?? false,
+        (await runtime.engines
+          .get(sandbox.engine)
+          ?.prepare?.(sandbox.target, keepMs, config.limits.queryTimeMs.default)) ?? false,
     };
   }
   const manager = new SandboxManager(options);

@@ -280,3 +280,32 @@ describe('PostgresEngine', () => {
     expect(out).toMatchObject({ kind: 'ok', results: [{ rows: [[3]] }] });
   });
 });
+
+describe('PostgresEngine, a connection prepared ahead (an exam’s pre-warmed sandbox)', () => {
+  const ahead = new PostgresEngine();
+  const box = sandboxFor(ahead, createPostgresSandbox, [
+    'CREATE SCHEMA "Exam Data"; CREATE TABLE "Exam Data"."Order Items" (id int); INSERT INTO "Exam Data"."Order Items" VALUES (7)',
+  ]);
+
+  it('runs its first script under the limit it was readied for, and later ones under their own', async () => {
+    // The connection that applied the schema goes: the first script must take the prepared one.
+    await ahead.release(box.target);
+    expect(await ahead.prepare(box.target, 60_000, 4_000)).toBe(true);
+    const first = await ahead.execute(
+      box.target,
+      'SHOW statement_timeout; SELECT id FROM "Exam Data"."Order Items"',
+      limits({ timeoutMs: 4_000 }),
+    );
+    // Set ahead, whole (a limit set with the script would be what is left of its 4 s, in ms).
+    expect(first).toMatchObject({ kind: 'ok', results: [{ rows: [['4s']] }, { rows: [[7]] }] });
+    const other = await ahead.execute(box.target, 'SHOW statement_timeout', limits({ timeoutMs: 2_000 }));
+    expect(other.results[0]?.rows[0]?.[0]).toMatch(/^(2s|1\d{3}ms)$/);
+  });
+
+  it('stops a first script that outruns the limit set ahead', async () => {
+    await ahead.release(box.target);
+    expect(await ahead.prepare(box.target, 60_000, 500)).toBe(true);
+    const out = await ahead.execute(box.target, 'SELECT pg_sleep(5)', limits({ timeoutMs: 500 }));
+    expect(out).toMatchObject({ kind: 'timeout', error: { code: 'QUERY_TIMEOUT' } });
+  });
+});

@@ -48,6 +48,11 @@ const RESET_SESSION =
   'CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; ' +
   'SELECT pg_catalog.pg_advisory_unlock_all(); DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES';
 
+/** The sandbox's own tables, each as a name to select from (regclass quotes it). */
+const SANDBOX_TABLES = `SELECT c.oid::pg_catalog.regclass::pg_catalog.text AS name FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'`;
+
 /** Opens a recorded run's transaction and names it (xid8: never wraps around). */
 const BEGIN_NAMED = 'BEGIN; SELECT pg_catalog.pg_current_xact_id()::text AS id';
 
@@ -186,6 +191,19 @@ export class PostgresEngine extends PooledEngine<PgConnection> {
     const text = resetFor(limitMs);
     (conn.client as unknown as { connection: { query(text: string): void } }).connection.query(text);
     conn.resetting = prewrittenQuery(conn.client, text);
+  }
+
+  /**
+   * The first script's limit set ahead (its first statement then goes at once, as after a reset), and each
+   * table of the sandbox planned once: a backend's first statement on a table loads its catalog entries, 1.5 ms
+   * against 0.7 ms for the same first `SELECT COUNT(*)` here, which an exam's pre-warm pays instead of its start.
+   * Planned with LIMIT 0: nothing is read, locks go with the statement.
+   */
+  protected override async readyAhead(conn: PgConnection, limitMs: number): Promise<void> {
+    const [, tables] = asList(await conn.client.query(`SET statement_timeout = ${limitMs}; ${SANDBOX_TABLES}`));
+    const touches = (tables?.rows ?? []).map((row: { name: string }) => `SELECT 1 FROM ${row.name} LIMIT 0`);
+    if (touches.length > 0) await conn.client.query(touches.join('; '));
+    conn.presetMs = limitMs;
   }
 
   protected async connect(target: SandboxTarget): Promise<PgConnection> {
