@@ -45,7 +45,16 @@ shutdown.add('redis', () => Promise.all([redis, workerRedis, queueRedis].map(clo
 
 // The worker's id, its home: it also keeps connections to the sandboxes it pre-warms, and claims those first.
 const workerId = `w-${randomBytes(4).toString('hex')}`;
-const sandboxes = await createSandboxes({ config, logger, redis, keys, holderId: workerId });
+// The observer (built below) says when the worker's query slots are all taken: bookkeeping then gives way.
+let observer: QueryObserver | undefined;
+const sandboxes = await createSandboxes({
+  config,
+  logger,
+  redis,
+  keys,
+  holderId: workerId,
+  saturated: () => observer?.saturated ?? false,
+});
 shutdown.add('sandboxes', () => sandboxes.close());
 const { manager, runtime } = sandboxes;
 const drainQueues = new DrainQueues(queueRedis, keys);
@@ -64,7 +73,7 @@ metrics.watchConnections(
 const metricsServer = await metrics.listen(config.worker.metricsPort, config.http.host);
 if (metricsServer) shutdown.add('metrics', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
 const heartbeats = new WorkerHeartbeats(redis, keys);
-const observer = new QueryObserver({
+observer = new QueryObserver({
   id: workerId,
   redis,
   metrics,

@@ -28,6 +28,8 @@ export interface SandboxRuntime {
 export interface SandboxRuntimeOptions {
   config: Config;
   logger: Logger;
+  /** A worker's: true while its query slots are all taken (bookkeeping gives way). */
+  saturated?: () => boolean;
 }
 
 /**
@@ -35,7 +37,11 @@ export interface SandboxRuntimeOptions {
  * Docker mode: every enabled engine whose sandbox image the container engine has; SQL Server stays on
  * its server when MSSQL_URL names one. An engine left without either answers ENGINE_UNAVAILABLE.
  */
-export async function createSandboxRuntime({ config, logger }: SandboxRuntimeOptions): Promise<SandboxRuntime> {
+export async function createSandboxRuntime({
+  config,
+  logger,
+  saturated,
+}: SandboxRuntimeOptions): Promise<SandboxRuntime> {
   const docker = config.sandbox.provisioner === 'docker' ? createDockerClient(config.sandbox.dockerHost) : undefined;
   const wanted = config.engines.enabled.filter((e) => !(e === 'mssql' && config.engines.mssqlUrl));
   const containerised = new Set(docker ? await enginesWithImages(docker, config, wanted, logger) : []);
@@ -68,6 +74,7 @@ export async function createSandboxRuntime({ config, logger }: SandboxRuntimeOpt
     ...(config.sandbox.templates
       ? { templates: new ServerTemplates({ fleetId: config.fleetId, idleMs: config.sandbox.templateIdleMs, logger }) }
       : {}),
+    ...(saturated ? { saturated } : {}),
     logger,
   });
   for (const admin of Object.values(admins)) void reportBounds(admin, logger);

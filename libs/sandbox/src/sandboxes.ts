@@ -27,10 +27,19 @@ export interface SandboxesOptions {
   keys: FleetKeys;
   /** A worker's id: it keeps connections to the sandboxes it pre-warms and claims those first. */
   holderId?: string;
+  /** A worker's: true while its query slots are all taken (bookkeeping gives way). */
+  saturated?: () => boolean;
 }
 
-export async function createSandboxes({ config, logger, redis, keys, holderId }: SandboxesOptions): Promise<Sandboxes> {
-  const runtime = await createSandboxRuntime({ config, logger });
+export async function createSandboxes({
+  config,
+  logger,
+  redis,
+  keys,
+  holderId,
+  saturated,
+}: SandboxesOptions): Promise<Sandboxes> {
+  const runtime = await createSandboxRuntime({ config, logger, ...(saturated ? { saturated } : {}) });
   // A schema outlives its sessions' TTL, so a session idle almost that long can still be rebuilt.
   const sessions = new SessionStore(redis, keys, config.sessionTtlMs * 2);
   const compiler = new SchemaCompiler();

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@sqlfleet/core';
+import { GIVE_WAY_MS, giveWay } from '../give-way.ts';
 import type { SandboxManager } from '../sandbox-manager.ts';
 import type { SessionStore } from '../session-store.ts';
 import type { ExamStore } from './exam-store.ts';
@@ -19,10 +19,6 @@ export interface ExamPrewarmerOptions {
   giveWayMs?: number;
   logger: Logger;
 }
-
-const GIVE_WAY_MS = 10_000;
-/** How often a build that gives way looks at the query slots again. */
-const GIVE_WAY_POLL_MS = 50;
 
 /**
  * Runs a fill job: takes the exam's next slot, builds a seeded sandbox for it, adds it to the pool,
@@ -75,9 +71,8 @@ export class ExamPrewarmer {
   }
 
   /** Waits while the worker's query slots are all taken, up to the bound, or until stop(). */
-  private async giveWay(): Promise<void> {
+  private giveWay(): Promise<void> {
     const { saturated, giveWayMs = GIVE_WAY_MS } = this.options;
-    const until = Date.now() + giveWayMs;
-    while (saturated?.() && !this.stopping && Date.now() < until) await sleep(GIVE_WAY_POLL_MS);
+    return giveWay(saturated, giveWayMs, () => this.stopping);
   }
 }

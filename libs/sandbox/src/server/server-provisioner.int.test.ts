@@ -116,6 +116,20 @@ describe.each(['postgres', 'mysql'] as const)('ServerProvisioner on %s', (engine
     expect(await rowsOf(again.sandbox.target, 'SELECT name FROM items WHERE id = 1')).toEqual([['apple']]);
   });
 
+  it('records a handed-over sandbox’s new owner once the worker’s query slots free up, not before', async () => {
+    let saturated = true;
+    const claimer = fleet.secondWorker({ saturated: () => saturated });
+    const { sandbox } = await provisioner.ensure(spec(engine));
+    const session = randomUUID();
+    const ownerOf = async () => (await provisioner.list()).find((ref) => ref.id === sandbox.id)?.sessionId;
+    const handing = claimer.handOver({ ...sandbox, sessionId: session });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await ownerOf()).toBe(sandbox.sessionId);
+    saturated = false;
+    await handing;
+    expect(await ownerOf()).toBe(session);
+  });
+
   it('destroys the database and the login; destroying twice is fine; list follows', async () => {
     const s = spec(engine);
     const { sandbox } = await provisioner.ensure(s);

@@ -1,6 +1,7 @@
 import type { QueryOutcome, SandboxTarget } from '@sqlfleet/contracts';
 import { AppError, type EngineName, isAppError, type Logger, RepeatFolder } from '@sqlfleet/core';
 import type { Engine } from '@sqlfleet/engines';
+import { giveWay } from '../give-way.ts';
 import type { EnsureResult, Provisioner, Sandbox, SandboxRef, SandboxSpec } from '../provisioner.ts';
 import { asSandboxError, pingFailure } from '../provisioning.ts';
 import { MeasureSchedule } from './measure-schedule.ts';
@@ -24,6 +25,8 @@ export interface ServerProvisionerOptions {
   storageReadBudgetMs?: number;
   /** New sandboxes as copies of a template per fingerprint (SANDBOX_TEMPLATES); absent: DDL + seed each time. */
   templates?: ServerTemplates;
+  /** True while the worker's query slots are all taken: a claimed sandbox's owner record waits (see handOver). */
+  saturated?: () => boolean;
   logger: Logger;
 }
 
@@ -63,6 +66,11 @@ export class ServerProvisioner implements Provisioner {
   async handOver(sandbox: Sandbox): Promise<void> {
     this.measures.fresh(sandbox);
     const { admin } = this.parts(sandbox.engine);
+    // Bookkeeping, not the student's: until it lands the exam's owner tag reads as held (see Provisioner.handOver),
+    // so at an exam start it gives way to the first queries. Written during the burst, one upsert and commit per
+    // claim on the server took a fifth of the first answers per second (PostgreSQL, sized server: 248-275/s
+    // with it, 315-332/s without).
+    await giveWay(this.options.saturated);
     // The orphan sweep reads the owner from here: the session now, no longer the exam.
     await admin.writeMeta(sandbox.id, {
       sessionId: sandbox.sessionId,

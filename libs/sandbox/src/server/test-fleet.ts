@@ -5,7 +5,7 @@ import { SandboxWatchdogLogins } from '../watchdog-logins.ts';
 import { MysqlServerAdmin } from './mysql-server-admin.ts';
 import { PostgresServerAdmin } from './postgres-server-admin.ts';
 import type { ServerAdmin } from './server-admin.ts';
-import { ServerProvisioner } from './server-provisioner.ts';
+import { ServerProvisioner, type ServerProvisionerOptions } from './server-provisioner.ts';
 
 /** For integration tests: a provisioner on this machine's servers under a fleet id of its own. */
 export interface TestFleet {
@@ -14,8 +14,8 @@ export interface TestFleet {
   engines: Map<EngineName, Engine>;
   /** The first provisioner's admins (to look at a sandbox from the admin side). */
   admins(): Partial<Record<EngineName, ServerAdmin>>;
-  /** Another worker of the same fleet: its own admin connections, same servers. */
-  secondWorker(): ServerProvisioner;
+  /** Another worker of the same fleet: its own admin connections, same servers (`extra` options its own). */
+  secondWorker(extra?: Pick<ServerProvisionerOptions, 'saturated'>): ServerProvisioner;
   /** Destroys every sandbox the fleet made, then closes everything. */
   close(): Promise<void>;
 }
@@ -41,8 +41,8 @@ export function testFleet(engineOptions: EngineOptions = {}): TestFleet {
     provisioner,
     engines,
     admins: () => own,
-    secondWorker() {
-      const other = new ServerProvisioner({ fleetId, engines, admins: admins(), logger });
+    secondWorker(extra = {}) {
+      const other = new ServerProvisioner({ fleetId, engines, admins: admins(), logger, ...extra });
       others.push(other);
       return other;
     },
