@@ -223,12 +223,6 @@ export class Mailbox {
     return this.redis.llen(this.keys.mailbox(sessionId));
   }
 
-  /** Queries of the whole fleet not finished yet. */
-  async total(): Promise<number> {
-    const counts = await this.redis.hvals(this.keys.backlogByEngine);
-    return counts.reduce((sum, n) => sum + Math.max(0, Number(n)), 0);
-  }
-
   /**
    * Takes the session's head to run it (see BEGIN): the drain, known by its `owner` token, owns the
    * session until it completes or releases it, or its lease runs out without a `renew`.
