@@ -45,16 +45,11 @@ shutdown.add('redis', () => Promise.all([redis, workerRedis, queueRedis].map(clo
 
 // The worker's id, its home: it also keeps connections to the sandboxes it pre-warms, and claims those first.
 const workerId = `w-${randomBytes(4).toString('hex')}`;
-// The observer (built below) says when the worker's query slots are all taken: bookkeeping then gives way.
+// The observer (built below) says when the worker's query slots are all taken: pre-warm builds and bookkeeping
+// then give way.
 let observer: QueryObserver | undefined;
-const sandboxes = await createSandboxes({
-  config,
-  logger,
-  redis,
-  keys,
-  holderId: workerId,
-  saturated: () => observer?.saturated ?? false,
-});
+const saturated = () => observer?.saturated ?? false;
+const sandboxes = await createSandboxes({ config, logger, redis, keys, holderId: workerId, saturated });
 shutdown.add('sandboxes', () => sandboxes.close());
 const { manager, runtime } = sandboxes;
 const drainQueues = new DrainQueues(queueRedis, keys);
@@ -193,7 +188,7 @@ const prewarm = startPrewarmWorker({
   connection: prewarmRedis,
   producer: queueRedis,
   sandboxes,
-  saturated: () => observer.saturated,
+  saturated,
   logger,
 });
 if (prewarm) shutdown.add('prewarm worker', () => prewarm.close());
